@@ -1,0 +1,138 @@
+// buildApp(config) wires every part of one API instance and returns
+// { start(port), stop() }, so tests and main.ts boot the same real server.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import type { Services } from './context.js';
+import { createDb } from './infra/db.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.js';
+import { createLogger, type Logger } from './infra/logger.js';
+import { createMetrics } from './infra/metrics.js';
+import { migrate } from './infra/migrate.js';
+import { createPubSub } from './infra/pubsub.js';
+import { createRateLimiter } from './infra/rate-limit.js';
+import { sendEmailsJob } from './jobs/send-emails.js';
+import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
+import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
+import { createAccounts } from './services/accounts.js';
+import { createGraphQL } from './yoga.js';
+
+const SHUTDOWN_DRAIN_MS = 8_000;
+const READY_CHECK_TIMEOUT_MS = 2_000;
+
+export interface App {
+  services: Services;
+  /** Null until start(); set when JOBS_ENABLED. */
+  scheduler: Scheduler | null;
+  /** Resolves with the bound port (pass 0 for any free port). */
+  start(port?: number): Promise<number>;
+  stop(): Promise<void>;
+  url(): string;
+}
+
+export async function buildApp(config: Config, opts: { log?: Logger } = {}): Promise<App> {
+  const log = opts.log ?? createLogger(config.logLevel, { instance: config.instanceName });
+  let embedded: EmbeddedDatabase | null = null;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.dataDir, log);
+    databaseUrl = embedded.url;
+  }
+  const applied = await migrate(databaseUrl);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+
+  const metrics = createMetrics();
+  const db = createDb(databaseUrl);
+  const pubsubHandle = createPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'));
+  if (!pubsubHandle.redis) log.info('REDIS_URL not set: single-instance mode (in-process pub/sub and rate limits)');
+  const pubsub = pubsubHandle.engine;
+  const limiter = createRateLimiter(pubsubHandle.redis, config.rateLimitPrefix);
+  const accounts = createAccounts({ db, config, limiter, pubsub, log });
+  const services: Services = { config, db, log, pubsub, limiter, accounts };
+
+  const yoga = createGraphQL(services, metrics);
+  const httpServer = createServer((req, res) => void route(req, res));
+  let realtime: RealtimeServer | null = null;
+  let scheduler: Scheduler | null = null;
+  let stopping = false;
+
+  async function route(req: IncomingMessage, res: ServerResponse) {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health') return json(res, 200, { status: 'ok' });
+    if (path === '/ready') {
+      const checks = await readiness();
+      const ok = !stopping && Object.values(checks).every((v) => v !== 'down');
+      return json(res, ok ? 200 : 503, { status: ok ? 'ready' : stopping ? 'stopping' : 'not ready', checks });
+    }
+    if (path === '/metrics') {
+      metrics.openSockets.set(realtime?.socketCount() ?? 0);
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      return res.end(await metrics.registry.metrics());
+    }
+    return yoga(req, res);
+  }
+
+  async function readiness() {
+    const check = (p: Promise<unknown>) =>
+      Promise.race([
+        p.then(() => 'ok' as const),
+        new Promise<'down'>((r) => setTimeout(() => r('down'), READY_CHECK_TIMEOUT_MS).unref()),
+      ]).catch(() => 'down' as const);
+    const [database, redis] = await Promise.all([
+      check(db.$queryRaw`SELECT 1`),
+      pubsubHandle.redis ? check(pubsubHandle.redis.ping()) : Promise.resolve('disabled' as const),
+    ]);
+    return { database, redis };
+  }
+
+  const jobs: JobDefinition[] = [];
+  if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
+
+  return {
+    services,
+    get scheduler() {
+      return scheduler;
+    },
+    url() {
+      const addr = httpServer.address() as AddressInfo | null;
+      return `http://127.0.0.1:${addr?.port ?? config.port}`;
+    },
+    async start(port = config.port) {
+      realtime = await createWsServer({ httpServer, yoga: yoga as never, services, metrics, path: '/graphql' });
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      if (config.jobsEnabled && jobs.length) {
+        scheduler = await startScheduler({ databaseUrl: databaseUrl!, instanceName: config.instanceName, jobs, log, metrics });
+      }
+      const bound = (httpServer.address() as AddressInfo).port;
+      log.info({ port: bound, graphql: `http://localhost:${bound}/graphql` }, 'MockMate API listening');
+      return bound;
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      // Stop accepting, tell socket clients to go elsewhere, let in-flight HTTP finish.
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      await realtime?.close(WsCloseCode.GoingAway, 'Server shutting down');
+      const drainTimer = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_DRAIN_MS).unref();
+      await closed;
+      clearTimeout(drainTimer);
+      await scheduler?.stop();
+      await pubsubHandle.close();
+      await db.$disconnect();
+      await embedded?.stop();
+      log.info('MockMate API stopped');
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

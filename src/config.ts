@@ -1,0 +1,132 @@
+// Configuration is read from the environment once, at start, and validated
+// here so a bad value stops the process with a message naming the variable.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const minutes = (name: string, fallback: number) =>
+  z.coerce.number({ error: `${name} must be a number of minutes` }).int().min(0).default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'DATABASE_URL must be a postgres:// URL' }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// URL' }).optional(),
+  JWT_SECRET: z.string().optional(),
+  ADMIN_EMAILS: z.string().default(''),
+  APP_URL: z.url({ error: 'APP_URL must be an absolute URL' }).default('http://localhost:3000'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must be an smtp:// or smtps:// URL' }).optional(),
+  SMTP_FROM: z.string().default('MockMate <no-reply@mockmate.local>'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DATA_DIR: z.string().default('.data'),
+  WAITING_ROOM_OPENS_MINUTES: minutes('WAITING_ROOM_OPENS_MINUTES', 10),
+  MATCH_INTERVAL: z.string().default('10 seconds'),
+  NO_SHOW_MINUTES: minutes('NO_SHOW_MINUTES', 5),
+  SESSION_GRACE_MINUTES: minutes('SESSION_GRACE_MINUTES', 15),
+  JOBS_ENABLED: z
+    .enum(['true', 'false'], { error: 'JOBS_ENABLED must be true or false' })
+    .default('true')
+    .transform((v) => v === 'true'),
+  INSTANCE_NAME: z.string().optional(),
+  RATE_LIMIT_PREFIX: z.string().default('rl:'),
+  TRUST_PROXY: z
+    .enum(['true', 'false'], { error: 'TRUST_PROXY must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Unset means: boot embedded PostgreSQL under dataDir. */
+  databaseUrl: string | undefined;
+  /** Unset means: single instance, in-process pub/sub and rate limits. */
+  redisUrl: string | undefined;
+  jwtSecret: string;
+  adminEmails: ReadonlySet<string>;
+  appUrl: string;
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  dataDir: string;
+  waitingRoomOpensMinutes: number;
+  matchInterval: string;
+  noShowMinutes: number;
+  sessionGraceMinutes: number;
+  jobsEnabled: boolean;
+  instanceName: string;
+  /** Take the client IP from X-Forwarded-For (behind nginx). */
+  trustProxy: boolean;
+  /** Namespace of rate-limit keys in Redis. */
+  rateLimitPrefix: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(blankless);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    jwtSecret: resolveJwtSecret(e.JWT_SECRET, e.NODE_ENV, dataDir),
+    adminEmails: new Set(
+      e.ADMIN_EMAILS.split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+    appUrl: e.APP_URL.replace(/\/+$/, ''),
+    smtpUrl: e.SMTP_URL,
+    smtpFrom: e.SMTP_FROM,
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    waitingRoomOpensMinutes: e.WAITING_ROOM_OPENS_MINUTES,
+    matchInterval: e.MATCH_INTERVAL,
+    noShowMinutes: e.NO_SHOW_MINUTES,
+    sessionGraceMinutes: e.SESSION_GRACE_MINUTES,
+    jobsEnabled: e.JOBS_ENABLED,
+    instanceName: e.INSTANCE_NAME ?? `api-${process.pid}`,
+    trustProxy: e.TRUST_PROXY,
+    rateLimitPrefix: e.RATE_LIMIT_PREFIX,
+  };
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/** Production must be given a strong secret; development keeps a generated one under dataDir so tokens survive restarts. */
+function resolveJwtSecret(given: string | undefined, nodeEnv: string, dataDir: string): string {
+  if (given !== undefined) {
+    if (given.length < MIN_SECRET_LENGTH) {
+      throw new ConfigError(`Invalid configuration:\n  JWT_SECRET: must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    return given;
+  }
+  if (nodeEnv === 'production') {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  const file = path.join(dataDir, 'jwt-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(48).toString('base64url');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}

@@ -1,0 +1,35 @@
+// One pub/sub for the whole app: Redis when REDIS_URL is set (every instance
+// sees every message), in-process otherwise (single-instance mode). Payloads
+// are plain JSON in both, so nothing behaves differently between the two.
+import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { Redis } from 'ioredis';
+
+export interface PubSubHandle {
+  engine: PubSubEngine;
+  /** A command connection (rate limits, presence); null in single-instance mode. */
+  redis: Redis | null;
+  close(): Promise<void>;
+}
+
+export function createPubSub(redisUrl: string | undefined, onRedisError: (err: Error) => void): PubSubHandle {
+  if (!redisUrl) {
+    const engine = new PubSub();
+    return { engine, redis: null, close: async () => {} };
+  }
+  // Commands and PUBLISH share one connection; SUBSCRIBE needs its own.
+  const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false };
+  const redis = new Redis(redisUrl, { ...options, connectionName: 'mockmate-cmd' });
+  const subscriber = new Redis(redisUrl, { ...options, connectionName: 'mockmate-sub' });
+  redis.on('error', onRedisError);
+  subscriber.on('error', onRedisError);
+  const engine = new RedisPubSub({ publisher: redis, subscriber });
+  return {
+    engine,
+    redis,
+    async close() {
+      engine.close();
+      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// Fixed-window counters. Redis-backed so limits hold across instances; an
+// in-memory map in single-instance mode.
+import type { Redis } from 'ioredis';
+
+export interface Window {
+  limit: number;
+  windowMs: number;
+}
+
+export interface Count {
+  count: number;
+  /** Milliseconds until the window resets. */
+  resetMs: number;
+}
+
+export interface RateLimiter {
+  /** Adds one to the key's counter and returns the new count. */
+  hit(key: string, windowMs: number): Promise<Count>;
+  peek(key: string): Promise<Count>;
+  reset(key: string): Promise<void>;
+}
+
+const HIT_SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('PTTL', KEYS[1])}`;
+
+export function createRateLimiter(redis: Redis | null, prefix = 'rl:'): RateLimiter {
+  return redis ? redisLimiter(redis, prefix) : memoryLimiter();
+}
+
+function redisLimiter(redis: Redis, prefix: string): RateLimiter {
+  return {
+    async hit(key, windowMs) {
+      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + key, windowMs)) as [number, number];
+      return { count, resetMs: Math.max(0, ttl) };
+    },
+    async peek(key) {
+      const [count, ttl] = await Promise.all([redis.get(prefix + key), redis.pttl(prefix + key)]);
+      return { count: Number(count ?? 0), resetMs: Math.max(0, ttl) };
+    },
+    async reset(key) {
+      await redis.del(prefix + key);
+    },
+  };
+}
+
+function memoryLimiter(): RateLimiter {
+  const windows = new Map<string, { count: number; resetAt: number }>();
+  const current = (key: string, now: number) => {
+    const w = windows.get(key);
+    if (w && w.resetAt > now) return w;
+    windows.delete(key);
+    return undefined;
+  };
+  return {
+    async hit(key, windowMs) {
+      const now = Date.now();
+      const w = current(key, now) ?? { count: 0, resetAt: now + windowMs };
+      w.count += 1;
+      windows.set(key, w);
+      return { count: w.count, resetMs: w.resetAt - now };
+    },
+    async peek(key) {
+      const now = Date.now();
+      const w = current(key, now);
+      return { count: w?.count ?? 0, resetMs: w ? w.resetAt - now : 0 };
+    },
+    async reset(key) {
+      windows.delete(key);
+    },
+  };
+}

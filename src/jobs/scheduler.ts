@@ -1,0 +1,69 @@
+// Agenda on the application database. Each recurring job is a single row
+// ('single' type), so however many instances start, every run is locked and
+// executed by exactly one of them.
+import { Agenda } from 'agenda';
+import { PostgresBackend } from '@agendajs/postgres-backend';
+import type { Logger } from '../infra/logger.js';
+import type { Metrics } from '../infra/metrics.js';
+
+export interface JobDefinition {
+  name: string;
+  /** Agenda interval, e.g. '10 seconds'. */
+  every: string;
+  run(): Promise<unknown>;
+}
+
+export interface Scheduler {
+  /** Runs a job's code now in this process, outside the schedule (tests, admin triggers). */
+  runNow(name: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export async function startScheduler(opts: {
+  databaseUrl: string;
+  instanceName: string;
+  jobs: JobDefinition[];
+  log: Logger;
+  metrics: Metrics;
+}): Promise<Scheduler> {
+  const { jobs, log, metrics } = opts;
+  const agenda = new Agenda({
+    // Tables come from a migration: concurrent first starts would race creating them.
+    backend: new PostgresBackend({ connectionString: opts.databaseUrl, ensureSchema: false }),
+    name: opts.instanceName,
+    processEvery: '1 second',
+    defaultLockLifetime: 60_000,
+  });
+  agenda.on('error', (err: unknown) => log.error({ err }, 'job scheduler error'));
+
+  const byName = new Map(jobs.map((j) => [j.name, j]));
+  const runMeasured = async (job: JobDefinition) => {
+    const started = performance.now();
+    try {
+      const result = await job.run();
+      metrics.jobRuns.inc({ job: job.name, outcome: 'ok' });
+      log.debug({ job: job.name, durationMs: Math.round(performance.now() - started), result }, 'job ran');
+      return result;
+    } catch (err) {
+      metrics.jobRuns.inc({ job: job.name, outcome: 'error' });
+      log.error({ err, job: job.name }, 'job failed');
+      throw err;
+    }
+  };
+  for (const job of jobs) agenda.define(job.name, () => runMeasured(job).then(() => undefined), { concurrency: 1 });
+  await agenda.start();
+  for (const job of jobs) await agenda.every(job.every, job.name);
+  log.info({ jobs: jobs.map((j) => `${j.name} every ${j.every}`) }, 'job scheduler started');
+
+  return {
+    runNow(name) {
+      const job = byName.get(name);
+      if (!job) throw new Error(`unknown job ${name}`);
+      return runMeasured(job);
+    },
+    async stop() {
+      // Let a running job finish (bounded) rather than leave half its work.
+      await agenda.drain({ timeout: 5_000 }).catch((err: unknown) => log.warn({ err }, 'job drain failed'));
+    },
+  };
+}

@@ -1,0 +1,137 @@
+// graphql-ws on the /graphql path, executing through the same envelop plugins
+// (auth, error masking, limits, logging) as HTTP.
+//
+// Connection lifecycle:
+//   upgrade → connection_init { authorization } → onConnect verifies the token:
+//     bad or expired token → close 4403; no token → anonymous connection;
+//   subscribe → yoga's enveloped parse/validate/context → execute or subscribe;
+//   session revoked elsewhere (logout, reset) → every socket of it closes 4403;
+//   shutdown → close 1001 so clients reconnect to another instance.
+import type { Server as HttpServer } from 'node:http';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ExecutionArgs } from 'graphql';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { resolveViewer, type Services } from '../context.js';
+import { channels, type SessionsRevokedMessage } from '../domain/events.js';
+import type { Metrics } from '../infra/metrics.js';
+import type { SocketAuth } from './socket-auth.js';
+
+export const WsCloseCode = {
+  /** Bad or expired token at connection_init, or the session was revoked. */
+  Forbidden: CloseCode.Forbidden,
+  /** The server is shutting down; reconnect (another instance will answer). */
+  GoingAway: 1001,
+} as const;
+
+type Yoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
+
+interface Executors {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+}
+
+export interface RealtimeServer {
+  /** Sockets currently open on this instance. */
+  socketCount(): number;
+  close(code: number, reason: string): Promise<void>;
+}
+
+export async function createWsServer(opts: {
+  httpServer: HttpServer;
+  yoga: Yoga;
+  services: Services;
+  metrics: Metrics;
+  path: string;
+}): Promise<RealtimeServer> {
+  const { yoga, services, metrics } = opts;
+  const wss = new WebSocketServer({ server: opts.httpServer, path: opts.path });
+  const socketsBySession = new Map<string, Set<WebSocket>>();
+  const subscriptionsBySocket = new Map<WebSocket, Set<string>>();
+
+  const untrackSocket = (socket: WebSocket, auth: SocketAuth | undefined) => {
+    const sid = auth?.viewer?.sessionId;
+    if (sid) {
+      const set = socketsBySession.get(sid);
+      set?.delete(socket);
+      if (set?.size === 0) socketsBySession.delete(sid);
+    }
+    const subs = subscriptionsBySocket.get(socket);
+    if (subs) metrics.activeSubscriptions.dec(subs.size);
+    subscriptionsBySocket.delete(socket);
+  };
+
+  wss.on('connection', (socket) => {
+    metrics.openSockets.inc();
+    subscriptionsBySocket.set(socket, new Set());
+    socket.once('close', () => metrics.openSockets.dec());
+  });
+
+  useServer<Record<string, unknown>, { auth: SocketAuth }>(
+    {
+      execute: (args) => (args.rootValue as Executors).execute(args) as never,
+      subscribe: (args) => (args.rootValue as Executors).subscribe(args) as never,
+      onConnect: async (ctx) => {
+        const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        const { viewer, authFailure } = await resolveViewer(services, ctx.connectionParams?.['authorization']);
+        if (authFailure) return false; // graphql-ws closes with 4403 Forbidden
+        ctx.extra.auth = { viewer, ip };
+        if (viewer) {
+          const set = socketsBySession.get(viewer.sessionId) ?? new Set();
+          set.add(ctx.extra.socket);
+          socketsBySession.set(viewer.sessionId, set);
+        }
+        return true;
+      },
+      onClose: (ctx) => untrackSocket(ctx.extra.socket, ctx.extra.auth),
+      onSubscribe: async (ctx, id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          socketAuth: ctx.extra.auth,
+          params: payload,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as never];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        const subs = subscriptionsBySocket.get(ctx.extra.socket);
+        if (subs && !subs.has(id)) {
+          subs.add(id);
+          metrics.activeSubscriptions.inc();
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies Executors,
+        };
+      },
+      onComplete: (ctx, id) => {
+        if (subscriptionsBySocket.get(ctx.extra.socket)?.delete(id)) metrics.activeSubscriptions.dec();
+      },
+    },
+    wss,
+  );
+
+  const onRevoked = (msg: SessionsRevokedMessage) => {
+    for (const sid of msg.sessionIds) {
+      for (const socket of socketsBySession.get(sid) ?? []) socket.close(WsCloseCode.Forbidden, 'Session revoked');
+    }
+  };
+  const revokedSub = await services.pubsub.subscribe(channels.sessionsRevoked, onRevoked, {});
+
+  return {
+    socketCount: () => wss.clients.size,
+    async close(code, reason) {
+      services.pubsub.unsubscribe(revokedSub);
+      for (const socket of wss.clients) socket.close(code, reason);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { Availability, Role } from '../generated/prisma/enums.js';
+import { builder } from './builder.js';
+
+export const RoleEnum = builder.enumType(Role, { name: 'Role' });
+export const AvailabilityEnum = builder.enumType(Availability, { name: 'Availability' });
+
+/** Marks a user object as being shown to its owner (e.g. in AuthPayload, before the client holds a token). */
+const OWNER_VIEW = Symbol('ownerView');
+export const asOwnerView = <T extends object>(user: T): T => Object.assign(user, { [OWNER_VIEW]: true });
+
+export const UserRef = builder.prismaObject('User', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    role: t.expose('role', { type: RoleEnum }),
+    availability: t.expose('availability', { type: AvailabilityEnum }),
+    email: t.string({
+      nullable: true,
+      description: 'Visible to the user themself and to admins; null for everyone else.',
+      resolve: (user, _args, ctx) =>
+        OWNER_VIEW in user || (ctx.viewer && (ctx.viewer.id === user.id || ctx.viewer.role === 'ADMIN')) ? user.email : null,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('me', (t) =>
+  t.prismaField({
+    type: 'User',
+    nullable: true,
+    description: 'The signed-in user; null when not signed in.',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.viewer ? ctx.services.db.user.findUnique({ ...query, where: { id: ctx.viewer.id } }) : null,
+  }),
+);
+
+export const nameSchema = z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters');

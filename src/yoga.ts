@@ -1,0 +1,119 @@
+// The GraphQL engine shared by HTTP and WebSocket: schema, context, limits,
+// error masking, and one log line plus metrics per operation.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { resolveViewer, type Context, type Services } from './context.js';
+import { AppError, ERROR_CODES, type ErrorCode } from './domain/errors.js';
+import type { Metrics } from './infra/metrics.js';
+import type { SocketAuth } from './realtime/socket-auth.js';
+import { schema } from './schema/index.js';
+
+interface ServerContext {
+  req?: IncomingMessage;
+  /** Present for operations arriving over WebSocket. */
+  socketAuth?: SocketAuth;
+}
+
+const CLIENT_CODES = new Set<string>(ERROR_CODES);
+
+export function createGraphQL(services: Services, metrics: Metrics) {
+  const { log, config } = services;
+
+  return createYoga<ServerContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'MockMate API', subscriptionsProtocol: 'WS' },
+    batching: false,
+    logging: false,
+    context: async ({ req, socketAuth, request }): Promise<Context> => {
+      const requestId = randomUUID();
+      if (socketAuth) {
+        return { services, viewer: socketAuth.viewer, authFailure: null, requestId, ip: socketAuth.ip };
+      }
+      const auth = await resolveViewer(services, request.headers.get('authorization'));
+      return { services, ...auth, requestId, ip: clientIp(req, config.trustProxy) };
+    },
+    maskedErrors: {
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        const gqlError = error instanceof GraphQLError ? error : null;
+        const location = { nodes: gqlError?.nodes, path: gqlError?.path, source: gqlError?.source, positions: gqlError?.positions };
+        if (original instanceof AppError) {
+          return new GraphQLError(original.message, { ...location, extensions: { ...original.extensions, code: original.code } });
+        }
+        if (gqlError && !original) {
+          // Parse, validation, variable coercion and limit errors: the client's document is at fault.
+          const code = gqlError.extensions['code'];
+          if (typeof code === 'string' && CLIENT_CODES.has(code)) return gqlError;
+          return new GraphQLError(gqlError.message, { ...location, extensions: { ...gqlError.extensions, code: 'BAD_USER_INPUT' satisfies ErrorCode } });
+        }
+        const errorId = randomUUID();
+        log.error({ err: original ?? error, errorId, path: gqlError?.path }, 'unexpected error');
+        return new GraphQLError(message, { ...location, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
+      },
+      errorMessage: 'Something went wrong on our side. It has been logged.',
+    },
+    plugins: [
+      EnvelopArmorPlugin({
+        maxAliases: { n: 15 },
+        maxDepth: { n: 12, ignoreIntrospection: true },
+        costLimit: { maxCost: 5000, ignoreIntrospection: true },
+        maxTokens: { n: 2000 },
+        maxDirectives: { n: 20 },
+        // Introspection is public (GraphiQL), so hiding suggestions would protect nothing.
+        blockFieldSuggestion: { enabled: false },
+      }),
+      operationObserver(metrics, services),
+    ],
+  });
+}
+
+export type GraphQLServer = ReturnType<typeof createGraphQL>;
+
+function clientIp(req: IncomingMessage | undefined, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req?.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req?.socket.remoteAddress ?? 'unknown';
+}
+
+/** One log line and metric sample per executed operation (queries, mutations, and each subscription). */
+function operationObserver(metrics: Metrics, services: Services): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      const started = performance.now();
+      const op = (args.document as DocumentNode).definitions.find(
+        (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
+      );
+      const type = op?.operation ?? 'unknown';
+      const name = args.operationName ?? op?.name?.value ?? 'anonymous';
+      const ctx = args.contextValue;
+      return {
+        onExecuteDone({ result }) {
+          const errors = 'errors' in result ? (result.errors ?? []) : [];
+          const outcome = errors.length ? 'error' : 'ok';
+          const durationMs = performance.now() - started;
+          metrics.requests.inc({ operation_type: type, operation_name: name, outcome });
+          metrics.requestDuration.observe({ operation_type: type }, durationMs / 1000);
+          services.log.info(
+            {
+              requestId: ctx.requestId,
+              operation: name,
+              type,
+              durationMs: Math.round(durationMs * 10) / 10,
+              userId: ctx.viewer?.id,
+              errors: errors.length ? errors.map((e) => e.extensions?.['code'] ?? 'ERROR') : undefined,
+            },
+            'graphql',
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,119 @@
+// Real clients: GraphQL over HTTP with fetch, and graphql-ws over ws.
+import { print, type ExecutionResult } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface GqlResponse<T> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown>; path?: unknown[] }[];
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  ip?: string;
+}
+
+export async function gql<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+  opts: RequestOptions = {},
+): Promise<GqlResponse<T>> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/graphql-response+json',
+  };
+  if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+  if (opts.ip) headers['x-forwarded-for'] = opts.ip;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: print(document), variables }) });
+  const body = (await res.json()) as GqlResponse<T>;
+  return { ...body, status: res.status };
+}
+
+/** Asserts success and returns data. */
+export async function ok<T, V>(url: string, document: TypedDocumentNode<T, V>, variables?: V, opts?: RequestOptions): Promise<T> {
+  const res = await gql(url, document, variables, opts);
+  if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+  return res.data;
+}
+
+/** The error codes of a failed response, in order. */
+export const codes = (res: GqlResponse<unknown>) => (res.errors ?? []).map((e) => e.extensions?.['code']);
+
+export interface WsConnection {
+  client: Client;
+  /** Resolves with the close event once the socket closes. */
+  closed: Promise<{ code: number; reason: string }>;
+  dispose(): Promise<void>;
+}
+
+export function connectWs(wsUrl: string, token?: string | null): WsConnection {
+  let resolveClosed!: (e: { code: number; reason: string }) => void;
+  const closed = new Promise<{ code: number; reason: string }>((r) => (resolveClosed = r));
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    on: {
+      closed: (event) => {
+        const e = event as { code: number; reason: string };
+        resolveClosed({ code: e.code, reason: String(e.reason) });
+      },
+    },
+    onNonLazyError: () => {},
+  });
+  return { client, closed, dispose: () => client.dispose() as Promise<void> };
+}
+
+/**
+ * A subscription whose results queue up until the test takes them, so a
+ * test awaits the event itself rather than sleeping.
+ */
+export interface Subscription<T> {
+  next(timeoutMs?: number): Promise<ExecutionResult<T>>;
+  stop(): void;
+  /** Results received but not yet taken. */
+  pending(): number;
+}
+
+export function subscribe<T, V>(conn: WsConnection, document: TypedDocumentNode<T, V>, variables?: V): Subscription<T> {
+  const queue: ExecutionResult<T>[] = [];
+  const waiters: ((r: ExecutionResult<T>) => void)[] = [];
+  const push = (r: ExecutionResult<T>) => {
+    const w = waiters.shift();
+    if (w) w(r);
+    else queue.push(r);
+  };
+  const unsubscribe = conn.client.subscribe<T>(
+    { query: print(document), variables: variables as Record<string, unknown> | undefined },
+    {
+      next: (r) => push(r as ExecutionResult<T>),
+      error: (err) => push({ errors: Array.isArray(err) ? err : [{ message: String((err as Error)?.message ?? err) }] } as never),
+      complete: () => {},
+    },
+  );
+  return {
+    next(timeoutMs = 5_000) {
+      const queued = queue.shift();
+      if (queued) return Promise.resolve(queued);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const i = waiters.indexOf(waiter);
+          if (i >= 0) waiters.splice(i, 1);
+          reject(new Error(`no subscription event within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const waiter = (r: ExecutionResult<T>) => {
+          clearTimeout(timer);
+          resolve(r);
+        };
+        waiters.push(waiter);
+      });
+    },
+    stop: unsubscribe,
+    pending: () => queue.length,
+  };
+}
