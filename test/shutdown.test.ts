@@ -1,0 +1,190 @@
+// The real entry point (src/main.ts) as a child process: graceful shutdown on
+// SIGTERM, a clear exit when the port is taken, and on invalid configuration.
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { graphql } from './generated/gql.js';
+import { connectWs, subscribe } from './support/client.js';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { testEnv } from './support/server.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const Typename = graphql(`query ShutdownPing { __typename }`);
+
+interface Spawned {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first stdout log line whose msg matches. */
+  logLine(msg: RegExp): Promise<Record<string, unknown>>;
+  stderr(): string;
+}
+
+/** Starts `node --import tsx src/main.ts` with exactly the given environment (plus PATH). */
+function spawnServer(env: NodeJS.ProcessEnv): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'], ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { msg: RegExp; resolve: (l: Record<string, unknown>) => void }[] = [];
+  let buffered = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const raw = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.msg.test(String(line['msg']))) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    exited,
+    logLine(msg) {
+      const seen = lines.find((l) => msg.test(String(l['msg'])));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ msg, resolve });
+        // The process ending first is a failure, not a hang.
+        void exited.then(({ code }) => reject(new Error(`server exited (${code}) before logging ${msg}; stderr: ${err}`)));
+      });
+    },
+    stderr: () => err,
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms))),
+  ]);
+}
+
+let db: TestDatabase;
+const children: ChildProcess[] = [];
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await db.drop();
+});
+
+const start = (extra: Record<string, string>) => {
+  const s = spawnServer(testEnv(db, { LOG_LEVEL: 'info', ...extra }));
+  children.push(s.child);
+  return s;
+};
+
+describe('SIGTERM', () => {
+  it('finishes in-flight requests, closes sockets with 1001 and exits 0 within 10 s', async () => {
+    const port = await freePort();
+    const server = start({ PORT: String(port) });
+    const listening = await within(server.logLine(/listening/), 20_000, 'start');
+    expect(listening['port']).toBe(port);
+
+    const ws = connectWs(`ws://127.0.0.1:${port}/graphql`);
+    const ping = subscribe(ws, Typename);
+    expect((await ping.next()).data).toEqual({ __typename: 'Query' });
+
+    // An HTTP request the server has accepted (it answered 100 Continue) whose
+    // body is not sent yet: it is in flight until the test sends the body.
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path: '/graphql',
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+    });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      req.once('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.once('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.once('error', reject);
+    });
+    response.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
+    await new Promise<void>((resolve) => req.once('continue', resolve));
+
+    const signalledAt = performance.now();
+    server.child.kill('SIGTERM');
+    await within(server.logLine(/shutting down/), 5_000, 'shutdown log');
+    expect(await within(ws.closed, 5_000, 'socket close')).toMatchObject({ code: 1001 });
+
+    req.end(body);
+    const res = await within(response, 5_000, 'in-flight response');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ data: { __typename: 'Query' } });
+
+    const exit = await within(server.exited, 10_000, 'exit');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(performance.now() - signalledAt).toBeLessThan(10_000);
+    await expect(server.logLine(/stopped/)).resolves.toBeTruthy();
+  });
+});
+
+describe('start-up failures', () => {
+  it('exits 1 with one stderr line naming the port when it is in use', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const server = start({ PORT: String(port) });
+      const exit = await within(server.exited, 20_000, 'exit');
+      expect(exit.code).toBe(1);
+      const lines = server.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(String(port));
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['JWT_SECRET', { NODE_ENV: 'production', JWT_SECRET: '' }],
+    ['JWT_SECRET', { NODE_ENV: 'production', JWT_SECRET: 'too-short' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://localhost/x' }],
+  ])('exits 1 naming %s when the configuration is invalid', async (variable, extra) => {
+    const server = start(extra);
+    const exit = await within(server.exited, 20_000, 'exit');
+    expect(exit.code).toBe(1);
+    expect(server.stderr()).toContain(variable);
+    expect(server.stderr()).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+});
