@@ -15,6 +15,9 @@ import { sendEmailsJob } from './jobs/send-emails.js';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
 import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
 import { createAccounts } from './services/accounts.js';
+import { createBookings } from './services/bookings.js';
+import { createEvents } from './services/events.js';
+import { createMatching } from './services/matching.js';
 import { createGraphQL } from './yoga.js';
 
 const SHUTDOWN_DRAIN_MS = 8_000;
@@ -48,7 +51,10 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const pubsub = pubsubHandle.engine;
   const limiter = createRateLimiter(pubsubHandle.redis, config.rateLimitPrefix);
   const accounts = createAccounts({ db, config, limiter, pubsub, log });
-  const services: Services = { config, db, log, pubsub, limiter, accounts };
+  const events = createEvents({ db, pubsub, log });
+  const bookings = createBookings({ db, events, config });
+  const matching = createMatching({ db, events, config });
+  const services: Services = { config, db, log, pubsub, limiter, accounts, events, bookings, matching };
 
   const yoga = createGraphQL(services, metrics);
   const httpServer = createServer((req, res) => void route(req, res));
@@ -85,7 +91,12 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     return { database, redis };
   }
 
-  const jobs: JobDefinition[] = [];
+  const jobs: JobDefinition[] = [
+    { name: 'match-waiting-rooms', every: config.matchInterval, run: () => matching.pairOpenRooms() },
+    { name: 'expire-bookings', every: '1 minute', run: () => matching.expireEndedBookings() },
+    { name: 'plan-slots', every: '1 hour', run: () => matching.planSlots(config.planner) },
+    { name: 'prune-events', every: '1 day', run: () => matching.pruneEvents(config.eventRetentionDays) },
+  ];
   if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
 
   return {

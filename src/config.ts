@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_GRID, type PlannerGrid } from './domain/slots.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -27,6 +28,12 @@ const envSchema = z.object({
   MATCH_INTERVAL: z.string().default('10 seconds'),
   NO_SHOW_MINUTES: minutes('NO_SHOW_MINUTES', 5),
   SESSION_GRACE_MINUTES: minutes('SESSION_GRACE_MINUTES', 15),
+  PLANNER_FROM_HOUR: z.coerce.number().int().min(0).max(23).default(8),
+  PLANNER_TO_HOUR: z.coerce.number().int().min(1).max(24).default(22),
+  PLANNER_EVERY_HOURS: z.coerce.number().int().min(1).max(24).default(2),
+  PLANNER_DURATION_MINUTES: z.coerce.number().int().min(15).max(240).default(60),
+  PLANNER_DAYS_AHEAD: z.coerce.number().int().min(0).max(60).default(7),
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   JOBS_ENABLED: z
     .enum(['true', 'false'], { error: 'JOBS_ENABLED must be true or false' })
     .default('true')
@@ -59,6 +66,9 @@ export interface Config {
   noShowMinutes: number;
   sessionGraceMinutes: number;
   jobsEnabled: boolean;
+  /** The planner job's grid (UTC). */
+  planner: PlannerGrid;
+  eventRetentionDays: number;
   instanceName: string;
   /** Take the client IP from X-Forwarded-For (behind nginx). */
   trustProxy: boolean;
@@ -101,6 +111,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     noShowMinutes: e.NO_SHOW_MINUTES,
     sessionGraceMinutes: e.SESSION_GRACE_MINUTES,
     jobsEnabled: e.JOBS_ENABLED,
+    planner: {
+      fromHour: e.PLANNER_FROM_HOUR,
+      toHour: e.PLANNER_TO_HOUR,
+      everyHours: e.PLANNER_EVERY_HOURS,
+      durationMinutes: e.PLANNER_DURATION_MINUTES,
+      daysAhead: e.PLANNER_DAYS_AHEAD,
+      types: DEFAULT_GRID.types,
+    },
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
     instanceName: e.INSTANCE_NAME ?? `api-${process.pid}`,
     trustProxy: e.TRUST_PROXY,
     rateLimitPrefix: e.RATE_LIMIT_PREFIX,

@@ -6,6 +6,10 @@ import type { Db } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
 import type { RateLimiter } from './infra/rate-limit.js';
 import type { Accounts, AuthFailure, Viewer } from './services/accounts.js';
+import type { Bookings } from './services/bookings.js';
+import type { Events } from './services/events.js';
+import type { Matching } from './services/matching.js';
+import type { Loaders } from './schema/loaders.js';
 
 export interface Services {
   config: Config;
@@ -14,6 +18,9 @@ export interface Services {
   pubsub: PubSubEngine;
   limiter: RateLimiter;
   accounts: Accounts;
+  events: Events;
+  bookings: Bookings;
+  matching: Matching;
 }
 
 export interface Context {
@@ -23,6 +30,7 @@ export interface Context {
   authFailure: AuthFailure | null;
   requestId: string;
   ip: string;
+  loaders: Loaders;
 }
 
 /** Reads `Bearer <token>`; anything else counts as no token. */

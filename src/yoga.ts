@@ -10,6 +10,7 @@ import { AppError, ERROR_CODES, type ErrorCode } from './domain/errors.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
 import { schema } from './schema/index.js';
+import { createLoaders } from './schema/loaders.js';
 
 interface ServerContext {
   req?: IncomingMessage;
@@ -32,10 +33,10 @@ export function createGraphQL(services: Services, metrics: Metrics) {
     context: async ({ req, socketAuth, request }): Promise<Context> => {
       const requestId = randomUUID();
       if (socketAuth) {
-        return { services, viewer: socketAuth.viewer, authFailure: null, requestId, ip: socketAuth.ip };
+        return { services, viewer: socketAuth.viewer, authFailure: null, requestId, ip: socketAuth.ip, loaders: createLoaders(services.db) };
       }
       const auth = await resolveViewer(services, request.headers.get('authorization'));
-      return { services, ...auth, requestId, ip: clientIp(req, config.trustProxy) };
+      return { services, ...auth, requestId, ip: clientIp(req, config.trustProxy), loaders: createLoaders(services.db) };
     },
     maskedErrors: {
       maskError(error, message) {

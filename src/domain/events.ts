@@ -36,10 +36,75 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
+export type Difficulty = 'EASY' | 'MEDIUM' | 'HARD';
+export type ParticipantRole = 'INTERVIEWER' | 'INTERVIEWEE';
+
+export interface RoomCounts {
+  waitingCount: number;
+  byDifficulty: { difficulty: Difficulty; count: number }[];
+}
+
+/**
+ * The payload each event type carries in the stored stream. Types not listed
+ * carry an empty object. `interviewId` travels beside the payload, not in it.
+ */
+export interface EventPayloads {
+  MATCHED: { slotId: string; peerId: string; role: ParticipantRole };
+  MATCH_CANCELLED: { slotId: string; reason: string; byUserId: string | null };
+  SESSION_STARTED: { startedAt: string };
+  SESSION_ENDED: { endedAt: string; reason: string };
+  ROLES_SWAPPED: { roles: { userId: string; role: ParticipantRole }[] };
+  PEER_JOINED: { userId: string };
+  PEER_LEFT: { userId: string };
+  FEEDBACK_RECEIVED: { feedbackId: string; fromUserId: string };
+  MESSAGE_SENT: { messageId: string; senderId: string };
+  MESSAGE_EDITED: { messageId: string; senderId: string };
+  MESSAGE_DELETED: { messageId: string; senderId: string };
+  MESSAGES_READ: { userId: string; upToMessageId: string };
+  INSTANT_REQUEST_RECEIVED: { requestId: string; fromUserId: string };
+  INSTANT_REQUEST_ACCEPTED: { requestId: string };
+  INSTANT_REQUEST_REJECTED: { requestId: string; reason: string | null };
+  INSTANT_REQUEST_EXPIRED: { requestId: string };
+  AVAILABILITY_CHANGED: { userId: string; availability: 'AVAILABLE' | 'BUSY' | 'OFFLINE' };
+  USER_ONLINE: { userId: string };
+  USER_OFFLINE: { userId: string };
+  SERVER_SHUTDOWN: { reconnect: boolean };
+}
+
+export type EventPayload<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, never>;
+
+/** An event to record for one user: written with the state change, published after commit. */
+export type UserEventInput = {
+  [T in EventType]: { userId: string; type: T; interviewId?: string | null; payload: EventPayload<T> };
+}[EventType];
+
+/** A stored user event as it travels over pub/sub and out to clients. */
+export interface UserEventMessage {
+  userId: string;
+  /** The per-user cursor, as a decimal string (it is a BIGINT). */
+  seq: string;
+  type: EventType;
+  at: string;
+  interviewId: string | null;
+  payload: Record<string, unknown>;
+}
+
+export const ROOM_EVENT_TYPES = ['JOIN_ROOM', 'LEAVE_ROOM', 'MATCHED'] as const satisfies readonly EventType[];
+export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
+
+/** Room-wide (not per-user, not stored): fresh counts after each change. */
+export interface RoomEventMessage extends RoomCounts {
+  type: RoomEventType;
+  slotId: string;
+  at: string;
+}
+
 /** Pub/sub channel names. Only this module spells them. */
 export const channels = {
   /** Stored events of one user, published after the transaction that wrote them commits. */
   user: (userId: string) => `user:${userId}`,
+  /** Waiting-room counts of one slot. */
+  room: (slotId: string) => `room:${slotId}`,
   /** Sessions revoked (logout, password reset): every instance closes their sockets. */
   sessionsRevoked: 'system:sessions-revoked',
 } as const;

@@ -50,7 +50,13 @@ export async function startScheduler(opts: {
       throw err;
     }
   };
-  for (const job of jobs) agenda.define(job.name, () => runMeasured(job).then(() => undefined), { concurrency: 1 });
+  // Agenda can still fire a timer it set for a due job after stop(); such a run must not touch closed pools.
+  let stopped = false;
+  for (const job of jobs) {
+    agenda.define(job.name, async () => {
+      if (!stopped) await runMeasured(job);
+    }, { concurrency: 1 });
+  }
   await agenda.start();
   for (const job of jobs) await agenda.every(job.every, job.name);
   log.info({ jobs: jobs.map((j) => `${j.name} every ${j.every}`) }, 'job scheduler started');
@@ -62,7 +68,9 @@ export async function startScheduler(opts: {
       return runMeasured(job);
     },
     async stop() {
+      stopped = true;
       // Let a running job finish (bounded) rather than leave half its work.
+      // Also closes the backend's pool and its LISTEN connection.
       await agenda.drain({ timeout: 5_000 }).catch((err: unknown) => log.warn({ err }, 'job drain failed'));
     },
   };

@@ -3,5 +3,11 @@
 import { builder } from './builder.js';
 import './user.js';
 import './auth.js';
+import './enums.js';
+import './slots.js';
+import './bookings.js';
+import './interviews.js';
+import './waiting-room.js';
+import './events.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

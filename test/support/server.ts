@@ -23,6 +23,7 @@ export function testEnv(db: TestDatabase, extra: Record<string, string> = {}): N
     // Lets tests act from distinct client IPs (X-Forwarded-For), as behind nginx.
     TRUST_PROXY: 'true',
     // Rate-limit keys of one test file never meet another's.
+    JOBS_ENABLED: process.env['TEST_JOBS'] ?? 'false',
     RATE_LIMIT_PREFIX: `rl:${randomBytes(4).toString('hex')}:`,
     ...extra,
   };

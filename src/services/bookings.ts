@@ -1,0 +1,186 @@
+// Slots, bookings and the waiting room. Every booking change takes the slot
+// row FOR SHARE, and a pairing run takes it FOR UPDATE, so room changes and
+// pairing never interleave.
+import type { Config } from '../config.js';
+import { badInput, conflict, forbidden, notFound } from '../domain/errors.js';
+import { SLOT_DURATION_MAX, SLOT_DURATION_MIN, isRoomOpen, isWholeMinute, overlaps, roomWindow, slotEnd } from '../domain/slots.js';
+import type { Db, Tx } from '../infra/db.js';
+import type { Booking, Difficulty, InterviewType } from '../generated/prisma/client.js';
+import type { Viewer } from './accounts.js';
+import { roomCounts, type Emitter, type Events } from './events.js';
+
+const ACTIVE: Booking['status'][] = ['BOOKED', 'WAITING', 'MATCHED'];
+
+export async function lockSlot(tx: Tx, slotId: string, mode: 'SHARE' | 'UPDATE') {
+  const rows =
+    mode === 'UPDATE'
+      ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Slot" WHERE id = ${slotId}::uuid FOR UPDATE`
+      : await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Slot" WHERE id = ${slotId}::uuid FOR SHARE`;
+  if (rows.length === 0) throw notFound('Slot');
+}
+
+export function createBookings({ db, events, config }: { db: Db; events: Events; config: Config }) {
+  /** Loads a booking of the viewer's, locking its slot and the booking. */
+  async function ownBooking(tx: Tx, viewer: Viewer, bookingId: string) {
+    const found = await tx.booking.findUnique({ where: { id: bookingId }, select: { slotId: true, userId: true } });
+    if (!found) throw notFound('Booking');
+    if (found.userId !== viewer.id) throw forbidden('This booking is not yours.');
+    await lockSlot(tx, found.slotId, 'SHARE');
+    await tx.$queryRaw`SELECT id FROM "Booking" WHERE id = ${bookingId}::uuid FOR UPDATE`;
+    return tx.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { slot: true } });
+  }
+
+  return {
+    async createSlot(viewer: Viewer, input: { startsAt: Date; durationMinutes: number; type: InterviewType }, now = new Date()) {
+      if (!isWholeMinute(input.startsAt)) throw badInput('input.startsAt', 'must be on a whole minute.');
+      if (input.startsAt <= now) throw badInput('input.startsAt', 'must be in the future.');
+      if (input.durationMinutes < SLOT_DURATION_MIN || input.durationMinutes > SLOT_DURATION_MAX) {
+        throw badInput('input.durationMinutes', `must be between ${SLOT_DURATION_MIN} and ${SLOT_DURATION_MAX}.`);
+      }
+      return db.slot.create({
+        data: {
+          startsAt: input.startsAt,
+          endsAt: slotEnd(input.startsAt, input.durationMinutes),
+          type: input.type,
+          createdById: viewer.id,
+        },
+      });
+    },
+
+    listSlots(args: { from?: Date | null; to?: Date | null; type?: InterviewType | null }, now = new Date()) {
+      const from = args.from ?? now;
+      const to = args.to ?? new Date(from.getTime() + 8 * 86_400_000);
+      if (to <= from) throw badInput('to', 'must be after from.');
+      if (to.getTime() - from.getTime() > 31 * 86_400_000) throw badInput('to', 'the range may span at most 31 days.');
+      return db.slot.findMany({
+        where: { endsAt: { gt: from }, startsAt: { lt: to }, ...(args.type ? { type: args.type } : {}) },
+        orderBy: [{ startsAt: 'asc' }, { type: 'asc' }],
+        take: 1000,
+      });
+    },
+
+    async bookSlot(viewer: Viewer, input: { slotId: string; difficulty: Difficulty }, now = new Date()) {
+      return db.$transaction(async (tx) => {
+        // One booking change per user at a time, so two overlapping bookSlot calls cannot both pass the check.
+        await tx.$queryRaw`SELECT id FROM "User" WHERE id = ${viewer.id}::uuid FOR UPDATE`;
+        await lockSlot(tx, input.slotId, 'SHARE');
+        const slot = await tx.slot.findUniqueOrThrow({ where: { id: input.slotId } });
+        if (slot.endsAt <= now) throw badInput('input.slotId', 'This slot has already ended.');
+        const mine = await tx.booking.findMany({
+          where: { userId: viewer.id, status: { in: ACTIVE }, slot: { startsAt: { lt: slot.endsAt }, endsAt: { gt: slot.startsAt } } },
+          include: { slot: true },
+        });
+        if (mine.some((b) => b.slotId === slot.id)) throw conflict('You have already booked this slot.');
+        const clash = mine.find((b) => overlaps(b.slot, slot));
+        if (clash) throw conflict(`This slot overlaps another booking of yours (slot ${clash.slotId}).`, { bookingId: clash.id });
+        // One row per user and slot: booking again after cancelling revives it.
+        return tx.booking.upsert({
+          where: { slotId_userId: { slotId: slot.id, userId: viewer.id } },
+          create: { slotId: slot.id, userId: viewer.id, difficulty: input.difficulty },
+          update: { difficulty: input.difficulty, status: 'BOOKED', joinedAt: null, interviewId: null },
+        });
+      });
+    },
+
+    myBookings(viewer: Viewer) {
+      return db.booking.findMany({
+        where: { userId: viewer.id },
+        orderBy: [{ slot: { startsAt: 'desc' } }],
+        take: 500,
+      });
+    },
+
+    async cancelBooking(viewer: Viewer, bookingId: string) {
+      return events.transaction(async (tx, emit) => {
+        const booking = await ownBooking(tx, viewer, bookingId);
+        switch (booking.status) {
+          case 'CANCELLED':
+          case 'EXPIRED':
+            throw conflict(`This booking is already ${booking.status.toLowerCase()}.`);
+          case 'WAITING':
+            emit.room(booking.slotId, 'LEAVE_ROOM');
+            break;
+          case 'MATCHED':
+            await cancelMatch(tx, emit, booking, viewer.id);
+            break;
+          case 'BOOKED':
+            break;
+        }
+        return tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', joinedAt: null } });
+      });
+    },
+
+    async joinWaitingRoom(viewer: Viewer, bookingId: string, now = new Date()) {
+      return events.transaction(async (tx, emit) => {
+        const booking = await ownBooking(tx, viewer, bookingId);
+        if (booking.status === 'WAITING') return booking;
+        if (booking.status !== 'BOOKED') throw conflict(`Only a BOOKED booking can join the waiting room; this one is ${booking.status}.`);
+        if (!isRoomOpen(booking.slot, config.waitingRoomOpensMinutes, now)) {
+          const { opensAt, closesAt } = roomWindow(booking.slot, config.waitingRoomOpensMinutes);
+          throw badInput(
+            'bookingId',
+            now < opensAt ? `The waiting room opens at ${opensAt.toISOString()}.` : `The waiting room closed at ${closesAt.toISOString()}.`,
+          );
+        }
+        emit.room(booking.slotId, 'JOIN_ROOM');
+        return tx.booking.update({ where: { id: booking.id }, data: { status: 'WAITING', joinedAt: now } });
+      });
+    },
+
+    async leaveWaitingRoom(viewer: Viewer, bookingId: string) {
+      return events.transaction(async (tx, emit) => {
+        const booking = await ownBooking(tx, viewer, bookingId);
+        if (booking.status !== 'WAITING') throw conflict(`Only a WAITING booking can leave the waiting room; this one is ${booking.status}.`);
+        emit.room(booking.slotId, 'LEAVE_ROOM');
+        return tx.booking.update({ where: { id: booking.id }, data: { status: 'BOOKED', joinedAt: null } });
+      });
+    },
+
+    async waitingRoom(slotId: string) {
+      const slot = await db.slot.findUnique({ where: { id: slotId } });
+      if (!slot) throw notFound('Slot');
+      return { slot, ...(await roomCounts(db, slotId)) };
+    },
+
+    /** Users booked in the slot (not cancelled) and admins may watch its room. */
+    async canWatchRoom(viewer: Viewer, slotId: string): Promise<boolean> {
+      if (viewer.role === 'ADMIN') return true;
+      const b = await db.booking.findUnique({ where: { slotId_userId: { slotId, userId: viewer.id } }, select: { status: true } });
+      return b !== null && b.status !== 'CANCELLED';
+    },
+  };
+}
+
+/**
+ * A matched booking is cancelled before its interview started: the interview
+ * is cancelled, the peer hears MATCH_CANCELLED and goes back to WAITING (with
+ * their original join time, so they keep their place).
+ */
+async function cancelMatch(tx: Tx, emit: Emitter, booking: Booking, byUserId: string) {
+  if (!booking.interviewId) return;
+  const [interview] = await tx.$queryRaw<{ id: string; status: string }[]>`
+    SELECT id, status FROM "Interview" WHERE id = ${booking.interviewId}::uuid FOR UPDATE`;
+  if (!interview) return;
+  if (interview.status !== 'SCHEDULED') throw conflict('The interview has already started; it can no longer be cancelled.');
+  await tx.interview.update({
+    where: { id: interview.id },
+    data: { status: 'CANCELLED', cancelledAt: new Date(), cancelReason: 'booking-cancelled' },
+  });
+  const participants = await tx.interviewParticipant.findMany({ where: { interviewId: interview.id } });
+  await tx.interviewParticipant.updateMany({ where: { interviewId: interview.id }, data: { bookingId: null } });
+  for (const p of participants.filter((p) => p.userId !== byUserId)) {
+    await tx.booking.updateMany({
+      where: { interviewId: interview.id, userId: p.userId, status: 'MATCHED' },
+      data: { status: 'WAITING', interviewId: null },
+    });
+    emit.user({
+      userId: p.userId,
+      type: 'MATCH_CANCELLED',
+      interviewId: interview.id,
+      payload: { slotId: booking.slotId, reason: 'Your peer cancelled their booking.', byUserId },
+    });
+  }
+  emit.room(booking.slotId, 'JOIN_ROOM');
+}
+
+export type Bookings = ReturnType<typeof createBookings>;

@@ -1,0 +1,185 @@
+// The one way state changes notify anyone. `transaction()` runs a change and
+// stores its user events in the same database transaction, then publishes
+// them (and room counts) only after commit: both or neither.
+// `userStream()` replays stored events after a cursor and continues live,
+// with no gap and no duplicate at the seam.
+import type { PubSubEngine } from 'graphql-subscriptions';
+import {
+  channels,
+  type Difficulty,
+  type RoomCounts,
+  type RoomEventMessage,
+  type RoomEventType,
+  type UserEventInput,
+  type UserEventMessage,
+} from '../domain/events.js';
+import { AsyncQueue, closable } from '../infra/async-queue.js';
+import type { Db, Tx } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+
+const DIFFICULTIES: Difficulty[] = ['EASY', 'MEDIUM', 'HARD'];
+const REPLAY_BATCH = 500;
+
+/** Collects what a transaction wants to announce. */
+export interface Emitter {
+  user(event: UserEventInput): void;
+  room(slotId: string, type: RoomEventType): void;
+}
+
+interface StoredRow {
+  userId: string;
+  seq: bigint;
+  type: string;
+  interviewId: string | null;
+  payload: unknown;
+  createdAt: Date;
+}
+
+export const toMessage = (row: StoredRow): UserEventMessage => ({
+  userId: row.userId,
+  seq: row.seq.toString(),
+  type: row.type as UserEventMessage['type'],
+  at: row.createdAt.toISOString(),
+  interviewId: row.interviewId,
+  payload: (row.payload ?? {}) as Record<string, unknown>,
+});
+
+export async function roomCounts(db: Db | Tx, slotId: string): Promise<RoomCounts> {
+  const groups = await db.booking.groupBy({ by: ['difficulty'], where: { slotId, status: 'WAITING' }, _count: { _all: true } });
+  const byDifficulty = DIFFICULTIES.map((difficulty) => ({
+    difficulty,
+    count: groups.find((g) => g.difficulty === difficulty)?._count._all ?? 0,
+  }));
+  return { waitingCount: byDifficulty.reduce((n, d) => n + d.count, 0), byDifficulty };
+}
+
+/**
+ * Writes user events with per-user cursors. User rows are locked in id order,
+ * so concurrent writers never deadlock and each user's cursors commit in order.
+ */
+export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new Date()): Promise<UserEventMessage[]> {
+  if (events.length === 0) return [];
+  const perUser = new Map<string, number>();
+  for (const e of events) perUser.set(e.userId, (perUser.get(e.userId) ?? 0) + 1);
+  const ids = [...perUser.keys()].sort();
+  await tx.$queryRaw`SELECT id FROM "User" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+  const bumped = await tx.$queryRaw<{ id: string; eventSeq: bigint }[]>`
+    UPDATE "User" u SET "eventSeq" = u."eventSeq" + c.n
+    FROM (SELECT unnest(${ids}::uuid[]) AS id, unnest(${ids.map((id) => perUser.get(id)!)}::int[]) AS n) c
+    WHERE u.id = c.id
+    RETURNING u.id, u."eventSeq"`;
+  const next = new Map(bumped.map((r) => [r.id, r.eventSeq - BigInt(perUser.get(r.id)!) + 1n]));
+  const rows: StoredRow[] = events.map((e) => {
+    const seq = next.get(e.userId)!;
+    next.set(e.userId, seq + 1n);
+    return { userId: e.userId, seq, type: e.type, interviewId: e.interviewId ?? null, payload: e.payload, createdAt: at };
+  });
+  await tx.$executeRaw`
+    INSERT INTO "Event" ("userId", seq, type, "interviewId", payload, "createdAt")
+    SELECT u, s, t::"EventType", i, p::jsonb, ${at}
+    FROM unnest(${rows.map((r) => r.userId)}::uuid[], ${rows.map((r) => r.seq.toString())}::bigint[],
+                ${rows.map((r) => r.type)}::text[], ${rows.map((r) => r.interviewId)}::uuid[],
+                ${rows.map((r) => JSON.stringify(r.payload))}::text[]) AS x(u, s, t, i, p)`;
+  return rows.map(toMessage);
+}
+
+export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine; log: Logger }) {
+  async function publish(userEvents: UserEventMessage[], rooms: RoomEventMessage[]) {
+    // Stored events are safe if a publish fails: clients catch up by cursor.
+    const sends = [
+      ...userEvents.map((e) => pubsub.publish(channels.user(e.userId), e)),
+      ...rooms.map((r) => pubsub.publish(channels.room(r.slotId), r)),
+    ];
+    const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected');
+    if (failed.length) log.warn({ failed: failed.length, reason: String((failed[0] as PromiseRejectedResult).reason) }, 'event publish failed');
+  }
+
+  return {
+    /** Runs `fn` in a transaction; events it emits are stored in it and published after commit. */
+    async transaction<T>(fn: (tx: Tx, emit: Emitter) => Promise<T>, options: { timeout?: number } = {}): Promise<T> {
+      const userEvents: UserEventInput[] = [];
+      const roomChanges = new Map<string, RoomEventType>();
+      const emit: Emitter = {
+        user: (e) => void userEvents.push(e),
+        room: (slotId, type) => void roomChanges.set(slotId, type),
+      };
+      const { result, stored, rooms } = await db.$transaction(
+        async (tx) => {
+          const result = await fn(tx, emit);
+          const stored = await storeUserEvents(tx, userEvents);
+          const at = new Date().toISOString();
+          const rooms = await Promise.all(
+            [...roomChanges].map(async ([slotId, type]) => ({ type, slotId, at, ...(await roomCounts(tx, slotId)) })),
+          );
+          return { result, stored, rooms };
+        },
+        { timeout: options.timeout ?? 15_000, maxWait: 10_000 },
+      );
+      await publish(stored, rooms);
+      return result;
+    },
+
+    /** Publishes a room message outside any transaction (nothing to store). */
+    publish,
+
+    /** Current cursor of a user: the id of their newest event, or "0". */
+    async cursor(userId: string): Promise<bigint> {
+      const u = await db.user.findUnique({ where: { id: userId }, select: { eventSeq: true } });
+      return u?.eventSeq ?? 0n;
+    },
+
+    /**
+     * Stored events after `after` in order, then live ones. Subscribes before
+     * replaying; a live event that skips ahead (published out of order by
+     * another instance) is preceded by the missing ones read from the table.
+     */
+    async userStream(userId: string, after: bigint | null): Promise<AsyncIterableIterator<UserEventMessage>> {
+      const live = new AsyncQueue<UserEventMessage>(() => pubsub.unsubscribe(subId));
+      const subId = await pubsub.subscribe(channels.user(userId), (m: UserEventMessage) => live.push(m), {});
+      const start = after ?? (await this.cursor(userId));
+      const readAfter = (from: bigint, upTo: bigint | null) =>
+        db.event
+          .findMany({
+            where: { userId, seq: upTo === null ? { gt: from } : { gt: from, lte: upTo } },
+            orderBy: { seq: 'asc' },
+            take: REPLAY_BATCH,
+          })
+          .then((rows) => rows.map(toMessage));
+
+      async function* run(): AsyncGenerator<UserEventMessage> {
+        let last = start;
+        for (;;) {
+          const batch = await readAfter(last, null);
+          for (const e of batch) {
+            yield e;
+            last = BigInt(e.seq);
+          }
+          if (batch.length < REPLAY_BATCH) break;
+        }
+        for await (const e of live) {
+          const seq = BigInt(e.seq);
+          if (seq <= last) continue;
+          while (seq > last + 1n) {
+            const missing = await readAfter(last, seq - 1n);
+            if (missing.length === 0) break;
+            for (const m of missing) {
+              yield m;
+              last = BigInt(m.seq);
+            }
+          }
+          yield e;
+          last = seq;
+        }
+      }
+      return closable(run(), live);
+    },
+
+    async roomStream(slotId: string): Promise<AsyncIterableIterator<RoomEventMessage>> {
+      const queue = new AsyncQueue<RoomEventMessage>(() => pubsub.unsubscribe(subId));
+      const subId = await pubsub.subscribe(channels.room(slotId), (m: RoomEventMessage) => queue.push(m), {});
+      return queue;
+    },
+  };
+}
+
+export type Events = ReturnType<typeof createEvents>;

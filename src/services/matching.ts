@@ -1,0 +1,117 @@
+// Applies the matching rule to one slot atomically: lock the slot, read its
+// WAITING bookings, create the interviews, mark the bookings MATCHED and
+// record MATCHED for everyone, in one transaction. Safe under any number of
+// concurrent runs on any number of instances: the slot lock serialises them,
+// the status check on update refuses a stale booking, and the unique
+// InterviewParticipant.bookingId makes a double match impossible in the database.
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import { assignRoles, matchWaitingRoom } from '../domain/matching.js';
+import { plannedSlots, type PlannerGrid } from '../domain/slots.js';
+import type { Db } from '../infra/db.js';
+import type { Difficulty } from '../generated/prisma/client.js';
+import { lockSlot } from './bookings.js';
+import type { Events } from './events.js';
+
+interface WaitingRow {
+  id: string;
+  userId: string;
+  difficulty: Difficulty;
+  joinedAt: Date;
+}
+
+export function createMatching({ db, events, config }: { db: Db; events: Events; config: Config }) {
+  return {
+    /** Pairs the slot's waiting room now; returns the ids of the interviews created. */
+    async pairSlot(slotId: string): Promise<string[]> {
+      return events.transaction(
+        async (tx, emit) => {
+          await lockSlot(tx, slotId, 'UPDATE');
+          const slot = await tx.slot.findUniqueOrThrow({ where: { id: slotId }, select: { type: true } });
+          const waiting = await tx.$queryRaw<WaitingRow[]>`
+            SELECT id, "userId", difficulty, "joinedAt" FROM "Booking"
+            WHERE "slotId" = ${slotId}::uuid AND status = 'WAITING' FOR UPDATE`;
+          const { pairs } = matchWaitingRoom(waiting.map((w) => ({ ...w, joinedAt: w.joinedAt ?? 0 })));
+          if (pairs.length === 0) return [];
+
+          const interviewIds = pairs.map(() => randomUUID());
+          const p = { interview: [] as string[], user: [] as string[], role: [] as string[], difficulty: [] as string[], booking: [] as string[] };
+          pairs.forEach((pair, i) => {
+            const interviewId = interviewIds[i]!;
+            const [a, b] = assignRoles(pair);
+            for (const [me, peer] of [
+              [a, b],
+              [b, a],
+            ] as const) {
+              p.interview.push(interviewId);
+              p.user.push(me.entry.userId);
+              p.role.push(me.role);
+              p.difficulty.push(me.difficulty);
+              p.booking.push(me.entry.id);
+              emit.user({
+                userId: me.entry.userId,
+                type: 'MATCHED',
+                interviewId,
+                payload: { slotId, peerId: peer.entry.userId, role: me.role },
+              });
+            }
+          });
+          const now = new Date();
+          await tx.$executeRaw`
+            INSERT INTO "Interview" (id, "slotId", type, status, "matchedAt", "createdAt")
+            SELECT i, ${slotId}::uuid, ${slot.type}::"InterviewType", 'SCHEDULED', ${now}, ${now}
+            FROM unnest(${interviewIds}::uuid[]) AS i`;
+          await tx.$executeRaw`
+            INSERT INTO "InterviewParticipant" ("interviewId", "userId", role, difficulty, "bookingId")
+            SELECT i, u, r::"ParticipantRole", d::"Difficulty", b
+            FROM unnest(${p.interview}::uuid[], ${p.user}::uuid[], ${p.role}::text[], ${p.difficulty}::text[], ${p.booking}::uuid[]) AS x(i, u, r, d, b)`;
+          const updated = await tx.$executeRaw`
+            UPDATE "Booking" SET status = 'MATCHED', "interviewId" = x.i, "updatedAt" = ${now}
+            FROM unnest(${p.booking}::uuid[], ${p.interview}::uuid[]) AS x(b, i)
+            WHERE "Booking".id = x.b AND "Booking".status = 'WAITING'`;
+          if (updated !== p.booking.length) throw new Error(`pairing ${slotId}: ${updated} of ${p.booking.length} bookings were still waiting`);
+          emit.room(slotId, 'MATCHED');
+          return interviewIds;
+        },
+        { timeout: 120_000 },
+      );
+    },
+
+    /** The scheduled run: every open room with at least two waiting. */
+    async pairOpenRooms(now = new Date()): Promise<{ rooms: number; interviews: number }> {
+      const opensMs = config.waitingRoomOpensMinutes * 60_000;
+      const rooms = await db.$queryRaw<{ slotId: string }[]>`
+        SELECT b."slotId" FROM "Booking" b JOIN "Slot" s ON s.id = b."slotId"
+        WHERE b.status = 'WAITING' AND s."startsAt" <= ${new Date(now.getTime() + opensMs)} AND s."endsAt" > ${now}
+        GROUP BY b."slotId" HAVING count(*) >= 2`;
+      let interviews = 0;
+      for (const { slotId } of rooms) interviews += (await this.pairSlot(slotId)).length;
+      return { rooms: rooms.length, interviews };
+    },
+
+    /** Bookings whose slot ended while still waiting (or never joined) become EXPIRED. */
+    async expireEndedBookings(now = new Date()): Promise<number> {
+      return db.$executeRaw`
+        UPDATE "Booking" b SET status = 'EXPIRED', "updatedAt" = ${now}
+        FROM "Slot" s
+        WHERE s.id = b."slotId" AND s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
+    },
+
+    /** Keeps the grid of slots generated ahead; inserting a key twice is a no-op. */
+    async planSlots(grid: PlannerGrid, now = new Date()): Promise<number> {
+      const wanted = plannedSlots(grid, now);
+      const { count } = await db.slot.createMany({
+        data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
+        skipDuplicates: true,
+      });
+      return count;
+    },
+
+    async pruneEvents(retentionDays: number, now = new Date()): Promise<number> {
+      const { count } = await db.event.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - retentionDays * 86_400_000) } } });
+      return count;
+    },
+  };
+}
+
+export type Matching = ReturnType<typeof createMatching>;

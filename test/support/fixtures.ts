@@ -1,0 +1,39 @@
+// Small builders shared by the integration tests: users, slots, bookings.
+import { graphql } from '../generated/gql.js';
+import { ok } from './client.js';
+
+const RegisterUser = graphql(`
+  mutation FixtureRegister($input: RegisterInput!) { register(input: $input) { token user { id name } } }
+`);
+const CreateSlot = graphql(`
+  mutation FixtureCreateSlot($input: CreateSlotInput!) { createSlot(input: $input) { id startsAt endsAt type } }
+`);
+const BookSlot = graphql(`
+  mutation FixtureBookSlot($input: BookSlotInput!) { bookSlot(input: $input) { id status difficulty } }
+`);
+
+let counter = 0;
+
+export interface TestUser {
+  id: string;
+  name: string;
+  token: string;
+  email: string;
+}
+
+export async function registerUser(url: string, name = `user${++counter}`, email?: string): Promise<TestUser> {
+  const address = email ?? `${name.toLowerCase()}-${++counter}-${Date.now()}@example.com`;
+  const data = await ok(url, RegisterUser, { input: { email: address, password: 'password123', name } });
+  return { id: data.register.user.id, name, token: data.register.token, email: address };
+}
+
+/** A slot starting `startsInMinutes` from now (rounded to the minute). */
+export async function createSlot(url: string, admin: TestUser, startsInMinutes = 5, type: 'BEHAVIORAL' | 'TECHNICAL' = 'TECHNICAL', durationMinutes = 60) {
+  const startsAt = new Date(Math.ceil((Date.now() + startsInMinutes * 60_000) / 60_000) * 60_000);
+  const data = await ok(url, CreateSlot, { input: { startsAt: startsAt.toISOString(), durationMinutes, type } }, { token: admin.token });
+  return data.createSlot;
+}
+
+export async function book(url: string, user: TestUser, slotId: string, difficulty: 'EASY' | 'MEDIUM' | 'HARD') {
+  return (await ok(url, BookSlot, { input: { slotId, difficulty } }, { token: user.token })).bookSlot;
+}
