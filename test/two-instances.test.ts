@@ -1,0 +1,125 @@
+// Two API instances on one database and one Redis, as behind the load balancer.
+import { graphql } from './generated/gql.js';
+import { connectWs, ok, subscribe, type WsConnection } from './support/client.js';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { startServer, testEnv, type TestServer } from './support/server.js';
+
+const Join = graphql(`mutation TwoJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { id status } }`);
+const Pair = graphql(`mutation TwoPair($slotId: ID!) { pairWaitingRoom(slotId: $slotId) { id participants { user { id } } } }`);
+const Cancel = graphql(`mutation TwoCancel($bookingId: ID!) { cancelBooking(bookingId: $bookingId) { id status } }`);
+const Events = graphql(`subscription TwoEvents($after: String) { events(after: $after) { id type interview { id } } }`);
+const RoomEvents = graphql(`subscription TwoRoom($slotId: ID!) { waitingRoom(slotId: $slotId) { type waitingCount } }`);
+const Notifications = graphql(`query TwoNotifications { notifications(first: 1) { edges { node { id } } } }`);
+
+let db: TestDatabase;
+let a: TestServer;
+let b: TestServer;
+let admin: TestUser;
+const sockets: WsConnection[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const env = testEnv(db, { ADMIN_EMAILS: 'admin2@example.com', JOBS_ENABLED: 'true', MATCH_INTERVAL: '1 second' });
+  [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
+  admin = await registerUser(a.url, 'Admin', 'admin2@example.com');
+});
+afterAll(async () => {
+  await Promise.all(sockets.map((s) => s.dispose()));
+  await Promise.all([a.app.stop(), b.app.stop()]);
+  await db.drop();
+});
+
+const ws = (server: TestServer, user: TestUser) => {
+  const c = connectWs(server.wsUrl, user.token);
+  sockets.push(c);
+  return c;
+};
+
+it('a subscriber on one instance receives what a mutation on the other caused', async () => {
+  const slot = await createSlot(a.url, admin, 60 * 24); // room closed: the match job leaves it alone
+  const watcher = await registerUser(a.url);
+  await book(a.url, watcher, slot.id, 'EASY');
+  const mover = await registerUser(a.url);
+  const booking = await book(a.url, mover, slot.id, 'EASY');
+  const room = subscribe(ws(a, watcher), RoomEvents, { slotId: slot.id });
+  // Room events are not stored, so the subscription must be live before the join: a round trip
+  // through the other instance and the database gives it that time.
+  expect((await ok(b.url, Notifications, {}, { token: watcher.token })).notifications.edges).toEqual([]);
+  await db.query(`UPDATE "Slot" SET "startsAt" = now() + interval '5 minutes', "endsAt" = now() + interval '65 minutes' WHERE id = $1`, [slot.id]);
+  await ok(b.url, Join, { bookingId: booking.id }, { token: mover.token });
+  expect((await room.next()).data!.waitingRoom).toEqual({ type: 'JOIN_ROOM', waitingCount: 1 });
+});
+
+it('a client that reconnects to the other instance with `after` gets what it missed, once', async () => {
+  const slot = await createSlot(a.url, admin, 60 * 24 * 2);
+  const [u, p1, p2] = [await registerUser(a.url), await registerUser(a.url), await registerUser(a.url)];
+  const [bu, b1, b2] = [await book(a.url, u, slot.id, 'EASY'), await book(a.url, p1, slot.id, 'EASY'), await book(a.url, p2, slot.id, 'EASY')];
+  await db.query(`UPDATE "Slot" SET "startsAt" = now() + interval '5 minutes', "endsAt" = now() + interval '65 minutes' WHERE id = $1`, [slot.id]);
+
+  const first = ws(a, u);
+  const live = subscribe(first, Events, { after: '0' });
+  await ok(a.url, Join, { bookingId: bu.id }, { token: u.token });
+  await ok(a.url, Join, { bookingId: b1.id }, { token: p1.token });
+  await ok(b.url, Pair, { slotId: slot.id }, { token: admin.token });
+  const seen = (await live.next()).data!.events;
+  expect(seen.type).toBe('MATCHED');
+
+  await first.dispose();
+  // While u is away: p1 cancels (u gets MATCH_CANCELLED) and u is paired with p2 (MATCHED).
+  await ok(b.url, Cancel, { bookingId: b1.id }, { token: p1.token });
+  await ok(a.url, Join, { bookingId: b2.id }, { token: p2.token });
+  await ok(a.url, Pair, { slotId: slot.id }, { token: admin.token });
+
+  const resumed = subscribe(ws(b, u), Events, { after: seen.id });
+  const missed = [(await resumed.next()).data!.events, (await resumed.next()).data!.events];
+  expect(missed.map((e) => e.type)).toEqual(['MATCH_CANCELLED', 'MATCHED']);
+  expect(missed.map((e) => BigInt(e.id))).toEqual([BigInt(seen.id) + 1n, BigInt(seen.id) + 2n]);
+  expect(resumed.pending()).toBe(0);
+});
+
+it('concurrent pairing on both instances never puts a booking in two interviews', async () => {
+  const slot = await createSlot(a.url, admin, 60 * 24 * 3);
+  const users = await Promise.all(Array.from({ length: 20 }, () => registerUser(a.url)));
+  const levels = ['EASY', 'MEDIUM', 'HARD'] as const;
+  const bookings = await Promise.all(users.map((u, i) => book(a.url, u, slot.id, levels[i % 3]!)));
+  await db.query(`UPDATE "Slot" SET "startsAt" = now() + interval '5 minutes', "endsAt" = now() + interval '65 minutes' WHERE id = $1`, [slot.id]);
+  await Promise.all(bookings.map((bk, i) => ok((i % 2 ? a : b).url, Join, { bookingId: bk.id }, { token: users[i]!.token })));
+
+  const runs = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => ok((i % 2 ? a : b).url, Pair, { slotId: slot.id }, { token: admin.token })),
+  );
+  const created = runs.flatMap((r) => r.pairWaitingRoom);
+  const participants = created.flatMap((i) => i.participants.map((p) => p.user.id));
+  // The scheduled job may have paired some too; count from the database.
+  const rows = await db.query<{ userId: string; n: string }>(
+    `SELECT p."userId", count(*) AS n FROM "InterviewParticipant" p JOIN "Interview" i ON i.id = p."interviewId"
+     WHERE i."slotId" = $1 GROUP BY p."userId"`,
+    [slot.id],
+  );
+  expect(rows).toHaveLength(20);
+  expect(rows.every((r) => Number(r.n) === 1)).toBe(true);
+  expect(new Set(participants).size).toBe(participants.length);
+  const [interviews] = await db.query<{ count: string }>(`SELECT count(*) FROM "Interview" WHERE "slotId" = $1`, [slot.id]);
+  expect(Number(interviews!.count)).toBe(10);
+});
+
+it('the scheduled match job pairs open rooms, and each job exists once for both instances', async () => {
+  const slot = await createSlot(a.url, admin, 5);
+  const [x, y] = [await registerUser(a.url), await registerUser(a.url)];
+  const stream = subscribe(ws(b, x), Events, { after: '0' });
+  const [bx, by] = [await book(a.url, x, slot.id, 'HARD'), await book(a.url, y, slot.id, 'HARD')];
+  await ok(a.url, Join, { bookingId: bx.id }, { token: x.token });
+  await ok(b.url, Join, { bookingId: by.id }, { token: y.token });
+  const matched = (await stream.next(15_000)).data!.events;
+  expect(matched.type).toBe('MATCHED');
+  const jobs = await db.query<{ name: string; n: string }>(`SELECT name, count(*) AS n FROM agenda_jobs GROUP BY name ORDER BY name`);
+  expect(jobs).toEqual([
+    { name: 'expire-bookings', n: '1' },
+    { name: 'match-waiting-rooms', n: '1' },
+    { name: 'plan-slots', n: '1' },
+    { name: 'prune-events', n: '1' },
+  ]);
+  const [interviews] = await db.query<{ count: string }>(`SELECT count(*) FROM "Interview" WHERE "slotId" = $1`, [slot.id]);
+  expect(interviews!.count).toBe('1');
+});
