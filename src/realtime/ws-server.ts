@@ -12,9 +12,10 @@ import type { Duplex } from 'node:stream';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { resolveViewer, type Services } from '../context.js';
+import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import type { Metrics } from '../infra/metrics.js';
 import type { SocketAuth } from './socket-auth.js';
@@ -25,6 +26,17 @@ export const WsCloseCode = {
   /** The server is shutting down; reconnect (another instance will answer). */
   GoingAway: 1001,
 } as const;
+
+/** Keeps message and location; the code is API.md's (yoga's own codes and HTTP details are dropped). */
+function asClientError(error: GraphQLError): GraphQLError {
+  const code = error.extensions['code'];
+  return new GraphQLError(error.message, {
+    source: error.source,
+    positions: error.positions,
+    extensions: { code: typeof code === 'string' && CLIENT_CODES.has(code) ? code : ('BAD_USER_INPUT' satisfies ErrorCode) },
+  });
+}
+const CLIENT_CODES = new Set<string>(ERROR_CODES);
 
 type Yoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
 
@@ -98,14 +110,19 @@ export async function createWsServer(opts: {
           socketAuth: ctx.extra.auth,
           params: payload,
         });
+        // The client's document is at fault: an error for this operation with an
+        // API.md code, as over HTTP. (A throw here would close the whole socket
+        // with 4500, which is what graphql-armor's limits do inside validate.)
         let document;
+        let errors: readonly GraphQLError[];
         try {
           document = parse(payload.query);
+          errors = validate(schema, document);
         } catch (err) {
-          return [err as never];
+          if (!(err instanceof GraphQLError)) throw err;
+          errors = [err];
         }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return errors.map(asClientError);
         const subs = subscriptionsBySocket.get(ctx.extra.socket);
         if (subs && !subs.has(id)) {
           subs.add(id);
