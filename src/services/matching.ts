@@ -35,19 +35,15 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
           if (pairs.length === 0) return [];
 
           const interviewIds = pairs.map(() => randomUUID());
-          const p = { interview: [] as string[], user: [] as string[], role: [] as string[], difficulty: [] as string[], booking: [] as string[] };
-          pairs.forEach((pair, i) => {
-            const interviewId = interviewIds[i]!;
-            const [a, b] = assignRoles(pair);
+          const participants: { i: string; u: string; r: string; d: string; b: string }[] = [];
+          pairs.forEach((pair, n) => {
+            const interviewId = interviewIds[n]!;
+            const [first, second] = assignRoles(pair);
             for (const [me, peer] of [
-              [a, b],
-              [b, a],
+              [first, second],
+              [second, first],
             ] as const) {
-              p.interview.push(interviewId);
-              p.user.push(me.entry.userId);
-              p.role.push(me.role);
-              p.difficulty.push(me.difficulty);
-              p.booking.push(me.entry.id);
+              participants.push({ i: interviewId, u: me.entry.userId, r: me.role, d: me.difficulty, b: me.entry.id });
               emit.user({
                 userId: me.entry.userId,
                 type: 'MATCHED',
@@ -56,20 +52,24 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
               });
             }
           });
+          // Bulk rows travel as one JSON text parameter (see storeUserEvents).
+          const json = JSON.stringify(participants);
           const now = new Date();
           await tx.$executeRaw`
             INSERT INTO "Interview" (id, "slotId", type, status, "matchedAt", "createdAt")
             SELECT i, ${slotId}::uuid, ${slot.type}::"InterviewType", 'SCHEDULED', ${now}, ${now}
-            FROM unnest(${interviewIds}::uuid[]) AS i`;
+            FROM unnest(string_to_array(${interviewIds.join(',')}, ',')::uuid[]) AS i`;
           await tx.$executeRaw`
             INSERT INTO "InterviewParticipant" ("interviewId", "userId", role, difficulty, "bookingId")
             SELECT i, u, r::"ParticipantRole", d::"Difficulty", b
-            FROM unnest(${p.interview}::uuid[], ${p.user}::uuid[], ${p.role}::text[], ${p.difficulty}::text[], ${p.booking}::uuid[]) AS x(i, u, r, d, b)`;
+            FROM json_to_recordset(${json}::json) AS x(i uuid, u uuid, r text, d text, b uuid)`;
           const updated = await tx.$executeRaw`
             UPDATE "Booking" SET status = 'MATCHED', "interviewId" = x.i, "updatedAt" = ${now}
-            FROM unnest(${p.booking}::uuid[], ${p.interview}::uuid[]) AS x(b, i)
+            FROM json_to_recordset(${json}::json) AS x(i uuid, b uuid)
             WHERE "Booking".id = x.b AND "Booking".status = 'WAITING'`;
-          if (updated !== p.booking.length) throw new Error(`pairing ${slotId}: ${updated} of ${p.booking.length} bookings were still waiting`);
+          if (updated !== participants.length) {
+            throw new Error(`pairing ${slotId}: ${updated} of ${participants.length} bookings were still waiting`);
+          }
           emit.room(slotId, 'MATCHED');
           return interviewIds;
         },
