@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-p
 import { createLogger, type Logger } from './infra/logger.js';
 import { createMetrics } from './infra/metrics.js';
 import { migrate } from './infra/migrate.js';
+import { createPresence } from './infra/presence.js';
 import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
 import { sendEmailsJob } from './jobs/send-emails.js';
@@ -18,6 +19,10 @@ import { createAccounts } from './services/accounts.js';
 import { createBookings } from './services/bookings.js';
 import { createEvents } from './services/events.js';
 import { createMatching } from './services/matching.js';
+import { createChat } from './services/chat.js';
+import { createInstantInterviews } from './services/instant-interviews.js';
+import { createInterviews } from './services/interviews.js';
+import { createUserPresence } from './services/presence.js';
 import { createGraphQL } from './yoga.js';
 
 const SHUTDOWN_DRAIN_MS = 8_000;
@@ -54,7 +59,15 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const events = createEvents({ db, pubsub, log });
   const bookings = createBookings({ db, events, config });
   const matching = createMatching({ db, events, config });
-  const services: Services = { config, db, log, pubsub, limiter, accounts, events, bookings, matching };
+  const presence = createPresence(pubsubHandle.redis);
+  const interviews = createInterviews({ db, events, config, presence, log });
+  const chat = createChat({ db, events, limiter, config });
+  const userPresence = createUserPresence({ db, events, presence, log });
+  const instant = createInstantInterviews({ db, events, limiter, presence: userPresence, config });
+  const services: Services = {
+    ...{ config, db, log, pubsub, limiter, accounts, events, bookings, matching },
+    ...{ presence, interviews, chat, userPresence, instant },
+  };
 
   const yoga = createGraphQL(services, metrics);
   const httpServer = createServer((req, res) => void route(req, res));
@@ -96,6 +109,8 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     { name: 'expire-bookings', every: '1 minute', run: () => matching.expireEndedBookings() },
     { name: 'plan-slots', every: '1 hour', run: () => matching.planSlots(config.planner) },
     { name: 'prune-events', every: '1 day', run: () => matching.pruneEvents(config.eventRetentionDays) },
+    ...interviews.jobs,
+    ...instant.jobs,
   ];
   if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
 
@@ -135,6 +150,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       await closed;
       clearTimeout(drainTimer);
       await scheduler?.stop();
+      await presence.close();
       await pubsubHandle.close();
       await db.$disconnect();
       await embedded?.stop();

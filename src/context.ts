@@ -9,6 +9,11 @@ import type { Accounts, AuthFailure, Viewer } from './services/accounts.js';
 import type { Bookings } from './services/bookings.js';
 import type { Events } from './services/events.js';
 import type { Matching } from './services/matching.js';
+import type { Interviews } from './services/interviews.js';
+import type { Chat } from './services/chat.js';
+import type { UserPresence } from './services/presence.js';
+import type { InstantInterviews } from './services/instant-interviews.js';
+import type { Presence } from './infra/presence.js';
 import type { Loaders } from './schema/loaders.js';
 
 export interface Services {
@@ -21,6 +26,12 @@ export interface Services {
   events: Events;
   bookings: Bookings;
   matching: Matching;
+  /** Low-level cross-instance membership (sockets, session watchers). */
+  presence: Presence;
+  interviews: Interviews;
+  chat: Chat;
+  userPresence: UserPresence;
+  instant: InstantInterviews;
 }
 
 export interface Context {

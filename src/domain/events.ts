@@ -99,12 +99,24 @@ export interface RoomEventMessage extends RoomCounts {
   at: string;
 }
 
+/** Events of one interview session, to whoever watches it (both participants). Not stored here: the user copies are. */
+export interface SessionEventMessage {
+  type: EventType;
+  interviewId: string;
+  /** Who caused it, when a user did. */
+  actorId: string | null;
+  at: string;
+  payload: Record<string, unknown>;
+}
+
 /** Pub/sub channel names. Only this module spells them. */
 export const channels = {
   /** Stored events of one user, published after the transaction that wrote them commits. */
   user: (userId: string) => `user:${userId}`,
   /** Waiting-room counts of one slot. */
   room: (slotId: string) => `room:${slotId}`,
+  /** The live session of one interview. */
+  session: (interviewId: string) => `session:${interviewId}`,
   /** Sessions revoked (logout, password reset): every instance closes their sockets. */
   sessionsRevoked: 'system:sessions-revoked',
 } as const;

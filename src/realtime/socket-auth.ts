@@ -4,4 +4,6 @@ import type { Viewer } from '../services/accounts.js';
 export interface SocketAuth {
   viewer: Viewer | null;
   ip: string;
+  /** Unique per connection; presence counts sockets by it. */
+  socketId: string;
 }

@@ -7,6 +7,7 @@
 //   subscribe → yoga's enveloped parse/validate/context → execute or subscribe;
 //   session revoked elsewhere (logout, reset) → every socket of it closes 4403;
 //   shutdown → close 1001 so clients reconnect to another instance.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from 'graphql-ws';
@@ -23,6 +24,8 @@ import type { SocketAuth } from './socket-auth.js';
 export const WsCloseCode = {
   /** Bad or expired token at connection_init, or the session was revoked. */
   Forbidden: CloseCode.Forbidden,
+  /** The user already has the most sockets allowed open. */
+  TooManySockets: 4429,
   /** The server is shutting down; reconnect (another instance will answer). */
   GoingAway: 1001,
 } as const;
@@ -96,7 +99,15 @@ export async function createWsServer(opts: {
         const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
         const { viewer, authFailure } = await resolveViewer(services, ctx.connectionParams?.['authorization']);
         if (authFailure) return false; // graphql-ws closes with 4403 Forbidden
-        ctx.extra.auth = { viewer, ip };
+        const socketId = randomUUID();
+        if (viewer) {
+          const admitted = await services.userPresence.socketOpened(viewer.id, socketId);
+          if (!admitted.ok) {
+            ctx.extra.socket.close(WsCloseCode.TooManySockets, admitted.reason);
+            return false;
+          }
+        }
+        ctx.extra.auth = { viewer, ip, socketId };
         if (viewer) {
           const set = socketsBySession.get(viewer.sessionId) ?? new Set();
           set.add(ctx.extra.socket);
@@ -104,7 +115,11 @@ export async function createWsServer(opts: {
         }
         return true;
       },
-      onClose: (ctx) => untrackSocket(ctx.extra.socket, ctx.extra.auth),
+      onClose: async (ctx) => {
+        untrackSocket(ctx.extra.socket, ctx.extra.auth);
+        const auth = ctx.extra.auth;
+        if (auth?.viewer) await services.userPresence.socketClosed(auth.viewer.id, auth.socketId);
+      },
       onSubscribe: async (ctx, id, payload) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           socketAuth: ctx.extra.auth,

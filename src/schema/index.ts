@@ -9,5 +9,9 @@ import './bookings.js';
 import './interviews.js';
 import './waiting-room.js';
 import './events.js';
+import './session.js';
+import './chat.js';
+import './presence.js';
+import './instant-interviews.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -53,7 +53,7 @@ export function createBookings({ db, events, config }: { db: Db; events: Events;
       if (to <= from) throw badInput('to', 'must be after from.');
       if (to.getTime() - from.getTime() > 31 * 86_400_000) throw badInput('to', 'the range may span at most 31 days.');
       return db.slot.findMany({
-        where: { endsAt: { gt: from }, startsAt: { lt: to }, ...(args.type ? { type: args.type } : {}) },
+        where: { instant: false, endsAt: { gt: from }, startsAt: { lt: to }, ...(args.type ? { type: args.type } : {}) },
         orderBy: [{ startsAt: 'asc' }, { type: 'asc' }],
         take: 1000,
       });
@@ -65,6 +65,7 @@ export function createBookings({ db, events, config }: { db: Db; events: Events;
         await tx.$queryRaw`SELECT id FROM "User" WHERE id = ${viewer.id}::uuid FOR UPDATE`;
         await lockSlot(tx, input.slotId, 'SHARE');
         const slot = await tx.slot.findUniqueOrThrow({ where: { id: input.slotId } });
+        if (slot.instant) throw notFound('Slot');
         if (slot.endsAt <= now) throw badInput('input.slotId', 'This slot has already ended.');
         const mine = await tx.booking.findMany({
           where: { userId: viewer.id, status: { in: ACTIVE }, slot: { startsAt: { lt: slot.endsAt }, endsAt: { gt: slot.startsAt } } },

@@ -10,6 +10,7 @@ import {
   type RoomCounts,
   type RoomEventMessage,
   type RoomEventType,
+  type SessionEventMessage,
   type UserEventInput,
   type UserEventMessage,
 } from '../domain/events.js';
@@ -24,6 +25,7 @@ const REPLAY_BATCH = 500;
 export interface Emitter {
   user(event: UserEventInput): void;
   room(slotId: string, type: RoomEventType): void;
+  session(event: Omit<SessionEventMessage, 'at'>): void;
 }
 
 interface StoredRow {
@@ -84,11 +86,12 @@ export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new
 }
 
 export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine; log: Logger }) {
-  async function publish(userEvents: UserEventMessage[], rooms: RoomEventMessage[]) {
+  async function publish(userEvents: UserEventMessage[], rooms: RoomEventMessage[], sessions: SessionEventMessage[] = []) {
     // Stored events are safe if a publish fails: clients catch up by cursor.
     const sends = [
       ...userEvents.map((e) => pubsub.publish(channels.user(e.userId), e)),
       ...rooms.map((r) => pubsub.publish(channels.room(r.slotId), r)),
+      ...sessions.map((m) => pubsub.publish(channels.session(m.interviewId), m)),
     ];
     const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected');
     if (failed.length) log.warn({ failed: failed.length, reason: String((failed[0] as PromiseRejectedResult).reason) }, 'event publish failed');
@@ -99,9 +102,11 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
     async transaction<T>(fn: (tx: Tx, emit: Emitter) => Promise<T>, options: { timeout?: number } = {}): Promise<T> {
       const userEvents: UserEventInput[] = [];
       const roomChanges = new Map<string, RoomEventType>();
+      const sessionEvents: Omit<SessionEventMessage, 'at'>[] = [];
       const emit: Emitter = {
         user: (e) => void userEvents.push(e),
         room: (slotId, type) => void roomChanges.set(slotId, type),
+        session: (e) => void sessionEvents.push(e),
       };
       const { result, stored, rooms } = await db.$transaction(
         async (tx) => {
@@ -115,12 +120,15 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
         },
         { timeout: options.timeout ?? 15_000, maxWait: 10_000 },
       );
-      await publish(stored, rooms);
+      const at = new Date().toISOString();
+      await publish(stored, rooms, sessionEvents.map((e) => ({ ...e, at })));
       return result;
     },
 
-    /** Publishes a room message outside any transaction (nothing to store). */
-    publish,
+    /** Publishes without storing: ephemeral session events (typing, presence in the session). */
+    publishSession(event: Omit<SessionEventMessage, 'at'>) {
+      return publish([], [], [{ ...event, at: new Date().toISOString() }]);
+    },
 
     /** Current cursor of a user: the id of their newest event, or "0". */
     async cursor(userId: string): Promise<bigint> {
@@ -172,6 +180,12 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
         }
       }
       return closable(run(), live);
+    },
+
+    async sessionStream(interviewId: string): Promise<AsyncIterableIterator<SessionEventMessage>> {
+      const queue = new AsyncQueue<SessionEventMessage>(() => pubsub.unsubscribe(subId));
+      const subId = await pubsub.subscribe(channels.session(interviewId), (m: SessionEventMessage) => queue.push(m), {});
+      return queue;
     },
 
     async roomStream(slotId: string): Promise<AsyncIterableIterator<RoomEventMessage>> {
