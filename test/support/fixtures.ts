@@ -37,3 +37,23 @@ export async function createSlot(url: string, admin: TestUser, startsInMinutes =
 export async function book(url: string, user: TestUser, slotId: string, difficulty: 'EASY' | 'MEDIUM' | 'HARD') {
   return (await ok(url, BookSlot, { input: { slotId, difficulty } }, { token: user.token })).bookSlot;
 }
+
+const JoinRoom = graphql(`mutation FixtureJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { id } }`);
+const PairRoom = graphql(`
+  mutation FixturePair($slotId: ID!) { pairWaitingRoom(slotId: $slotId) { id participants { user { id } role } } }
+`);
+
+/**
+ * Matches two users into a SCHEDULED interview the way users do: a slot
+ * starting in `startsInMinutes`, both book and join its room, an admin pairs it.
+ */
+export async function matchPair(url: string, admin: TestUser, a: TestUser, b: TestUser, opts: { startsInMinutes?: number; type?: 'BEHAVIORAL' | 'TECHNICAL' } = {}) {
+  const slot = await createSlot(url, admin, opts.startsInMinutes ?? 5, opts.type ?? 'TECHNICAL');
+  for (const u of [a, b]) {
+    const booking = await book(url, u, slot.id, 'MEDIUM');
+    await ok(url, JoinRoom, { bookingId: booking.id }, { token: u.token });
+  }
+  const { pairWaitingRoom } = await ok(url, PairRoom, { slotId: slot.id }, { token: admin.token });
+  const interview = pairWaitingRoom[0]!;
+  return { slot, interviewId: interview.id, participants: interview.participants };
+}
