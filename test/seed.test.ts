@@ -45,9 +45,9 @@ it('migrates a fresh database, seeds users once however often it runs, and they 
   expect(alice.login.user).toMatchObject({ name: 'Alice Anders', role: 'USER' });
   const admin = await ok(server.url, SeedLogin, { input: { email: 'admin@mockmate.local', password: 'mockmate-dev' } });
   expect(admin.login.user.role).toBe('ADMIN');
-});
+}, 60_000); // runs the seed script twice as a child process
 
 it('refuses to run without DATABASE_URL or in production', async () => {
   await expect(seed({ DATABASE_URL: '' })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('DATABASE_URL') });
   await expect(seed({ NODE_ENV: 'production' })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('production') });
-});
+}, 60_000);

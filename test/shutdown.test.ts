@@ -13,6 +13,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const Typename = graphql(`query ShutdownPing { __typename }`);
 
+// Each test starts the real entry point (tsx compiles the app first): a few
+// seconds alone, more on a loaded CI machine.
+const SPAWN_TIMEOUT_MS = 60_000;
+
 interface Spawned {
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -155,7 +159,7 @@ describe('SIGTERM', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(performance.now() - signalledAt).toBeLessThan(10_000);
     await expect(server.logLine(/stopped/)).resolves.toBeTruthy();
-  });
+  }, SPAWN_TIMEOUT_MS);
 });
 
 describe('start-up failures', () => {
@@ -173,7 +177,7 @@ describe('start-up failures', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it.each([
     ['PORT', { PORT: 'abc' }],
@@ -186,5 +190,5 @@ describe('start-up failures', () => {
     expect(exit.code).toBe(1);
     expect(server.stderr()).toContain(variable);
     expect(server.stderr()).not.toMatch(/\n\s+at /); // a message, not a stack trace
-  });
+  }, SPAWN_TIMEOUT_MS);
 });
