@@ -26,6 +26,6 @@ COPY --chown=node:node tsconfig.json schema.graphql ./
 COPY --chown=node:node src ./src
 
 EXPOSE 4000
-# `npm start` runs `tsx src/main.ts`: migrations are applied at start, and
-# SIGTERM (docker stop) drains connections and exits 0.
+# `npm start` runs `node --import tsx src/main.ts`: migrations are applied at
+# start, and SIGTERM (docker stop) drains connections and exits 0.
 CMD ["npm", "start"]

@@ -25,11 +25,11 @@ interface Spawned {
   stderr(): string;
 }
 
-/** Starts `node --import tsx src/main.ts` with exactly the given environment (plus PATH). */
-function spawnServer(env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** Starts `node --import tsx src/main.ts` (or another command) with exactly the given environment (plus PATH and HOME). */
+function spawnServer(env: NodeJS.ProcessEnv, command = [process.execPath, '--import', 'tsx', 'src/main.ts']): Spawned {
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'], ...env },
+    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
@@ -158,6 +158,25 @@ describe('SIGTERM', () => {
     const exit = await within(server.exited, 10_000, 'exit');
     expect(exit).toEqual({ code: 0, signal: null });
     expect(performance.now() - signalledAt).toBeLessThan(10_000);
+    await expect(server.logLine(/stopped/)).resolves.toBeTruthy();
+  }, SPAWN_TIMEOUT_MS);
+});
+
+describe('npm start, as the Dockerfile runs it', () => {
+  it('passes SIGTERM on to the server, which stops cleanly and makes npm exit 0', async () => {
+    const port = await freePort();
+    const server = spawnServer(testEnv(db, { LOG_LEVEL: 'info', PORT: String(port), NPM_CONFIG_SCRIPT_SHELL: '/bin/bash' }), [
+      'npm',
+      'start',
+    ]);
+    children.push(server.child);
+    await within(server.logLine(/listening/), 20_000, 'start');
+    const ws = connectWs(`ws://127.0.0.1:${port}/graphql`);
+    expect((await subscribe(ws, Typename).next()).data).toEqual({ __typename: 'Query' });
+
+    server.child.kill('SIGTERM'); // to npm, as `docker stop` does to PID 1
+    expect(await within(ws.closed, 10_000, 'socket close')).toMatchObject({ code: 1001 });
+    expect(await within(server.exited, 10_000, 'exit')).toEqual({ code: 0, signal: null });
     await expect(server.logLine(/stopped/)).resolves.toBeTruthy();
   }, SPAWN_TIMEOUT_MS);
 });
