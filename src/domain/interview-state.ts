@@ -74,3 +74,36 @@ export function noShowDeadline(input: { slotStartsAt: Date; matchedAt: Date; noS
 export function autoEndAt(input: { slotEndsAt: Date; graceMinutes: number }): Date {
   return addMinutes(input.slotEndsAt, input.graceMinutes);
 }
+
+/**
+ * Feedback is about a session that took place: it may be given once the
+ * interview has started (IN_PROGRESS or COMPLETED), never before or after a cancellation.
+ */
+export function canGiveFeedback(status: InterviewStatus): { ok: true } | { ok: false; reason: string } {
+  switch (status) {
+    case 'IN_PROGRESS':
+    case 'COMPLETED':
+      return { ok: true };
+    case 'SCHEDULED':
+      return { ok: false, reason: 'Feedback can be given once the interview has started.' };
+    case 'CANCELLED':
+      return { ok: false, reason: CANCELLED };
+  }
+}
+
+/** Whether a SCHEDULED interview should be cancelled for no-shows at `now`, and who did not show up. */
+export function noShowOutcome(input: {
+  status: InterviewStatus;
+  slotStartsAt: Date;
+  matchedAt: Date;
+  noShowMinutes: number;
+  participants: readonly { userId: string; joinedAt: Date | null }[];
+  now: Date;
+}): { cancel: false } | { cancel: true; absent: string[]; present: string[] } {
+  if (input.status !== 'SCHEDULED') return { cancel: false };
+  if (input.now < noShowDeadline(input)) return { cancel: false };
+  const absent = input.participants.filter((p) => p.joinedAt === null).map((p) => p.userId);
+  if (absent.length === 0) return { cancel: false };
+  const present = input.participants.filter((p) => p.joinedAt !== null).map((p) => p.userId);
+  return { cancel: true, absent, present };
+}
