@@ -44,6 +44,16 @@ const envSchema = z.object({
     .enum(['true', 'false'], { error: 'TRUST_PROXY must be true or false' })
     .default('false')
     .transform((v) => v === 'true'),
+  ZEGO_APP_ID: z.coerce
+    .number({ error: 'ZEGO_APP_ID must be a number' })
+    .int('ZEGO_APP_ID must be a whole number')
+    .positive('ZEGO_APP_ID must be positive')
+    .max(0xffff_ffff, 'ZEGO_APP_ID must fit in 32 bits')
+    .optional(),
+  ZEGO_SERVER_SECRET: z
+    .string()
+    .regex(/^[\x21-\x7e]{32}$/, 'ZEGO_SERVER_SECRET must be exactly 32 ASCII characters')
+    .optional(),
 });
 
 export interface Config {
@@ -74,6 +84,8 @@ export interface Config {
   trustProxy: boolean;
   /** Namespace of rate-limit keys in Redis. */
   rateLimitPrefix: string;
+  /** ZEGOCLOUD video credentials; null (both unset) means Interview.video is null. */
+  zego: { appId: number; serverSecret: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -123,7 +135,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     instanceName: e.INSTANCE_NAME ?? `api-${process.pid}`,
     trustProxy: e.TRUST_PROXY,
     rateLimitPrefix: e.RATE_LIMIT_PREFIX,
+    zego: resolveZego(e.ZEGO_APP_ID, e.ZEGO_SERVER_SECRET),
   };
+}
+
+/** Video needs both settings; one without the other is a mistake, not "video off". */
+function resolveZego(appId: number | undefined, serverSecret: string | undefined): Config['zego'] {
+  if (appId === undefined && serverSecret === undefined) return null;
+  if (appId === undefined || serverSecret === undefined) {
+    const missing = appId === undefined ? 'ZEGO_APP_ID' : 'ZEGO_SERVER_SECRET';
+    throw new ConfigError(`Invalid configuration:\n  ${missing}: required when ${missing === 'ZEGO_APP_ID' ? 'ZEGO_SERVER_SECRET' : 'ZEGO_APP_ID'} is set`);
+  }
+  return { appId, serverSecret };
 }
 
 const MIN_SECRET_LENGTH = 32;
