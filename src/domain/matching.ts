@@ -81,13 +81,19 @@ const TWO_32 = 2 ** 32;
 /** Below this, runs of equal keys are sorted by comparing ids directly. */
 const SMALL_RUN = 32;
 
+interface Ids {
+  text: string[];
+  /** The first two code units of each id, which settle most comparisons without touching the strings. */
+  head: Uint32Array;
+}
+
 /** Indices of `entries` in (difficulty, joinedAt, id) order. */
 function walkOrder(entries: readonly WaitingEntry[]): Uint32Array {
   const n = entries.length;
   const index = new Uint32Array(n);
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
-  const ids = new Array<string>(n);
+  const ids: Ids = { text: new Array<string>(n), head: new Uint32Array(n) };
   for (let i = 0; i < n; i++) {
     const entry = entries[i]!;
     const t = typeof entry.joinedAt === 'number' ? entry.joinedAt : entry.joinedAt.getTime();
@@ -98,7 +104,11 @@ function walkOrder(entries: readonly WaitingEntry[]): Uint32Array {
     index[i] = i;
     hi[i] = difficultyRank(entry.difficulty) * TWO_22 + high + TWO_21;
     lo[i] = t - high * TWO_32;
-    ids[i] = entry.id;
+    ids.text[i] = entry.id;
+    // Read here, in memory order: this also flattens ids built by concatenation
+    // (crypto.randomUUID makes such rope strings), which V8 otherwise compares
+    // many times slower, on every comparison.
+    ids.head[i] = twoCodeUnits(entry.id, 0);
   }
   const [order, ...keys] = radixSort([index, hi, lo]);
   forEachRun(keys, (from, to) => sortRunById(order!, from, to, ids));
@@ -169,39 +179,48 @@ function forEachRun(keys: Uint32Array[], f: (from: number, to: number) => void) 
 // Many entries in the same millisecond happen with bulk inserts and tests.
 // Big runs are radix sorted two UTF-16 code units at a time, descending into
 // the entries that share them, so that only short runs compare whole ids.
-function sortRunById(order: Uint32Array, from: number, to: number, ids: readonly string[], depth = 0) {
+function sortRunById(order: Uint32Array, from: number, to: number, ids: Ids, depth = 0) {
   const run = order.subarray(from, to);
   if (run.length < SMALL_RUN) return insertionSortById(run, ids);
   const units = new Uint32Array(run.length);
-  let longest = 0;
+  // Past depth 0 the run shares its first `depth` code units: when no id is
+  // longer, what is left differs at most by trailing NULs, which only a full comparison orders.
+  let exhausted = depth > 0;
   for (let i = 0; i < run.length; i++) {
-    const id = ids[run[i]!]!;
-    // A missing code unit counts as 0, so an id never sorts after a longer one it is a prefix of.
-    units[i] = codeUnit(id, depth) * 0x10000 + codeUnit(id, depth + 1);
-    longest = Math.max(longest, id.length);
+    const row = run[i]!;
+    if (depth === 0) {
+      units[i] = ids.head[row]!;
+    } else {
+      const id = ids.text[row]!;
+      units[i] = twoCodeUnits(id, depth);
+      if (id.length > depth) exhausted = false;
+    }
   }
-  // Out of code units: what is left differs at most by trailing NULs, which only a full comparison orders.
-  if (longest <= depth) return void run.sort((a, b) => compareIds(ids[a]!, ids[b]!));
+  if (exhausted) return void run.sort((a, b) => compareIds(ids.text[a]!, ids.text[b]!));
   const [sorted, key] = radixSort([run, units]);
   run.set(sorted!);
   forEachRun([key!], (a, b) => sortRunById(run, a, b, ids, depth + 2));
 }
 
-const codeUnit = (s: string, i: number) => (i < s.length ? s.charCodeAt(i) : 0);
+// A missing code unit counts as 0, so an id never sorts after a longer one it is a prefix of.
+const twoCodeUnits = (s: string, i: number) =>
+  (i < s.length ? s.charCodeAt(i) * 0x10000 : 0) + (i + 1 < s.length ? s.charCodeAt(i + 1) : 0);
 
 // Insertion sort: avoids a callback per comparison on the many tiny runs.
-function insertionSortById(run: Uint32Array, ids: readonly string[]) {
+function insertionSortById(run: Uint32Array, ids: Ids) {
   for (let i = 1; i < run.length; i++) {
     const moving = run[i]!;
-    const id = ids[moving]!;
     let j = i;
-    while (j > 0 && compareIds(ids[run[j - 1]!]!, id) > 0) {
+    while (j > 0 && compareRows(run[j - 1]!, moving, ids) > 0) {
       run[j] = run[j - 1]!;
       j--;
     }
     run[j] = moving;
   }
 }
+
+const compareRows = (a: number, b: number, ids: Ids) =>
+  ids.head[a]! - ids.head[b]! || compareIds(ids.text[a]!, ids.text[b]!);
 
 // Code-unit order: the same on every machine, unlike localeCompare.
 const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
