@@ -93,7 +93,6 @@ function walkOrder(entries: readonly WaitingEntry[]): Uint32Array {
   const index = new Uint32Array(n);
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
-  const ids: Ids = { text: new Array<string>(n), head: new Uint32Array(n) };
   for (let i = 0; i < n; i++) {
     const entry = entries[i]!;
     const t = typeof entry.joinedAt === 'number' ? entry.joinedAt : entry.joinedAt.getTime();
@@ -104,14 +103,25 @@ function walkOrder(entries: readonly WaitingEntry[]): Uint32Array {
     index[i] = i;
     hi[i] = difficultyRank(entry.difficulty) * TWO_22 + high + TWO_21;
     lo[i] = t - high * TWO_32;
-    ids.text[i] = entry.id;
-    // Read here, in memory order: this also flattens ids built by concatenation
-    // (crypto.randomUUID makes such rope strings), which V8 otherwise compares
-    // many times slower, on every comparison.
-    ids.head[i] = twoCodeUnits(entry.id, 0);
   }
   const [order, ...keys] = radixSort([index, hi, lo]);
-  forEachRun(keys, (from, to) => sortRunById(order!, from, to, ids));
+  const runs = runsOf(keys);
+  if (runs.length === 0) return order!;
+
+  // Only entries that share a millisecond need their ids. Reading them in input
+  // order, usually memory order, also flattens ids built by concatenation
+  // (crypto.randomUUID makes such rope strings), which V8 otherwise compares
+  // many times slower, on every comparison.
+  const tied = new Uint8Array(n);
+  for (let r = 0; r < runs.length; r += 2) for (let p = runs[r]!; p < runs[r + 1]!; p++) tied[order![p]!] = 1;
+  const ids: Ids = { text: new Array<string>(n), head: new Uint32Array(n) };
+  for (let i = 0; i < n; i++) {
+    if (tied[i] === 0) continue;
+    const id = entries[i]!.id;
+    ids.text[i] = id;
+    ids.head[i] = twoCodeUnits(id, 0);
+  }
+  for (let r = 0; r < runs.length; r += 2) sortRunById(order!, runs[r]!, runs[r + 1]!, ids);
   return order!;
 }
 
@@ -161,19 +171,21 @@ function radixSort(columns: Uint32Array[]): Uint32Array[] {
   return cols;
 }
 
-/** Calls `f(from, to)` for every stretch of two or more rows equal in all of `keys` (sorted columns). */
-function forEachRun(keys: Uint32Array[], f: (from: number, to: number) => void) {
+/** Every stretch of two or more rows equal in all of `keys` (sorted columns), as [from, to, from, to, …]. */
+function runsOf(keys: Uint32Array[]): number[] {
   const n = keys[0]?.length ?? 0;
   // One tight loop per column rather than a loop over columns per row.
   const startsRun = new Uint8Array(n + 1);
   startsRun[0] = startsRun[n] = 1;
   for (const key of keys) for (let i = 1; i < n; i++) if (key[i] !== key[i - 1]) startsRun[i] = 1;
+  const runs: number[] = [];
   let from = 0;
   for (let i = 1; i <= n; i++) {
     if (startsRun[i] === 0) continue;
-    if (i - from > 1) f(from, i);
+    if (i - from > 1) runs.push(from, i);
     from = i;
   }
+  return runs;
 }
 
 // Many entries in the same millisecond happen with bulk inserts and tests.
@@ -199,7 +211,8 @@ function sortRunById(order: Uint32Array, from: number, to: number, ids: Ids, dep
   if (exhausted) return void run.sort((a, b) => compareIds(ids.text[a]!, ids.text[b]!));
   const [sorted, key] = radixSort([run, units]);
   run.set(sorted!);
-  forEachRun([key!], (a, b) => sortRunById(run, a, b, ids, depth + 2));
+  const runs = runsOf([key!]);
+  for (let r = 0; r < runs.length; r += 2) sortRunById(run, runs[r]!, runs[r + 1]!, ids, depth + 2);
 }
 
 // A missing code unit counts as 0, so an id never sorts after a longer one it is a prefix of.
