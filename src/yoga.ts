@@ -6,7 +6,8 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Services } from './context.js';
-import { AppError, ERROR_CODES, type ErrorCode } from './domain/errors.js';
+import { AppError } from './domain/errors.js';
+import { asClientError } from './graphql-errors.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
 import { schema } from './schema/index.js';
@@ -18,7 +19,6 @@ interface ServerContext {
   socketAuth?: SocketAuth;
 }
 
-const CLIENT_CODES = new Set<string>(ERROR_CODES);
 
 export function createGraphQL(services: Services, metrics: Metrics) {
   const { log, config } = services;
@@ -46,12 +46,9 @@ export function createGraphQL(services: Services, metrics: Metrics) {
         if (original instanceof AppError) {
           return new GraphQLError(original.message, { ...location, extensions: { ...original.extensions, code: original.code } });
         }
-        if (gqlError && !original) {
-          // Parse, validation, variable coercion and limit errors: the client's document is at fault.
-          const code = gqlError.extensions['code'];
-          if (typeof code === 'string' && CLIENT_CODES.has(code)) return gqlError;
-          return new GraphQLError(gqlError.message, { ...location, extensions: { ...gqlError.extensions, code: 'BAD_USER_INPUT' satisfies ErrorCode } });
-        }
+        // Errors raised before execution (parse, validation, limits, variable coercion, which wraps
+        // the scalar's own GraphQLError) have no path: the client's document is at fault.
+        if (gqlError && !gqlError.path && (!original || original instanceof GraphQLError)) return asClientError(gqlError);
         const errorId = randomUUID();
         log.error({ err: original ?? error, errorId, path: gqlError?.path }, 'unexpected error');
         return new GraphQLError(message, { ...location, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
@@ -69,6 +66,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
         blockFieldSuggestion: { enabled: false },
       }),
       operationObserver(metrics, services),
+      clientValidationErrors(),
     ],
   });
 }
@@ -82,6 +80,15 @@ function clientIp(req: IncomingMessage | undefined, trustProxy: boolean): string
     if (first) return first;
   }
   return req?.socket.remoteAddress ?? 'unknown';
+}
+
+/** Yoga returns validation errors as a result, so maskError never sees them; give them API.md's code here. */
+function clientValidationErrors(): Plugin {
+  return {
+    onValidate: () => ({ result, setResult }) => {
+      if (result.length > 0) setResult(result.map((e: Error) => (e instanceof GraphQLError ? asClientError(e) : e)));
+    },
+  };
 }
 
 /** One log line and metric sample per executed operation (queries, mutations, and each subscription). */

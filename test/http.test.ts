@@ -105,11 +105,7 @@ describe('GraphQL over HTTP', () => {
     expect(res.body!.errors![0]!.message).toContain('shoeSize');
   });
 
-  // KNOWN BUG in src/yoga.ts (reported, not mine to change): yoga returns
-  // validation errors as a result instead of throwing them, so they never reach
-  // maskError and keep yoga's own code GRAPHQL_VALIDATION_FAILED, which API.md
-  // does not have. Remove `.failing` when fixed.
-  it.failing('a validation error carries BAD_USER_INPUT', async () => {
+  it('a validation error carries BAD_USER_INPUT', async () => {
     const res = await raw({ body: { query: '{ me { id shoeSize } }' } });
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
   });
@@ -121,11 +117,7 @@ describe('GraphQL over HTTP', () => {
     expect(res.body!.errors![0]!.message).toContain('$email');
   });
 
-  // KNOWN BUG in src/yoga.ts (reported): graphql-js wraps the scalar's
-  // GraphQLError as originalError of the variable error, so maskError takes it
-  // for an unexpected failure: 200 INTERNAL_SERVER_ERROR, logged as an error.
-  // Remove `.failing` when fixed.
-  it.failing('a variable of the wrong type is 400 BAD_USER_INPUT naming the variable', async () => {
+  it('a variable of the wrong type is 400 BAD_USER_INPUT naming the variable', async () => {
     const res = await raw({
       body: { query: 'mutation ($email: String!) { requestPasswordReset(email: $email) }', variables: { email: 42 } },
     });

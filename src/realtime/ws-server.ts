@@ -15,6 +15,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
+import { asSocketClientError } from '../graphql-errors.js';
 import { resolveViewer, type Services } from '../context.js';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
@@ -29,17 +30,6 @@ export const WsCloseCode = {
   /** The server is shutting down; reconnect (another instance will answer). */
   GoingAway: 1001,
 } as const;
-
-/** Keeps message and location; the code is API.md's (yoga's own codes and HTTP details are dropped). */
-function asClientError(error: GraphQLError): GraphQLError {
-  const code = error.extensions['code'];
-  return new GraphQLError(error.message, {
-    source: error.source,
-    positions: error.positions,
-    extensions: { code: typeof code === 'string' && CLIENT_CODES.has(code) ? code : ('BAD_USER_INPUT' satisfies ErrorCode) },
-  });
-}
-const CLIENT_CODES = new Set<string>(ERROR_CODES);
 
 type Yoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
 
@@ -137,7 +127,7 @@ export async function createWsServer(opts: {
           if (!(err instanceof GraphQLError)) throw err;
           errors = [err];
         }
-        if (errors.length > 0) return errors.map(asClientError);
+        if (errors.length > 0) return errors.map(asSocketClientError);
         const subs = subscriptionsBySocket.get(ctx.extra.socket);
         if (subs && !subs.has(id)) {
           subs.add(id);
