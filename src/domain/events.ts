@@ -57,10 +57,14 @@ export interface EventPayloads {
   PEER_JOINED: { userId: string };
   PEER_LEFT: { userId: string };
   FEEDBACK_RECEIVED: { feedbackId: string; fromUserId: string };
+  // Chat events carry ids, never the text: a stored event must not keep a body its author deleted.
   MESSAGE_SENT: { messageId: string; senderId: string };
-  MESSAGE_EDITED: { messageId: string; senderId: string };
-  MESSAGE_DELETED: { messageId: string; senderId: string };
-  MESSAGES_READ: { userId: string; upToMessageId: string };
+  MESSAGE_EDITED: { messageId: string; senderId: string; editedAt: string };
+  MESSAGE_DELETED: { messageId: string; senderId: string; deletedAt: string };
+  MESSAGES_READ: { userId: string; upToMessageId: string; readAt: string };
+  TYPING_STARTED: { userId: string };
+  /** `reason`: STOPPED (setTyping false), SENT (they sent a message) or TIMEOUT (no setTyping true for 5 s). */
+  TYPING_STOPPED: { userId: string; reason: 'STOPPED' | 'SENT' | 'TIMEOUT' };
   INSTANT_REQUEST_RECEIVED: { requestId: string; fromUserId: string };
   INSTANT_REQUEST_ACCEPTED: { requestId: string };
   INSTANT_REQUEST_REJECTED: { requestId: string; reason: string | null };
