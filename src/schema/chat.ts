@@ -1,12 +1,13 @@
 // Chat: the Message type, Interview.messages / readReceipts / unreadMessageCount,
 // the chat mutations, and `message` on the events that announce one.
-import type { UserEventMessage } from '../domain/events.js';
+import type { SessionEventMessage, UserEventMessage } from '../domain/events.js';
 import { forbidden } from '../domain/errors.js';
 import { MESSAGE_BODY_MAX } from '../domain/chat.js';
 import { builder } from './builder.js';
 import { uuid } from './args.js';
 import { UserEventRef } from './events.js';
 import { InterviewRef } from './interviews.js';
+import { SessionEventRef } from './session.js';
 
 export const MessageRef = builder.prismaObject('Message', {
   description: 'A chat message in an interview. The body is plain text, stored and returned exactly as sent (trimmed): clients escape it.',
@@ -125,12 +126,26 @@ export function announcedMessageId(e: { type: string; payload: Record<string, un
   return MESSAGE_EVENTS.has(e.type) && typeof id === 'string' ? id : null;
 }
 
+const MESSAGE_FIELD = 'For MESSAGE_SENT / MESSAGE_EDITED / MESSAGE_DELETED: the message as it is now (body null once deleted).';
+
 builder.objectField(UserEventRef, 'message', (t) =>
   t.prismaField({
     type: 'Message',
     nullable: true,
-    description: 'For MESSAGE_SENT / MESSAGE_EDITED / MESSAGE_DELETED: the message as it is now (body null once deleted).',
+    description: MESSAGE_FIELD,
     resolve: (query, e: UserEventMessage, _args, ctx) => {
+      const id = announcedMessageId(e);
+      return id ? ctx.services.db.message.findUnique({ ...query, where: { id } }) : null;
+    },
+  }),
+);
+
+builder.objectField(SessionEventRef, 'message', (t) =>
+  t.prismaField({
+    type: 'Message',
+    nullable: true,
+    description: MESSAGE_FIELD,
+    resolve: (query, e: SessionEventMessage, _args, ctx) => {
       const id = announcedMessageId(e);
       return id ? ctx.services.db.message.findUnique({ ...query, where: { id } }) : null;
     },

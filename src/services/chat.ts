@@ -70,10 +70,15 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
     return checked.body;
   }
 
-  /** The viewer's peers in the interview; NOT_FOUND (as `what`) unless the viewer takes part. */
+  /**
+   * The viewer's peers in the interview. Anyone else gets NOT_FOUND (as `what`)
+   * and learns nothing; an admin, who may read the interview anyway, FORBIDDEN.
+   */
   async function membership(tx: Tx | Db, viewer: Viewer, interviewId: string, what: string) {
     const participants = await tx.interviewParticipant.findMany({ where: { interviewId }, select: { userId: true } });
-    if (!participants.some((p) => p.userId === viewer.id)) throw notFound(what);
+    if (!participants.some((p) => p.userId === viewer.id)) {
+      throw viewer.role === 'ADMIN' && participants.length > 0 ? forbidden('Only the participants of this interview can chat in it.') : notFound(what);
+    }
     return participants.map((p) => p.userId).filter((id) => id !== viewer.id);
   }
 
