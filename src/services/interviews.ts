@@ -36,7 +36,7 @@ export const videoRoomId = (interviewId: string) => `mockmate-${interviewId}`;
 export const watchKey = (interviewId: string, userId: string) => `interview:${interviewId}:${userId}`;
 
 const INTERVIEW_TYPES: InterviewType[] = ['BEHAVIORAL', 'TECHNICAL'];
-/** How many interviews one timeouts run looks at; the rest wait for the next run. */
+/** Candidates read per query by a timeouts run. */
 const TIMEOUT_BATCH = 200;
 
 export interface VideoCredentials {
@@ -164,6 +164,10 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
     emit.session({ type: 'MATCH_CANCELLED', interviewId: id, actorId: null, payload: { slotId, reason: opts.reason, noShowUserIds: opts.reason === 'no-show' ? absent : [] } });
   }
 
+  // Session subscriptions closing (PEER_LEFT being written), so a shutdown can wait for them.
+  const leaving = new Set<Promise<void>>();
+  let closed = false;
+
   const service = {
     async startInterview(viewer: Viewer, interviewId: string, now = new Date()) {
       return events.transaction(async (tx, emit) => {
@@ -234,9 +238,13 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
       const leave = async () => {
         if (left) return;
         left = true;
-        await watchChanged(interviewId, viewer.id, member, 'remove').catch((err: unknown) =>
+        // Once the service is closed (shutdown), the database may be gone; presence.close() drops the member.
+        if (closed) return;
+        const done = watchChanged(interviewId, viewer.id, member, 'remove').catch((err: unknown) =>
           log.warn({ err, interviewId, userId: viewer.id }, 'could not record leaving the session'),
         );
+        leaving.add(done);
+        await done.finally(() => leaving.delete(done));
       };
       const it: AsyncIterableIterator<SessionEventMessage> = {
         async next() {
@@ -280,23 +288,30 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
      * change once.
      */
     async runTimeouts(now = new Date()): Promise<Record<TimeoutOutcome, number>> {
-      // A coarse filter only; settle() decides with the domain's deadlines.
-      const due = await db.$queryRaw<{ id: string }[]>`
-        SELECT i.id FROM "Interview" i JOIN "Slot" s ON s.id = i."slotId"
-        WHERE (i.status = 'SCHEDULED' AND s."startsAt" <= ${now} AND i."matchedAt" <= ${now})
-           OR (i.status = 'IN_PROGRESS' AND s."endsAt" <= ${now})
-        ORDER BY s."endsAt", i.id
-        LIMIT ${TIMEOUT_BATCH}`;
       const counts: Record<TimeoutOutcome, number> = { 'no-show': 0, 'time-limit': 0, 'not-started': 0 };
-      for (const { id } of due) {
-        try {
-          const outcome = await service.settle(id, now);
-          if (outcome) counts[outcome] += 1;
-        } catch (err) {
-          log.error({ err, interviewId: id }, 'interview timeout failed');
+      // A coarse filter only (candidates, not verdicts): settle() decides with the domain's deadlines.
+      // Pages by id, so candidates not yet due never crowd out the ones that are.
+      let after = '00000000-0000-0000-0000-000000000000';
+      for (;;) {
+        const page = await db.$queryRaw<{ id: string }[]>`
+          SELECT i.id FROM "Interview" i JOIN "Slot" s ON s.id = i."slotId"
+          WHERE i.id > ${after}::uuid
+            AND ((i.status = 'SCHEDULED' AND s."startsAt" <= ${now} AND i."matchedAt" <= ${now})
+              OR (i.status = 'IN_PROGRESS' AND s."endsAt" <= ${now}))
+          ORDER BY i.id
+          LIMIT ${TIMEOUT_BATCH}`;
+        for (const { id } of page) {
+          try {
+            const outcome = await service.settle(id, now);
+            if (outcome) counts[outcome] += 1;
+          } catch (err) {
+            // One interview's failure must not hold up the others; the next run retries it.
+            log.error({ err, interviewId: id }, 'interview timeout failed');
+          }
         }
+        if (page.length < TIMEOUT_BATCH) return counts;
+        after = page[page.length - 1]!.id;
       }
-      return counts;
     },
 
     /** Applies the no-show and time-limit rules to one interview at `now`; returns what it did. */
@@ -421,7 +436,18 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
   };
 
   const jobs: JobDefinition[] = [{ name: 'interview-timeouts', every: '30 seconds', run: () => service.runTimeouts() }];
-  return { ...service, jobs };
+  return {
+    ...service,
+    jobs,
+    /**
+     * For shutdown, after the sockets are closed and before the database is:
+     * waits for PEER_LEFT writes under way and skips those of subscriptions closed later.
+     */
+    async close() {
+      closed = true;
+      await Promise.allSettled([...leaving]);
+    },
+  };
 }
 
 export type Interviews = ReturnType<typeof createInterviews>;
