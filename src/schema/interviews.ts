@@ -123,20 +123,25 @@ builder.queryFields((t) => ({
       return interview;
     },
   }),
-  myInterviews: t.prismaConnection({
-    type: 'Interview',
-    cursor: 'id',
-    description: "The viewer's interviews, newest match first.",
-    authScopes: { signedIn: true },
-    defaultSize: 20,
-    maxSize: 100,
-    resolve: (query, _root, _args, ctx) =>
-      ctx.services.db.interview.findMany({
-        ...query,
-        where: { participants: { some: { userId: ctx.viewer!.id } } },
-        orderBy: [{ matchedAt: 'desc' }, { id: 'desc' }],
-      }),
-  }),
+  myInterviews: t.prismaConnection(
+    {
+      type: 'Interview',
+      cursor: 'id',
+      description: "The viewer's interviews, newest match first.",
+      authScopes: { signedIn: true },
+      defaultSize: 20,
+      maxSize: 100,
+      resolve: (query, _root, _args, ctx) =>
+        ctx.services.db.interview.findMany({
+          ...query,
+          where: { participants: { some: { userId: ctx.viewer!.id } } },
+          orderBy: [{ matchedAt: 'desc' }, { id: 'desc' }],
+        }),
+    },
+    // API.md's names for the connection and its edges.
+    { name: 'InterviewConnection' },
+    { name: 'InterviewEdge' },
+  ),
   myStats: t.field({
     type: InterviewStatsRef,
     description: 'Interviews completed per type, average ratings received (overall and the last 5), no-shows.',
