@@ -1,0 +1,65 @@
+// Child process: the WebSocket baselines of bench:fanout and bench:connections.
+//   socketio  Socket.IO 4 (websocket transport) with @socket.io/redis-adapter;
+//             every client joins room BENCH_ROOM on connection; broadcasts reach
+//             it from another node (the orchestrator) through Redis.
+//   ws        a bare `ws` server subscribed to Redis channel BENCH_CHANNEL; each
+//             message is broadcast as-is (one Buffer, sent to every client).
+// Both listen on 127.0.0.1 and a free port; permessage-deflate is off, as in
+// the app's graphql-ws server.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { WebSocketServer, WebSocket } from 'ws';
+import { announceFatal, announceReady, serveParent } from './support.js';
+
+const kind = process.argv[2];
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const stops: (() => Promise<unknown> | void)[] = [];
+serveParent({ sockets: () => count() }, async () => {
+  for (const s of stops.reverse()) await s();
+});
+
+let count: () => number = () => 0;
+
+try {
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  if (kind === 'socketio') {
+    const pub = new Redis(redisUrl);
+    const sub = pub.duplicate();
+    const io = new Server(http, {
+      transports: ['websocket'],
+      serveClient: false,
+      perMessageDeflate: false,
+      adapter: createAdapter(pub, sub, { key: process.env['BENCH_SIO_KEY'] ?? 'socket.io' }),
+    });
+    const room = process.env['BENCH_ROOM'] ?? 'bench';
+    io.on('connection', (socket) => void socket.join(room));
+    count = () => io.of('/').sockets.size;
+    stops.push(async () => {
+      await new Promise<void>((r) => io.close(() => r()));
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    });
+  } else if (kind === 'ws') {
+    const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+    const sub = new Redis(redisUrl);
+    await sub.subscribe(process.env['BENCH_CHANNEL'] ?? 'bench');
+    sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
+      for (const c of wss.clients) if (c.readyState === WebSocket.OPEN) c.send(message, { binary: false });
+    });
+    count = () => wss.clients.size;
+    stops.push(async () => {
+      await sub.quit();
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => http.close(() => r()));
+    });
+  } else {
+    throw new Error(`unknown baseline ${kind}`);
+  }
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  announceReady({ port: (http.address() as AddressInfo).port });
+} catch (err) {
+  announceFatal(err);
+}

@@ -1,0 +1,196 @@
+// The WebSocket side shared by bench:fanout and bench:connections: one server
+// under test (MockMate, Socket.IO or bare ws) in its own process, load
+// generator processes (ws-clients.ts) holding the sockets, publishers that
+// reach each server through Redis, and the probe that proves every socket is
+// subscribed.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Server as SocketIoServer } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { App } from '../src/app.js';
+import { channels, type RoomEventMessage } from '../src/domain/events.js';
+import { CLIENT_CPUS, REDIS_URL, SERVER_CPUS, insertBookings, insertSlot, insertUsers, mintTokens, msf, now, onCleanup, sleep, spawnChild, type Child } from './support.js';
+import type pg from 'pg';
+
+export type Kind = 'mockmate' | 'socketio' | 'ws';
+export const KINDS: Kind[] = ['mockmate', 'socketio', 'ws'];
+export const LABEL: Record<Kind, string> = {
+  mockmate: 'MockMate (graphql-ws)',
+  socketio: 'Socket.IO 4 + redis-adapter',
+  ws: 'bare ws',
+};
+export const SUBSCRIPTION =
+  'subscription Room($slotId: ID!) { waitingRoom(slotId: $slotId) { type slotId waitingCount byDifficulty { difficulty count } at } }';
+
+export const split = (n: number, parts: number) =>
+  Array.from({ length: parts }, (_, p) => Math.floor((n * (p + 1)) / parts) - Math.floor((n * p) / parts));
+export const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+export interface ClientReport {
+  received: number;
+  firstAt: number;
+  lastAt: number;
+  minPerSocket: number;
+  otherFrames: number;
+  sample: string | null;
+  latencies: string;
+  closedAfterReady: Record<string, number>;
+  open: number;
+}
+
+/** One waiting room with `sockets` subscribers spread over `users` users (all booked in the slot). */
+export async function seedRoom(app: App, c: pg.Client, users: number) {
+  const seeded = await insertUsers(c, users);
+  const slotId = await insertSlot(c, new Date(Date.now() + 86_400_000), 60);
+  const difficulties = ['EASY', 'MEDIUM', 'HARD'] as const;
+  await insertBookings(c, seeded.map((u, i) => ({ slotId, userId: u.id, difficulty: difficulties[i % 3]! })));
+  const tokens = await mintTokens(app.services.accounts, seeded);
+  const byDifficulty = difficulties.map((d, i) => ({ difficulty: d, count: split(users, 3)[i]! }));
+  return { slotId, tokens, counts: { waitingCount: users, byDifficulty } };
+}
+
+/**
+ * Publishers: each is "another instance" as seen by the server under test.
+ * MockMate gets a RoomEventMessage on `room:<slotId>` through the app's own
+ * pubsub (what bookings publish after commit); Socket.IO an `io.to(room).emit`
+ * from a node of its own with the Redis adapter; bare ws a PUBLISH of the
+ * graphql-ws frame MockMate would send for that event.
+ */
+export async function createPublishers(app: App, slotId: string, counts: Pick<RoomEventMessage, 'waitingCount' | 'byDifficulty'>) {
+  const tag = randomBytes(4).toString('hex');
+  const names = { room: `bench-room-${tag}`, wsChannel: `bench:ws:${tag}`, sioKey: `bench-sio-${tag}` };
+  const roomMessage = (at: string): RoomEventMessage => ({ type: 'JOIN_ROOM', slotId, at, ...counts });
+  const frameObject = (at: string) => ({
+    id: '1',
+    type: 'next',
+    payload: { data: { waitingRoom: { type: 'JOIN_ROOM', slotId, waitingCount: counts.waitingCount, byDifficulty: counts.byDifficulty, at } } },
+  });
+  const frame = (at: string) => JSON.stringify(frameObject(at));
+  const redis = new Redis(REDIS_URL);
+  const sioPub = new Redis(REDIS_URL);
+  const sioSub = sioPub.duplicate();
+  const sio = new SocketIoServer({ adapter: createAdapter(sioPub, sioSub, { key: names.sioKey }) });
+  onCleanup(async () => {
+    await sio.of('/').adapter.close();
+    await Promise.allSettled([redis.quit(), sioPub.quit(), sioSub.quit()]);
+  });
+  const publish: Record<Kind, (at: string) => Promise<unknown>> = {
+    mockmate: (at) => app.services.pubsub.publish(channels.room(slotId), roomMessage(at)),
+    socketio: async (at) => void sio.to(names.room).emit('e', frameObject(at)),
+    ws: (at) => redis.publish(names.wsChannel, frame(at)),
+  };
+  return { names, publish, frame };
+}
+
+export function startServer(kind: Kind, appEnvironment: NodeJS.ProcessEnv, names: { room: string; wsChannel: string; sioKey: string }) {
+  const child =
+    kind === 'mockmate'
+      ? spawnChild('mockmate', 'app-server.ts', { cpus: SERVER_CPUS, env: appEnvironment })
+      : spawnChild(kind, 'baseline-servers.ts', {
+          cpus: SERVER_CPUS,
+          args: [kind],
+          env: { REDIS_URL, BENCH_ROOM: names.room, BENCH_CHANNEL: names.wsChannel, BENCH_SIO_KEY: names.sioKey },
+        });
+  const url = child.ready.then(({ port }) =>
+    kind === 'mockmate'
+      ? `ws://127.0.0.1:${port}/graphql`
+      : kind === 'socketio'
+        ? `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`
+        : `ws://127.0.0.1:${port}/`,
+  );
+  return { child, url };
+}
+
+export async function startClients(procs: number): Promise<Child[]> {
+  const clients = Array.from({ length: procs }, (_, p) => spawnChild(`clients-${p}`, 'ws-clients.ts', { cpus: CLIENT_CPUS }));
+  await Promise.all(clients.map((c) => c.ready));
+  return clients;
+}
+
+export interface Connected {
+  /** Sockets ready per client process. */
+  ready: number[];
+  total: number;
+  failures: Record<string, number>;
+  /** First connect attempt to the last socket ready. */
+  rampMs: number;
+}
+
+/** Opens `count` sockets spread over the client processes; tokens are dealt out in order. */
+export async function connectSockets(
+  clients: Child[],
+  kind: Kind,
+  url: string,
+  count: number,
+  opts: { tokens: string[]; slotId: string; concurrency: number },
+): Promise<Connected> {
+  const shares = split(count, clients.length);
+  let offset = 0;
+  const t0 = now();
+  const results = await Promise.all(
+    clients.map((c, p) => {
+      const from = offset;
+      offset += shares[p]!;
+      const tokens = Array.from({ length: shares[p]! }, (_, i) => opts.tokens[(from + i) % opts.tokens.length]!);
+      return c.call<{ ready: number; failures: Record<string, number>; lastReadyAt: number }>(
+        'connect',
+        {
+          protocol: kind === 'mockmate' ? 'graphql-ws' : kind,
+          url,
+          tokens: kind === 'mockmate' ? tokens : undefined,
+          subscribe: { query: SUBSCRIPTION, variables: { slotId: opts.slotId } },
+          count: shares[p]!,
+          concurrency: Math.max(1, Math.round(opts.concurrency / clients.length)),
+        },
+        1_800_000,
+      );
+    }),
+  );
+  const failures: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.failures)) failures[k] = (failures[k] ?? 0) + v;
+  const ready = results.map((r) => r.ready);
+  return { ready, total: sum(ready), failures, rampMs: Math.max(...results.map((r) => r.lastReadyAt)) - t0 };
+}
+
+/**
+ * Publishes probe events until every ready socket has received one (or the
+ * deadline): proves each subscription is live, not just each socket open.
+ */
+export async function probe(clients: Child[], publish: (at: string) => Promise<unknown>, expected: number, timeoutMs = 60_000) {
+  await Promise.all(clients.map((c) => c.call('phase')));
+  const until = now() + timeoutMs;
+  const t0 = now();
+  let withOne = 0;
+  while (now() < until) {
+    await publish(new Date().toISOString());
+    await sleep(Math.min(1000, 200 + expected / 50));
+    withOne = sum(await Promise.all(clients.map((c) => c.call<{ socketsWithOne: number }>('progress').then((p) => p.socketsWithOne))));
+    if (withOne >= expected) break;
+  }
+  return { withOne, ms: now() - t0 };
+}
+
+/** Closes every socket, then waits for `drain` (the server's close handlers) before anything else happens. */
+export async function closeSockets(clients: Child[], drain: () => Promise<unknown>) {
+  await Promise.all(clients.map((c) => c.call('close', undefined, 120_000)));
+  await drain();
+}
+
+/**
+ * A first batch of sockets connected, probed and closed before the baseline
+ * RSS is taken, so lazy one-time work (schema and JIT warm-up, pools) is not
+ * charged to the sockets measured afterwards.
+ */
+export async function warmUp(
+  clients: Child[],
+  kind: Kind,
+  url: string,
+  publish: (at: string) => Promise<unknown>,
+  opts: { tokens: string[]; slotId: string; count: number; drain: () => Promise<unknown> },
+) {
+  const c = await connectSockets(clients, kind, url, opts.count, { ...opts, concurrency: 20 });
+  const p = await probe(clients, publish, c.total, 30_000);
+  await closeSockets(clients, opts.drain);
+  if (p.withOne < opts.count) console.error(`[${kind}] warm-up: only ${p.withOne}/${opts.count} sockets got the probe`);
+  return msf(p.ms);
+}
