@@ -65,9 +65,17 @@ export interface EventPayloads {
   TYPING_STARTED: { userId: string };
   /** `reason`: STOPPED (setTyping false), SENT (they sent a message) or TIMEOUT (no setTyping true for 5 s). */
   TYPING_STOPPED: { userId: string; reason: 'STOPPED' | 'SENT' | 'TIMEOUT' };
-  INSTANT_REQUEST_RECEIVED: { requestId: string; fromUserId: string };
-  INSTANT_REQUEST_ACCEPTED: { requestId: string };
-  INSTANT_REQUEST_REJECTED: { requestId: string; reason: string | null };
+  /** What a ringing UI needs without a query; `expiresAt` is ISO. */
+  INSTANT_REQUEST_RECEIVED: {
+    requestId: string;
+    fromUserId: string;
+    type: 'BEHAVIORAL' | 'TECHNICAL';
+    difficulty: Difficulty;
+    expiresAt: string;
+  };
+  /** The event's `interview` is the interview created. */
+  INSTANT_REQUEST_ACCEPTED: { requestId: string; byUserId: string };
+  INSTANT_REQUEST_REJECTED: { requestId: string; byUserId: string; reason: string | null };
   INSTANT_REQUEST_EXPIRED: { requestId: string };
   AVAILABILITY_CHANGED: { userId: string; availability: 'AVAILABLE' | 'BUSY' | 'OFFLINE' };
   USER_ONLINE: { userId: string };

@@ -1,3 +1,48 @@
+// Presence and availability: User.online, setAvailability, availablePeers.
+import DataLoader from 'dataloader';
+import type { Context } from '../context.js';
 import { builder } from './builder.js';
+import { InterviewTypeEnum } from './enums.js';
+import { AvailabilityEnum, UserRef } from './user.js';
 
-void builder;
+// One presence round trip per request for however many users it shows.
+const onlineLoaders = new WeakMap<Context, DataLoader<string, boolean>>();
+function onlineLoader(ctx: Context) {
+  let loader = onlineLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader((ids: readonly string[]) => ctx.services.userPresence.onlineMany(ids));
+    onlineLoaders.set(ctx, loader);
+  }
+  return loader;
+}
+
+builder.prismaObjectFields(UserRef, (t) => ({
+  online: t.boolean({
+    description: 'Whether the user has at least one open signed-in WebSocket connection, on any server instance.',
+    resolve: (user, _args, ctx) => onlineLoader(ctx).load(user.id),
+  }),
+}));
+
+builder.mutationField('setAvailability', (t) =>
+  t.prismaField({
+    type: 'User',
+    description:
+      'Sets whether the viewer takes instant interview requests. AVAILABILITY_CHANGED goes to the viewer (their other devices) ' +
+      'and to everyone sharing an active interview or a pending instant request with them; setting the current value announces nothing.',
+    authScopes: { signedIn: true },
+    args: { availability: t.arg({ type: AvailabilityEnum, required: true }) },
+    resolve: (_query, _root, args, ctx) => ctx.services.userPresence.setAvailability(ctx.viewer!, args.availability),
+  }),
+);
+
+builder.queryField('availablePeers', (t) =>
+  t.prismaField({
+    type: ['User'],
+    description:
+      'Users an instant interview can be requested from right now: online, AVAILABLE, not in an interview under way, ' +
+      'never the viewer. At most 100, by name. `type` is reserved: users state no type preference, so it filters nothing yet.',
+    authScopes: { signedIn: true },
+    args: { type: t.arg({ type: InterviewTypeEnum }) },
+    resolve: (_query, _root, _args, ctx) => ctx.services.userPresence.availablePeers(ctx.viewer!),
+  }),
+);

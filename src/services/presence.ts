@@ -1,17 +1,213 @@
-// Who is online (an open socket on any instance) and who is available.
-import type { Db } from '../infra/db.js';
+// Who is online (an open signed-in socket on any instance) and who is available.
+//
+// Online-ness lives in the cross-instance presence registry: key `user:<id>`,
+// one member per open socket, expiring PRESENCE_TTL_MS after its instance
+// stops refreshing it (so a killed instance's sockets stop counting within a
+// minute). Only the 0→1 and 1→0 transitions are announced, as USER_ONLINE /
+// USER_OFFLINE stored events to the user's "audience": whoever shares an active
+// interview or a pending instant request with them. Sockets of a killed
+// instance stop counting silently (User.online turns false; no instance is
+// left to announce USER_OFFLINE for them).
+import { Prisma, type Availability } from '../generated/prisma/client.js';
+import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Presence } from '../infra/presence.js';
-import type { Events } from './events.js';
+import type { Viewer } from './accounts.js';
+import type { Emitter, Events } from './events.js';
 
-export function createUserPresence(_deps: { db: Db; events: Events; presence: Presence; log: Logger }) {
+export const MAX_SOCKETS_PER_USER = 10;
+/** availablePeers returns at most this many users. */
+export const AVAILABLE_PEERS_MAX = 100;
+const SCAN_BATCH = 500;
+
+const presenceKey = (userId: string) => `user:${userId}`;
+
+/**
+ * Users who should hear about this user's presence and availability: those who
+ * share a SCHEDULED or IN_PROGRESS interview, or a PENDING (unexpired) instant
+ * request, with them.
+ */
+export async function presenceAudience(db: Db | Tx, userId: string, now = new Date()): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT other."userId" AS id
+    FROM "InterviewParticipant" me
+    JOIN "Interview" i ON i.id = me."interviewId" AND i.status IN ('SCHEDULED', 'IN_PROGRESS')
+    JOIN "InterviewParticipant" other ON other."interviewId" = i.id AND other."userId" <> me."userId"
+    WHERE me."userId" = ${userId}::uuid
+    UNION
+    SELECT CASE WHEN r."requesterId" = ${userId}::uuid THEN r."addresseeId" ELSE r."requesterId" END
+    FROM "InstantRequest" r
+    WHERE r.status = 'PENDING' AND r."expiresAt" > ${now}
+      AND (r."requesterId" = ${userId}::uuid OR r."addresseeId" = ${userId}::uuid)`;
+  return rows.map((r) => r.id).filter((id) => id !== userId);
+}
+
+/** Locks user rows in id order, the order storeUserEvents uses, so no two writers deadlock. */
+export async function lockUsers(tx: Tx, ids: string[]): Promise<{ id: string; availability: Availability }[]> {
+  const sorted = [...new Set(ids)].sort();
+  return tx.$queryRaw<{ id: string; availability: Availability }[]>`
+    SELECT id, availability FROM "User"
+    WHERE id = ANY(string_to_array(${sorted.join(',')}, ',')::uuid[]) ORDER BY id FOR UPDATE`;
+}
+
+export function createUserPresence({ db, events, presence, log }: { db: Db; events: Events; presence: Presence; log: Logger }) {
+  /**
+   * Runs a change of one user's sockets in a transaction holding an advisory
+   * lock on that user, so the opens and closes of one user, on any instance,
+   * happen one at a time: the count each sees after its change is exact, the
+   * cap cannot be overrun, and the 0→1 / 1→0 transitions are seen exactly
+   * once. (Presence's add/remove are not atomic with their count: two
+   * concurrent opens could both see 2.) The lock is taken before any row lock,
+   * so it cannot join a deadlock with storeUserEvents' row locks.
+   */
+  function underUserLock<T>(userId: string, fn: (tx: Tx, emit: Emitter) => Promise<T>): Promise<T> {
+    return events.transaction(async (tx, emit) => {
+      await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${`presence:${userId}`}, 0))) AS l`;
+      return fn(tx, emit);
+    });
+  }
+
+  async function announce(tx: Tx, emit: Emitter, userId: string, online: boolean) {
+    for (const peer of await presenceAudience(tx, userId)) {
+      emit.user(online ? { userId: peer, type: 'USER_ONLINE', payload: { userId } } : { userId: peer, type: 'USER_OFFLINE', payload: { userId } });
+    }
+  }
+
+  // Socket opens and closes in flight, so shutdown can wait for them: a
+  // transaction still open when the database client disconnects hangs the
+  // disconnect for good. Once stopping, closes do no database work: the
+  // registry's close() removes this instance's members anyway.
+  const inFlight = new Set<Promise<unknown>>();
+  let stopping = false;
+  function track<T>(work: Promise<T>): Promise<T> {
+    inFlight.add(work);
+    void work.then(
+      () => inFlight.delete(work),
+      () => inFlight.delete(work),
+    );
+    return work;
+  }
+  async function close() {
+    stopping = true;
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  }
+  // app.ts closes the registry after the sockets and before the database, but
+  // does not wait for socket close handlers; until it calls close() above
+  // itself, closing the registry does.
+  const closeRegistry = presence.close.bind(presence);
+  presence.close = async () => {
+    await close();
+    await closeRegistry();
+  };
+
   return {
     /** A signed-in socket opened; `ok: false` means the user has too many and this one must close. */
-    async socketOpened(_userId: string, _socketId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
-      return { ok: true };
+    async socketOpened(userId: string, socketId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+      // The server's own shutdown closes it (1001); it need not count meanwhile.
+      if (stopping) return { ok: true };
+      const key = presenceKey(userId);
+      const member = presence.member(socketId);
+      return track(
+        underUserLock(userId, async (tx, emit) => {
+          const count = await presence.add(key, member);
+          if (count > MAX_SOCKETS_PER_USER) {
+            await presence.remove(key, member);
+            return { ok: false, reason: `Too many open connections (${MAX_SOCKETS_PER_USER})` } as const;
+          }
+          if (count === 1) await announce(tx, emit, userId, true);
+          return { ok: true } as const;
+        }).catch(async (err: unknown) => {
+          // The socket will be closed as an internal error and never reach socketClosed: do not leave it counted.
+          await presence.remove(key, member).catch(() => {});
+          throw err;
+        }),
+      );
     },
-    async socketClosed(_userId: string, _socketId: string): Promise<void> {},
+
+    /** Never throws: it runs from socket close handlers, also while the server shuts down. */
+    async socketClosed(userId: string, socketId: string): Promise<void> {
+      if (stopping) return;
+      const key = presenceKey(userId);
+      const member = presence.member(socketId);
+      await track(
+        underUserLock(userId, async (tx, emit) => {
+          if ((await presence.remove(key, member)) === 0) await announce(tx, emit, userId, false);
+        }).catch(async (err: unknown) => {
+          await presence.remove(key, member).catch(() => {});
+          log.warn({ err, userId }, 'USER_OFFLINE not announced');
+        }),
+      );
+    },
+
+    /** Waits for socket opens and closes in flight; afterwards they touch nothing. For shutdown, before the registry and the database close. */
+    close,
+
+    async isOnline(userId: string): Promise<boolean> {
+      return (await presence.count(presenceKey(userId))) > 0;
+    },
+
+    /** Online flags in the order of `userIds`, asked of the registry in one call. */
+    async onlineMany(userIds: readonly string[]): Promise<boolean[]> {
+      const counts = await presence.counts(userIds.map(presenceKey));
+      return counts.map((n) => n > 0);
+    },
+
+    /**
+     * Sets the viewer's availability and tells their audience and the viewer
+     * themself (their other devices). Setting the value it already has changes
+     * nothing and announces nothing.
+     */
+    async setAvailability(viewer: Viewer, availability: Availability) {
+      return events.transaction(async (tx, emit) => {
+        const audience = await presenceAudience(tx, viewer.id);
+        const locked = await lockUsers(tx, [viewer.id, ...audience]);
+        const before = locked.find((u) => u.id === viewer.id);
+        if (!before) throw new Error(`user ${viewer.id} vanished`);
+        const user = await tx.user.update({ where: { id: viewer.id }, data: { availability } });
+        if (before.availability !== availability) {
+          for (const id of [viewer.id, ...audience]) {
+            emit.user({ userId: id, type: 'AVAILABILITY_CHANGED', payload: { userId: viewer.id, availability } });
+          }
+        }
+        return user;
+      });
+    },
+
+    /**
+     * Users who could be asked for an instant interview right now: online,
+     * AVAILABLE, not in an interview under way, not the viewer. At most
+     * AVAILABLE_PEERS_MAX, by name. Scans AVAILABLE users in id batches and
+     * asks presence about each batch at once.
+     */
+    async availablePeers(viewer: Viewer, now = new Date()) {
+      const found: string[] = [];
+      let after = '00000000-0000-0000-0000-000000000000';
+      for (;;) {
+        const batch = await db.$queryRaw<{ id: string }[]>`
+          SELECT u.id FROM "User" u
+          WHERE u.availability = 'AVAILABLE' AND u.id <> ${viewer.id}::uuid AND u.id > ${after}::uuid
+            AND NOT ${inInterviewSql(now)}
+          ORDER BY u.id LIMIT ${SCAN_BATCH}`;
+        if (batch.length === 0) break;
+        const online = await this.onlineMany(batch.map((b) => b.id));
+        batch.forEach((b, i) => online[i] && found.push(b.id));
+        if (found.length >= AVAILABLE_PEERS_MAX || batch.length < SCAN_BATCH) break;
+        after = batch.at(-1)!.id;
+      }
+      return db.user.findMany({ where: { id: { in: found.slice(0, AVAILABLE_PEERS_MAX) } }, orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+    },
   };
 }
+
+/**
+ * SQL condition: user `u` is in an interview right now (IN_PROGRESS, or
+ * SCHEDULED with its slot under way, e.g. an instant interview just accepted).
+ */
+export const inInterviewSql = (now: Date, userColumn = Prisma.sql`u.id`) => Prisma.sql`EXISTS (
+  SELECT 1 FROM "InterviewParticipant" p
+  JOIN "Interview" i ON i.id = p."interviewId"
+  JOIN "Slot" s ON s.id = i."slotId"
+  WHERE p."userId" = ${userColumn}
+    AND (i.status = 'IN_PROGRESS' OR (i.status = 'SCHEDULED' AND s."startsAt" <= ${now} AND s."endsAt" > ${now})))`;
 
 export type UserPresence = ReturnType<typeof createUserPresence>;
