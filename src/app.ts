@@ -150,6 +150,10 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       await closed;
       clearTimeout(drainTimer);
       await scheduler?.stop();
+      // Socket close handlers still writing (PEER_LEFT, USER_OFFLINE) finish before the pools close.
+      await interviews.close();
+      await userPresence.close();
+      chat.close();
       await presence.close();
       await pubsubHandle.close();
       await db.$disconnect();

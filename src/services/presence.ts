@@ -91,15 +91,6 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
     stopping = true;
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   }
-  // app.ts closes the registry after the sockets and before the database, but
-  // does not wait for socket close handlers; until it calls close() above
-  // itself, closing the registry does.
-  const closeRegistry = presence.close.bind(presence);
-  presence.close = async () => {
-    await close();
-    await closeRegistry();
-  };
-
   return {
     /** A signed-in socket opened; `ok: false` means the user has too many and this one must close. */
     async socketOpened(userId: string, socketId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
