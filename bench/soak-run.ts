@@ -17,7 +17,21 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { appEnv, createScratchDatabase, insertSlot, insertUsers, int, mintSessions, msf, now, sleep, spawnChild, table, type Child } from './support.js';
+import {
+  appEnv,
+  createScratchDatabase,
+  insertSlot,
+  insertUsers,
+  int,
+  mintSessions,
+  msf,
+  now,
+  percentile,
+  sleep,
+  spawnChild,
+  table,
+  type Child,
+} from './support.js';
 
 export interface SoakOptions {
   durationMs: number;
@@ -53,6 +67,8 @@ export interface SoakResult {
   /** SERVER_SHUTDOWN events whose id was not the last id that stream delivered. */
   shutdownIdMismatch: number;
   connects: number;
+  /** Socket open → connection_ack: p50, p99, max (ms). */
+  handshakeMs: [number, number, number];
   reconnects: number;
   closes: Record<string, number>;
   restarts: { graceful: number; crash: number };
@@ -123,6 +139,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     shutdownIdMismatch: 0,
     unexpectedExits: 0,
     connects: 0,
+    /** Socket open → connection_ack, ms. */
+    handshakes: [] as number[],
     closes: {} as Record<string, number>,
     restarts: { graceful: 0, crash: 0 },
     mutations: { ok: 0, failed: 0, failures: {} as Record<string, number> },
@@ -140,7 +158,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
 
     const t0 = now();
     for (const u of users) connect(u);
-    const traffic = users.map((u) => actLoop(u, t0));
+    const traffic = users.map(actLoop);
     const restarts = restartLoop(t0);
     const progress = setInterval(() => {
       const received = users.reduce((n, u) => n + u.received.length, 0);
@@ -191,6 +209,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       shutdownIdMismatch: counters.shutdownIdMismatch,
       unexpectedExits: counters.unexpectedExits,
       connects: counters.connects,
+      handshakeMs: [50, 99, 100].map((p) => percentile(counters.handshakes.sort((a, b) => a - b), p)) as [number, number, number],
       reconnects: counters.connects - userCount,
       closes: counters.closes,
       restarts: counters.restarts,
@@ -325,6 +344,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const after = u.lastSeen;
     void renewToken(u).then(() => {
       if (!current()) return;
+      const opened = now();
       const client = createClient({
         url: `ws://127.0.0.1:${inst.port}/graphql`,
         webSocketImpl: WebSocket,
@@ -337,6 +357,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           connected: () => {
             if (!current()) return;
             counters.connects++;
+            counters.handshakes.push(now() - opened);
             if (running) scheduleDrop(u);
           },
           closed: (event) => {
@@ -410,10 +431,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
 
   // ------------------------------------------------------------ traffic
 
-  async function actLoop(u: SoakUser, t0: number) {
+  /** Until the duration is over and the last restart is done, so every restart happens under traffic. */
+  async function actLoop(u: SoakUser) {
     await sleep(random(0, opts.actionEveryMs));
     let n = 0;
-    while (running && now() - t0 < opts.durationMs) {
+    while (running) {
       const dice = Math.random();
       if (dice < 0.7) await mutate(u, SEND, { i: u.interviewId, b: `soak ${u.id.slice(0, 8)} #${++n}` });
       else if (dice < 0.8) await mutate(u, TYPING, { i: u.interviewId, t: Math.random() < 0.5 });
@@ -546,7 +568,8 @@ export function soakReport(r: SoakResult): string {
     `- Instances that exited without being stopped: ${r.unexpectedExits}.`,
     `- SERVER_SHUTDOWN events whose id was not the last id delivered: ${int(r.shutdownIdMismatch)}.`,
     `- Streams still behind their cursor ${msf(DRAIN_LIVE_MS)} after the traffic stopped (caught up by reconnecting): ${r.behindAtDrain}.`,
-    `- Socket ends seen by clients, besides their own disconnects: ${fmt(r.closes)}.`,
+    `- Socket ends seen by clients, besides their own disconnects: ${fmt(r.closes)} (4504: no connection_ack within 10 s, given up by the client).`,
+    `- Connect to connection_ack: p50 ${msf(r.handshakeMs[0])}, p99 ${msf(r.handshakeMs[1])}, max ${msf(r.handshakeMs[2])}.`,
     `- Failed mutations by cause: ${fmt(r.mutations.failures)}.`,
     ...r.examples.map((e) => `- ${e}`),
   ];
