@@ -568,7 +568,7 @@ export function soakReport(r: SoakResult): string {
     `- Instances that exited without being stopped: ${r.unexpectedExits}.`,
     `- SERVER_SHUTDOWN events whose id was not the last id delivered: ${int(r.shutdownIdMismatch)}.`,
     `- Streams still behind their cursor ${msf(DRAIN_LIVE_MS)} after the traffic stopped (caught up by reconnecting): ${r.behindAtDrain}.`,
-    `- Socket ends seen by clients, besides their own disconnects: ${fmt(r.closes)} (4504: no connection_ack within 10 s, given up by the client).`,
+    `- Socket ends seen by clients, besides their own disconnects: ${fmt(r.closes)}${r.closes['4504'] ? ' (4504: no connection_ack within 10 s, the client gave up)' : ''}.`,
     `- Connect to connection_ack: p50 ${msf(r.handshakeMs[0])}, p99 ${msf(r.handshakeMs[1])}, max ${msf(r.handshakeMs[2])}.`,
     `- Failed mutations by cause: ${fmt(r.mutations.failures)}.`,
     ...r.examples.map((e) => `- ${e}`),
