@@ -250,23 +250,33 @@ export async function insertBookings(c: pg.Client, rows: { slotId: string; userI
   return ids;
 }
 
+interface SessionRefresher {
+  refreshSession(token: string): Promise<{ token: string; refreshToken: string }>;
+}
+
 /** Access tokens through the app's own refresh-token rotation, `concurrency` at a time. */
-export async function mintTokens(
-  accounts: { refreshSession(token: string): Promise<{ token: string }> },
+export async function mintTokens(accounts: SessionRefresher, users: SeededUser[], concurrency = 8): Promise<string[]> {
+  return (await mintSessions(accounts, users, concurrency)).map((s) => s.token);
+}
+
+/** Like mintTokens, also keeping each rotated refresh token (the seeded one is spent). */
+export async function mintSessions(
+  accounts: SessionRefresher,
   users: SeededUser[],
   concurrency = 8,
-): Promise<string[]> {
-  const tokens = new Array<string>(users.length);
+): Promise<{ token: string; refreshToken: string }[]> {
+  const sessions = new Array<{ token: string; refreshToken: string }>(users.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < users.length) {
         const i = next++;
-        tokens[i] = (await accounts.refreshSession(users[i]!.refreshToken)).token;
+        const { token, refreshToken } = await accounts.refreshSession(users[i]!.refreshToken);
+        sessions[i] = { token, refreshToken };
       }
     }),
   );
-  return tokens;
+  return sessions;
 }
 
 // ---------------------------------------------------------------- child processes

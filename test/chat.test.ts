@@ -333,6 +333,25 @@ describe('sending, editing, deleting, reading: both participants', () => {
   });
 });
 
+describe('both participants at once', () => {
+  it('sending at the same time never deadlocks: every message lands, each peer gets one MESSAGE_SENT per message, cursors without gaps', async () => {
+    const { a, b, interviewId } = await pair();
+    // The sender's message row holds a key-share lock on the sender's user row while the peer's row is locked for the event.
+    const burst = (u: TestUser, tag: string) => Array.from({ length: 15 }, (_, i) => gql(stack.url, Send, { interviewId, body: `${tag}${i}` }, as(u)));
+    const results = await Promise.all([...burst(a, 'a'), ...burst(b, 'b')]);
+    expect(results.flatMap(codes)).toEqual([]);
+    const rows = await stack.db.query<{ userId: string; sent: string; events: string; top: string }>(
+      `SELECT "userId", count(*) FILTER (WHERE type = 'MESSAGE_SENT' AND "interviewId" = $1) AS sent, count(*) AS events, max(seq) AS top
+       FROM "Event" WHERE "userId" = ANY($2::uuid[]) GROUP BY "userId" ORDER BY "userId"`,
+      [interviewId, [a.id, b.id]],
+    );
+    expect(rows.map((r) => [Number(r.sent), Number(r.events) === Number(r.top)])).toEqual([
+      [15, true],
+      [15, true],
+    ]);
+  });
+});
+
 describe('who may chat', () => {
   it('a third user gets NOT_FOUND on every operation and learns nothing; signed out is UNAUTHENTICATED', async () => {
     const { a, b, c, interviewId } = await pair();
