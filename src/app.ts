@@ -26,6 +26,8 @@ import { createUserPresence } from './services/presence.js';
 import { createGraphQL } from './yoga.js';
 
 const SHUTDOWN_DRAIN_MS = 8_000;
+/** How long sockets get to receive SERVER_SHUTDOWN before they are closed; part of the drain. */
+const SHUTDOWN_NOTICE_MS = 2_000;
 const READY_CHECK_TIMEOUT_MS = 2_000;
 
 export interface App {
@@ -142,11 +144,15 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     async stop() {
       if (stopping) return;
       stopping = true;
-      // Stop accepting, tell socket clients to go elsewhere, let in-flight HTTP finish.
+      // Stop accepting; every live subscription gets SERVER_SHUTDOWN (its last event),
+      // then sockets close with 1001 so clients go elsewhere; in-flight HTTP finishes
+      // meanwhile, within one drain from the signal.
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
-      await realtime?.close(WsCloseCode.GoingAway, 'Server shutting down');
       const drainTimer = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_DRAIN_MS).unref();
+      const notice = await events.announceShutdown(SHUTDOWN_NOTICE_MS);
+      log.info(notice, 'SERVER_SHUTDOWN sent');
+      await realtime?.close(WsCloseCode.GoingAway, 'Server shutting down');
       await closed;
       clearTimeout(drainTimer);
       await scheduler?.stop();
