@@ -63,6 +63,9 @@ export async function roomCounts(db: Db | Tx, slotId: string): Promise<RoomCount
 /**
  * Writes user events with per-user cursors. User rows are locked in id order,
  * so concurrent writers never deadlock and each user's cursors commit in order.
+ * NO KEY UPDATE, not UPDATE: rows inserted earlier in the transaction that
+ * reference a user (a message's sender) hold KEY SHARE on it, which UPDATE
+ * would wait for, deadlocking two peers writing to each other at once.
  */
 export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new Date()): Promise<UserEventMessage[]> {
   if (events.length === 0) return [];
@@ -70,7 +73,7 @@ export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new
   for (const e of events) perUser.set(e.userId, (perUser.get(e.userId) ?? 0) + 1);
   const ids = [...perUser.keys()].sort();
   // Bulk rows travel as one JSON text parameter: far cheaper than one array parameter per column.
-  await tx.$queryRaw`SELECT id FROM "User" WHERE id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[]) ORDER BY id FOR UPDATE`;
+  await tx.$queryRaw`SELECT id FROM "User" WHERE id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
   const bumped = await tx.$queryRaw<{ id: string; eventSeq: bigint }[]>`
     UPDATE "User" u SET "eventSeq" = u."eventSeq" + c.n
     FROM json_to_recordset(${JSON.stringify(ids.map((id) => ({ id, n: perUser.get(id) })))}::json) AS c(id uuid, n int)

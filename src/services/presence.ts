@@ -42,12 +42,12 @@ export async function presenceAudience(db: Db | Tx, userId: string, now = new Da
   return rows.map((r) => r.id).filter((id) => id !== userId);
 }
 
-/** Locks user rows in id order, the order storeUserEvents uses, so no two writers deadlock. */
+/** Locks user rows in id order and mode (NO KEY UPDATE) as storeUserEvents does, so no two writers deadlock. */
 export async function lockUsers(tx: Tx, ids: string[]): Promise<{ id: string; availability: Availability }[]> {
   const sorted = [...new Set(ids)].sort();
   return tx.$queryRaw<{ id: string; availability: Availability }[]>`
     SELECT id, availability FROM "User"
-    WHERE id = ANY(string_to_array(${sorted.join(',')}, ',')::uuid[]) ORDER BY id FOR UPDATE`;
+    WHERE id = ANY(string_to_array(${sorted.join(',')}, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
 }
 
 export function createUserPresence({ db, events, presence, log }: { db: Db; events: Events; presence: Presence; log: Logger }) {
