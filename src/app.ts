@@ -156,8 +156,9 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       const drainTimer = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_DRAIN_MS).unref();
+      const noticeStarted = performance.now();
       const notice = await events.announceShutdown(SHUTDOWN_NOTICE_MS);
-      log.info(notice, 'SERVER_SHUTDOWN sent');
+      log.info({ ...notice, ms: Math.round(performance.now() - noticeStarted) }, 'SERVER_SHUTDOWN sent');
       await realtime?.close(WsCloseCode.GoingAway, 'Server shutting down');
       await realtimeStats.close();
       await closed;

@@ -20,12 +20,20 @@ export function createRealtimeStats(deps: { registry: InstanceRegistry; userPres
   let local: (() => Promise<LocalCounts>) | null = null;
   let heartbeat: NodeJS.Timeout | undefined;
   let soon: NodeJS.Timeout | undefined;
+  // Reports under way, so close() removes the row after the last one lands, not before.
+  const reporting = new Set<Promise<void>>();
 
-  async function report() {
-    if (!local) return;
-    await registry.report({ id, name: deps.instanceName, ...(await local()), startedAt, lastSeen: new Date().toISOString() });
+  function report(): Promise<void> {
+    if (!local) return Promise.resolve();
+    const counts = local;
+    const work = (async () => {
+      await registry.report({ id, name: deps.instanceName, ...(await counts()), startedAt, lastSeen: new Date().toISOString() });
+    })();
+    reporting.add(work);
+    return work.finally(() => reporting.delete(work));
   }
-  const reportQuietly = () => void report().catch((err: unknown) => log.warn({ err }, 'realtime stats not reported'));
+  // Debug only: while Redis is down this fails every few seconds, and the connection errors are logged already.
+  const reportQuietly = () => void report().catch((err: unknown) => log.debug({ err }, 'realtime stats not reported'));
 
   return {
     /** Starts reporting this instance's counts, read from `counts`. */
@@ -55,6 +63,7 @@ export function createRealtimeStats(deps: { registry: InstanceRegistry; userPres
       local = null;
       clearInterval(heartbeat);
       clearTimeout(soon);
+      await Promise.allSettled([...reporting]);
       await registry.remove(id).catch((err: unknown) => log.warn({ err }, 'realtime stats row not removed'));
     },
   };
