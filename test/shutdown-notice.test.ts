@@ -67,6 +67,21 @@ describe('shutdown notice', () => {
     expect(await announced).toEqual({ delivered: 0, undelivered: 1 });
   });
 
+  it('waits for streams being opened when the announcement starts, which then start with their final item', async () => {
+    const notice = createShutdownNotice();
+    let ready!: () => void;
+    const opened = notice.opening(async () => {
+      await new Promise<void>((r) => (ready = r));
+      return notice.wrap(new AsyncQueue<number>(), final);
+    });
+    const announced = notice.announce(1_000);
+    ready();
+    const stream = await opened;
+    expect(await stream.next()).toEqual({ value: -0, done: false });
+    void stream.next();
+    expect(await announced).toEqual({ delivered: 1, undelivered: 0 });
+  });
+
   it('a stream opened after the announcement starts with its final item', async () => {
     const notice = createShutdownNotice();
     await notice.announce(10);

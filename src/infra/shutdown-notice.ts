@@ -13,6 +13,8 @@ export interface ShutdownNotice {
    * then waits for return(). If `final` throws, the stream carries on without it.
    */
   wrap<T>(source: AsyncIterableIterator<T>, final: (lastDelivered: T | undefined) => T | Promise<T>): AsyncIterableIterator<T>;
+  /** Runs the opening of a stream (which ends in wrap()); announce() waits for openings under way, so they get it too. */
+  opening<T>(open: () => Promise<T>): Promise<T>;
   /** Hands every open stream its final item; resolves when all were pulled past, or at the deadline. */
   announce(deadlineMs: number): Promise<{ delivered: number; undelivered: number }>;
   /** Streams open now. */
@@ -27,7 +29,10 @@ interface Entry {
 
 export function createShutdownNotice(): ShutdownNotice {
   const open = new Set<Entry>();
+  const openings = new Set<Promise<unknown>>();
   let announced = false;
+  let due = 0;
+  let delivered = 0;
 
   return {
     size: () => open.size,
@@ -45,13 +50,15 @@ export function createShutdownNotice(): ShutdownNotice {
         due() {
           if (state !== 'live') return;
           state = 'due';
+          due++;
           wake?.();
         },
         settled: new Promise<boolean>((r) => (settle = r)),
       };
       const finish = (pulled: boolean) => {
+        if (!open.delete(entry)) return;
+        if (pulled) delivered++;
         settle(pulled);
-        open.delete(entry);
       };
       open.add(entry);
       if (announced) entry.due();
@@ -100,16 +107,23 @@ export function createShutdownNotice(): ShutdownNotice {
       return it;
     },
 
+    opening(openStream) {
+      const work = openStream();
+      openings.add(work);
+      const forget = () => void openings.delete(work);
+      work.then(forget, forget);
+      return work;
+    },
+
     async announce(deadlineMs) {
-      announced = true;
-      const entries = [...open];
-      for (const e of entries) e.due();
-      let delivered = 0;
+      announced = true; // streams opened from now on start with their final item
+      for (const e of open) e.due();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((r) => (timer = setTimeout(r, deadlineMs)));
-      await Promise.race([Promise.all(entries.map((e) => e.settled.then((ok) => void (ok && delivered++)))), deadline]);
+      await Promise.race([Promise.allSettled([...openings]), deadline]);
+      await Promise.race([Promise.all([...open].map((e) => e.settled)), deadline]);
       clearTimeout(timer);
-      return { delivered, undelivered: entries.length - delivered };
+      return { delivered, undelivered: due - delivered };
     },
   };
 }

@@ -6,7 +6,8 @@
 //     bad or expired token → close 4403; no token → anonymous connection;
 //   subscribe → yoga's enveloped parse/validate/context → execute or subscribe;
 //   session revoked elsewhere (logout, reset) → every socket of it closes 4403;
-//   shutdown → close 1001 so clients reconnect to another instance.
+//   shutdown → after app.stop() has sent SERVER_SHUTDOWN down every stream,
+//     close 1001 so clients reconnect to another instance.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
