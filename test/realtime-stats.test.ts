@@ -5,7 +5,10 @@ import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
 import { registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, startTestStack, type TestServer } from './support/server.js';
-import { aggregate, type InstanceReport } from '../src/domain/realtime-stats.js';
+import { Redis } from 'ioredis';
+import { REDIS_URL } from './support/db.js';
+import { aggregate, INSTANCE_REPORT_TTL_MS, type InstanceReport } from '../src/domain/realtime-stats.js';
+import { createInstanceRegistry } from '../src/infra/instance-registry.js';
 
 const Stats = graphql(`
   query RealtimeStats {
@@ -100,6 +103,23 @@ it('drops an instance that stopped', async () => {
   await expectStats({ connections: 1, authenticated: 1, subscriptions: [], onlineUsers: 1, perInstance: [['a', 0, 0], ['b', 0, 0], ['c', 1, 0]] });
   await third.app.stop();
   await expectStats({ connections: 0, authenticated: 0, subscriptions: [], onlineUsers: 0, perInstance: [['a', 0, 0], ['b', 0, 0]] });
+});
+
+it('ignores, and prunes, the row of an instance that stopped reporting without removing it (killed)', async () => {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const prefix = stack.env['REALTIME_STATS_PREFIX']!;
+    const lastSeen = new Date(Date.now() - INSTANCE_REPORT_TTL_MS - 1_000).toISOString();
+    await createInstanceRegistry(redis, prefix).report({
+      ...{ id: 'killed', name: 'killed', sockets: 7, authenticatedSockets: 7, subscriptions: [{ field: 'events', count: 7 }] },
+      ...{ startedAt: lastSeen, lastSeen },
+    });
+    expect(await redis.hexists(`${prefix}instances`, 'killed')).toBe(1);
+    expect(shape(await stats())).toEqual({ connections: 0, authenticated: 0, subscriptions: [], onlineUsers: 0, perInstance: [['a', 0, 0], ['b', 0, 0]] });
+    expect(await redis.hexists(`${prefix}instances`, 'killed')).toBe(0);
+  } finally {
+    await redis.quit();
+  }
 });
 
 it('is for admins: FORBIDDEN for users, UNAUTHENTICATED when signed out', async () => {
