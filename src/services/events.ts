@@ -63,9 +63,9 @@ export async function roomCounts(db: Db | Tx, slotId: string): Promise<RoomCount
 /**
  * Writes user events with per-user cursors. User rows are locked in id order,
  * so concurrent writers never deadlock and each user's cursors commit in order.
- * NO KEY UPDATE, not UPDATE: rows inserted earlier in the transaction that
- * reference a user (a message's sender) hold KEY SHARE on it, which UPDATE
- * would wait for, deadlocking two peers writing to each other at once.
+ * NO KEY UPDATE, not UPDATE: a row the transaction inserted that references a
+ * user (a message's sender) holds a key-share lock on that user, which FOR
+ * UPDATE waits for, so two peers messaging each other at once deadlocked.
  */
 export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new Date()): Promise<UserEventMessage[]> {
   if (events.length === 0) return [];

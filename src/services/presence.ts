@@ -42,7 +42,7 @@ export async function presenceAudience(db: Db | Tx, userId: string, now = new Da
   return rows.map((r) => r.id).filter((id) => id !== userId);
 }
 
-/** Locks user rows in id order and mode (NO KEY UPDATE) as storeUserEvents does, so no two writers deadlock. */
+/** Locks user rows in id order and strength (NO KEY UPDATE) as storeUserEvents does, so no two writers deadlock. */
 export async function lockUsers(tx: Tx, ids: string[]): Promise<{ id: string; availability: Availability }[]> {
   const sorted = [...new Set(ids)].sort();
   return tx.$queryRaw<{ id: string; availability: Availability }[]>`
