@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-p
 import { createLogger, type Logger } from './infra/logger.js';
 import { createMetrics } from './infra/metrics.js';
 import { migrate } from './infra/migrate.js';
+import { createInstanceRegistry } from './infra/instance-registry.js';
 import { createPresence } from './infra/presence.js';
 import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
@@ -23,9 +24,12 @@ import { createChat } from './services/chat.js';
 import { createInstantInterviews } from './services/instant-interviews.js';
 import { createInterviews } from './services/interviews.js';
 import { createUserPresence } from './services/presence.js';
+import { createRealtimeStats } from './services/realtime-stats.js';
 import { createGraphQL } from './yoga.js';
 
 const SHUTDOWN_DRAIN_MS = 8_000;
+/** How long sockets get to receive SERVER_SHUTDOWN before they are closed; part of the drain. */
+const SHUTDOWN_NOTICE_MS = 2_000;
 const READY_CHECK_TIMEOUT_MS = 2_000;
 
 export interface App {
@@ -64,9 +68,11 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const chat = createChat({ db, events, limiter, config });
   const userPresence = createUserPresence({ db, events, presence, log });
   const instant = createInstantInterviews({ db, events, limiter, presence: userPresence, config });
+  const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
+  const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
   const services: Services = {
     ...{ config, db, log, pubsub, limiter, accounts, events, bookings, matching },
-    ...{ presence, interviews, chat, userPresence, instant },
+    ...{ presence, interviews, chat, userPresence, instant, realtimeStats },
   };
 
   const yoga = createGraphQL(services, metrics);
@@ -124,7 +130,9 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       return `http://127.0.0.1:${addr?.port ?? config.port}`;
     },
     async start(port = config.port) {
-      realtime = await createWsServer({ httpServer, yoga: yoga as never, services, metrics, path: '/graphql' });
+      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, metrics, path: '/graphql', onChange: realtimeStats.changed });
+      realtime = ws;
+      realtimeStats.start(() => ws.stats());
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, config.host, () => {
@@ -142,11 +150,17 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     async stop() {
       if (stopping) return;
       stopping = true;
-      // Stop accepting, tell socket clients to go elsewhere, let in-flight HTTP finish.
+      // Stop accepting; every live subscription gets SERVER_SHUTDOWN (its last event),
+      // then sockets close with 1001 so clients go elsewhere; in-flight HTTP finishes
+      // meanwhile, within one drain from the signal.
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
-      await realtime?.close(WsCloseCode.GoingAway, 'Server shutting down');
       const drainTimer = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_DRAIN_MS).unref();
+      const noticeStarted = performance.now();
+      const notice = await events.announceShutdown(SHUTDOWN_NOTICE_MS);
+      log.info({ ...notice, ms: Math.round(performance.now() - noticeStarted) }, 'SERVER_SHUTDOWN sent');
+      await realtime?.close(WsCloseCode.GoingAway, 'Server shutting down');
+      await realtimeStats.close();
       await closed;
       clearTimeout(drainTimer);
       await scheduler?.stop();

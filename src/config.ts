@@ -40,6 +40,7 @@ const envSchema = z.object({
     .transform((v) => v === 'true'),
   INSTANCE_NAME: z.string().optional(),
   RATE_LIMIT_PREFIX: z.string().default('rl:'),
+  REALTIME_STATS_PREFIX: z.string().default('realtime:'),
   TRUST_PROXY: z
     .enum(['true', 'false'], { error: 'TRUST_PROXY must be true or false' })
     .default('false')
@@ -84,6 +85,8 @@ export interface Config {
   trustProxy: boolean;
   /** Namespace of rate-limit keys in Redis. */
   rateLimitPrefix: string;
+  /** Namespace of the instances' realtime counts in Redis: one per deployment. */
+  realtimeStatsPrefix: string;
   /** ZEGOCLOUD video credentials; null (both unset) means Interview.video is null. */
   zego: { appId: number; serverSecret: string } | null;
 }
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     instanceName: e.INSTANCE_NAME ?? `api-${process.pid}`,
     trustProxy: e.TRUST_PROXY,
     rateLimitPrefix: e.RATE_LIMIT_PREFIX,
+    realtimeStatsPrefix: e.REALTIME_STATS_PREFIX,
     zego: resolveZego(e.ZEGO_APP_ID, e.ZEGO_SERVER_SECRET),
   };
 }

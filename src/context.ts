@@ -14,6 +14,7 @@ import type { Chat } from './services/chat.js';
 import type { UserPresence } from './services/presence.js';
 import type { InstantInterviews } from './services/instant-interviews.js';
 import type { Presence } from './infra/presence.js';
+import type { RealtimeStats } from './services/realtime-stats.js';
 import type { Loaders } from './schema/loaders.js';
 
 export interface Services {
@@ -32,6 +33,7 @@ export interface Services {
   chat: Chat;
   userPresence: UserPresence;
   instant: InstantInterviews;
+  realtimeStats: RealtimeStats;
 }
 
 export interface Context {

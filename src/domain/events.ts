@@ -80,6 +80,7 @@ export interface EventPayloads {
   AVAILABILITY_CHANGED: { userId: string; availability: 'AVAILABLE' | 'BUSY' | 'OFFLINE' };
   USER_ONLINE: { userId: string };
   USER_OFFLINE: { userId: string };
+  /** Instance-local and never stored: this instance is stopping; reconnect (another one answers) and resubscribe. */
   SERVER_SHUTDOWN: { reconnect: boolean };
 }
 
@@ -104,9 +105,9 @@ export interface UserEventMessage {
 export const ROOM_EVENT_TYPES = ['JOIN_ROOM', 'LEAVE_ROOM', 'MATCHED'] as const satisfies readonly EventType[];
 export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
 
-/** Room-wide (not per-user, not stored): fresh counts after each change. */
+/** Room-wide (not per-user, not stored): fresh counts after each change, or the last counts with SERVER_SHUTDOWN. */
 export interface RoomEventMessage extends RoomCounts {
-  type: RoomEventType;
+  type: RoomEventType | 'SERVER_SHUTDOWN';
   slotId: string;
   at: string;
 }

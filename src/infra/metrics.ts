@@ -23,7 +23,8 @@ export function createMetrics() {
     openSockets: new Gauge({ name: 'mockmate_ws_open_sockets', help: 'Open WebSocket connections', registers: [registry] }),
     activeSubscriptions: new Gauge({
       name: 'mockmate_graphql_active_subscriptions',
-      help: 'Active GraphQL subscriptions',
+      help: 'Active GraphQL operations over WebSocket, by root field',
+      labelNames: ['field'] as const,
       registers: [registry],
     }),
     jobRuns: new Counter({

@@ -6,19 +6,21 @@
 //     bad or expired token → close 4403; no token → anonymous connection;
 //   subscribe → yoga's enveloped parse/validate/context → execute or subscribe;
 //   session revoked elsewhere (logout, reset) → every socket of it closes 4403;
-//   shutdown → close 1001 so clients reconnect to another instance.
+//   shutdown → after app.stop() has sent SERVER_SHUTDOWN down every stream,
+//     close 1001 so clients reconnect to another instance.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
 import { resolveViewer, type Services } from '../context.js';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
+import type { FieldCount } from '../domain/realtime-stats.js';
 import type { Metrics } from '../infra/metrics.js';
 import type { SocketAuth } from './socket-auth.js';
 
@@ -41,7 +43,16 @@ interface Executors {
 export interface RealtimeServer {
   /** Sockets currently open on this instance. */
   socketCount(): number;
+  /** This instance's sockets and active operations by root field (read from the metrics). */
+  stats(): Promise<{ sockets: number; authenticatedSockets: number; subscriptions: FieldCount[] }>;
   close(code: number, reason: string): Promise<void>;
+}
+
+/** The operation's first root field (a subscription has exactly one), or its type when that is a fragment. */
+function rootField(document: DocumentNode, operationName: string | null | undefined): string {
+  const op = getOperationAST(document, operationName);
+  const first = op?.selectionSet.selections[0];
+  return first?.kind === 'Field' ? first.name.value : (op?.operation ?? 'unknown');
 }
 
 export async function createWsServer(opts: {
@@ -50,8 +61,11 @@ export async function createWsServer(opts: {
   services: Services;
   metrics: Metrics;
   path: string;
+  /** Called when sockets or subscriptions come or go. */
+  onChange?: () => void;
 }): Promise<RealtimeServer> {
   const { yoga, services, metrics } = opts;
+  const changed = opts.onChange ?? (() => {});
   // noServer: attached with `server`, ws re-emits the HTTP server's errors (e.g.
   // EADDRINUSE at listen) on wss, where graphql-ws logs them as internal errors
   // with a stack; listen errors belong to whoever calls listen().
@@ -61,7 +75,8 @@ export async function createWsServer(opts: {
   // While closing, ws answers upgrades with 503, so clients retry elsewhere.
   opts.httpServer.on('upgrade', onUpgrade);
   const socketsBySession = new Map<string, Set<WebSocket>>();
-  const subscriptionsBySocket = new Map<WebSocket, Set<string>>();
+  /** Per socket: operation id → root field. */
+  const subscriptionsBySocket = new Map<WebSocket, Map<string, string>>();
 
   const untrackSocket = (socket: WebSocket, auth: SocketAuth | undefined) => {
     const sid = auth?.viewer?.sessionId;
@@ -70,15 +85,18 @@ export async function createWsServer(opts: {
       set?.delete(socket);
       if (set?.size === 0) socketsBySession.delete(sid);
     }
-    const subs = subscriptionsBySocket.get(socket);
-    if (subs) metrics.activeSubscriptions.dec(subs.size);
+    for (const field of subscriptionsBySocket.get(socket)?.values() ?? []) metrics.activeSubscriptions.dec({ field });
     subscriptionsBySocket.delete(socket);
   };
 
   wss.on('connection', (socket) => {
     metrics.openSockets.inc();
-    subscriptionsBySocket.set(socket, new Set());
-    socket.once('close', () => metrics.openSockets.dec());
+    subscriptionsBySocket.set(socket, new Map());
+    changed();
+    socket.once('close', () => {
+      metrics.openSockets.dec();
+      changed();
+    });
   });
 
   useServer<Record<string, unknown>, { auth: SocketAuth }>(
@@ -130,8 +148,10 @@ export async function createWsServer(opts: {
         if (errors.length > 0) return errors.map(asSocketClientError);
         const subs = subscriptionsBySocket.get(ctx.extra.socket);
         if (subs && !subs.has(id)) {
-          subs.add(id);
-          metrics.activeSubscriptions.inc();
+          const field = rootField(document, payload.operationName);
+          subs.set(id, field);
+          metrics.activeSubscriptions.inc({ field });
+          changed();
         }
         return {
           schema,
@@ -143,7 +163,12 @@ export async function createWsServer(opts: {
         };
       },
       onComplete: (ctx, id) => {
-        if (subscriptionsBySocket.get(ctx.extra.socket)?.delete(id)) metrics.activeSubscriptions.dec();
+        const subs = subscriptionsBySocket.get(ctx.extra.socket);
+        const field = subs?.get(id);
+        if (field === undefined) return;
+        subs!.delete(id);
+        metrics.activeSubscriptions.dec({ field });
+        changed();
       },
     },
     wss,
@@ -158,6 +183,16 @@ export async function createWsServer(opts: {
 
   return {
     socketCount: () => wss.clients.size,
+    async stats() {
+      let authenticatedSockets = 0;
+      for (const set of socketsBySession.values()) authenticatedSockets += set.size;
+      const { values } = await metrics.activeSubscriptions.get();
+      return {
+        sockets: wss.clients.size,
+        authenticatedSockets,
+        subscriptions: values.map((v) => ({ field: String(v.labels.field), count: v.value })),
+      };
+    },
     async close(code, reason) {
       services.pubsub.unsubscribe(revokedSub);
       for (const socket of wss.clients) socket.close(code, reason);

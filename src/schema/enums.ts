@@ -1,4 +1,4 @@
-import { EVENT_TYPES } from '../domain/events.js';
+import { EVENT_TYPES, type EventType } from '../domain/events.js';
 import { BookingStatus, Difficulty, InterviewStatus, InterviewType, ParticipantRole } from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 
@@ -10,4 +10,13 @@ export const DifficultyEnum = builder.enumType(Difficulty, {
 export const BookingStatusEnum = builder.enumType(BookingStatus, { name: 'BookingStatus' });
 export const InterviewStatusEnum = builder.enumType(InterviewStatus, { name: 'InterviewStatus' });
 export const ParticipantRoleEnum = builder.enumType(ParticipantRole, { name: 'ParticipantRole' });
-export const EventTypeEnum = builder.enumType('EventType', { values: EVENT_TYPES });
+const EVENT_TYPE_DESCRIPTIONS: Partial<Record<EventType, string>> = {
+  SERVER_SHUTDOWN:
+    'The instance serving this subscription is stopping: the last event of `events`, `interviewSession` and `waitingRoom` there ' +
+    'before the socket closes with 1001. Never stored. Reconnect and resubscribe; in `events` its `id` is the last id that stream ' +
+    'delivered, so `events(after: id)` resumes exactly. Payload `{ reconnect: true }`.',
+};
+
+export const EventTypeEnum = builder.enumType('EventType', {
+  values: Object.fromEntries(EVENT_TYPES.map((t) => [t, { description: EVENT_TYPE_DESCRIPTIONS[t] }])) as Record<EventType, { description?: string }>,
+});

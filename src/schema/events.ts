@@ -27,7 +27,9 @@ builder.subscriptionField('events', (t) =>
   t.field({
     type: UserEventRef,
     description:
-      'Replays every stored event after `after` in order, then streams live ones, with no gap and no duplicate. Without `after`, live events only.',
+      'Replays every stored event after `after` in order, then streams live ones, with no gap and no duplicate. Without `after`, live events only. ' +
+      'When the serving instance stops, the last event is SERVER_SHUTDOWN, which is not stored (not in `notifications`, not replayed): ' +
+      'its `id` is the last id delivered, to resume from with `events(after:)`.',
     authScopes: { signedIn: true },
     args: { after: t.arg.string({ validate: cursor }) },
     subscribe: (_root, args, ctx) =>

@@ -13,5 +13,6 @@ import './session.js';
 import './chat.js';
 import './presence.js';
 import './instant-interviews.js';
+import './system.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -81,7 +81,8 @@ builder.subscriptionField('interviewSession', (t) =>
   t.field({
     type: SessionEventRef,
     description:
-      "The interview's live events, for its participants. Subscribing counts as showing up: the peer gets PEER_JOINED, and PEER_LEFT when the viewer's last session subscription closes.",
+      "The interview's live events, for its participants. Subscribing counts as showing up: the peer gets PEER_JOINED, and PEER_LEFT when the viewer's last session subscription closes. " +
+      'SERVER_SHUTDOWN (no actor) when the serving instance stops: resubscribe after reconnecting.',
     authScopes: { signedIn: true },
     args: { interviewId: t.arg.id({ required: true, validate: uuid }) },
     subscribe: (_root, args, ctx) => ctx.services.interviews.watchSession(ctx.viewer!, String(args.interviewId)),

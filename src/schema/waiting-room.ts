@@ -93,7 +93,9 @@ builder.mutationFields((t) => ({
 builder.subscriptionFields((t) => ({
   waitingRoom: t.field({
     type: WaitingRoomEvent,
-    description: 'JOIN_ROOM, LEAVE_ROOM and MATCHED with fresh counts. For users booked in the slot, and admins.',
+    description:
+      'JOIN_ROOM, LEAVE_ROOM and MATCHED with fresh counts. For users booked in the slot, and admins. ' +
+      'SERVER_SHUTDOWN (with the last counts) when the serving instance stops: resubscribe after reconnecting.',
     authScopes: { signedIn: true },
     args: { slotId: t.arg.id({ required: true, validate: uuid }) },
     subscribe: async (_root, args, ctx) => {

@@ -2,11 +2,14 @@
 // stores its user events in the same database transaction, then publishes
 // them (and room counts) only after commit: both or neither.
 // `userStream()` replays stored events after a cursor and continues live,
-// with no gap and no duplicate at the seam.
+// with no gap and no duplicate at the seam. Every stream ends, at this
+// instance's shutdown, with a SERVER_SHUTDOWN that is neither stored nor
+// published: `announceShutdown()`.
 import type { PubSubEngine } from 'graphql-subscriptions';
 import {
   channels,
   type Difficulty,
+  type EventPayload,
   type RoomCounts,
   type RoomEventMessage,
   type RoomEventType,
@@ -17,9 +20,11 @@ import {
 import { AsyncQueue, closable } from '../infra/async-queue.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import { createShutdownNotice } from '../infra/shutdown-notice.js';
 
 const DIFFICULTIES: Difficulty[] = ['EASY', 'MEDIUM', 'HARD'];
 const REPLAY_BATCH = 500;
+const SHUTDOWN_PAYLOAD: EventPayload<'SERVER_SHUTDOWN'> = { reconnect: true };
 
 /** Collects what a transaction wants to announce. */
 export interface Emitter {
@@ -89,6 +94,8 @@ export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new
 }
 
 export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine; log: Logger }) {
+  const shutdownNotice = createShutdownNotice();
+
   async function publish(userEvents: UserEventMessage[], rooms: RoomEventMessage[], sessions: SessionEventMessage[] = []) {
     // Stored events are safe if a publish fails: clients catch up by cursor.
     const sends = [
@@ -144,57 +151,91 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
      * replaying; a live event that skips ahead (published out of order by
      * another instance) is preceded by the missing ones read from the table.
      */
-    async userStream(userId: string, after: bigint | null): Promise<AsyncIterableIterator<UserEventMessage>> {
-      const live = new AsyncQueue<UserEventMessage>(() => pubsub.unsubscribe(subId));
-      const subId = await pubsub.subscribe(channels.user(userId), (m: UserEventMessage) => live.push(m), {});
-      const start = after ?? (await this.cursor(userId));
-      const readAfter = (from: bigint, upTo: bigint | null) =>
-        db.event
-          .findMany({
-            where: { userId, seq: upTo === null ? { gt: from } : { gt: from, lte: upTo } },
-            orderBy: { seq: 'asc' },
-            take: REPLAY_BATCH,
-          })
-          .then((rows) => rows.map(toMessage));
+    userStream(userId: string, after: bigint | null): Promise<AsyncIterableIterator<UserEventMessage>> {
+      return shutdownNotice.opening(async () => {
+        const live = new AsyncQueue<UserEventMessage>(() => pubsub.unsubscribe(subId));
+        const subId = await pubsub.subscribe(channels.user(userId), (m: UserEventMessage) => live.push(m), {});
+        const start = after ?? (await this.cursor(userId));
+        const readAfter = (from: bigint, upTo: bigint | null) =>
+          db.event
+            .findMany({
+              where: { userId, seq: upTo === null ? { gt: from } : { gt: from, lte: upTo } },
+              orderBy: { seq: 'asc' },
+              take: REPLAY_BATCH,
+            })
+            .then((rows) => rows.map(toMessage));
 
-      async function* run(): AsyncGenerator<UserEventMessage> {
-        let last = start;
-        for (;;) {
-          const batch = await readAfter(last, null);
-          for (const e of batch) {
-            yield e;
-            last = BigInt(e.seq);
-          }
-          if (batch.length < REPLAY_BATCH) break;
-        }
-        for await (const e of live) {
-          const seq = BigInt(e.seq);
-          if (seq <= last) continue;
-          while (seq > last + 1n) {
-            const missing = await readAfter(last, seq - 1n);
-            if (missing.length === 0) break;
-            for (const m of missing) {
-              yield m;
-              last = BigInt(m.seq);
+        async function* run(): AsyncGenerator<UserEventMessage> {
+          let last = start;
+          for (;;) {
+            const batch = await readAfter(last, null);
+            for (const e of batch) {
+              yield e;
+              last = BigInt(e.seq);
             }
+            if (batch.length < REPLAY_BATCH) break;
           }
-          yield e;
-          last = seq;
+          for await (const e of live) {
+            const seq = BigInt(e.seq);
+            if (seq <= last) continue;
+            while (seq > last + 1n) {
+              const missing = await readAfter(last, seq - 1n);
+              if (missing.length === 0) break;
+              for (const m of missing) {
+                yield m;
+                last = BigInt(m.seq);
+              }
+            }
+            yield e;
+            last = seq;
+          }
         }
-      }
-      return closable(run(), live);
+        // Its id is the last cursor this stream delivered, so `events(after: id)` elsewhere resumes exactly.
+        return shutdownNotice.wrap(closable(run(), live), (last) => ({
+          userId,
+          seq: last?.seq ?? start.toString(),
+          type: 'SERVER_SHUTDOWN',
+          at: new Date().toISOString(),
+          interviewId: null,
+          payload: SHUTDOWN_PAYLOAD,
+        }));
+      });
     },
 
-    async sessionStream(interviewId: string): Promise<AsyncIterableIterator<SessionEventMessage>> {
-      const queue = new AsyncQueue<SessionEventMessage>(() => pubsub.unsubscribe(subId));
-      const subId = await pubsub.subscribe(channels.session(interviewId), (m: SessionEventMessage) => queue.push(m), {});
-      return queue;
+    sessionStream(interviewId: string): Promise<AsyncIterableIterator<SessionEventMessage>> {
+      return shutdownNotice.opening(async () => {
+        const queue = new AsyncQueue<SessionEventMessage>(() => pubsub.unsubscribe(subId));
+        const subId = await pubsub.subscribe(channels.session(interviewId), (m: SessionEventMessage) => queue.push(m), {});
+        return shutdownNotice.wrap(queue, () => ({
+          type: 'SERVER_SHUTDOWN',
+          interviewId,
+          actorId: null,
+          at: new Date().toISOString(),
+          payload: SHUTDOWN_PAYLOAD,
+        }));
+      });
     },
 
-    async roomStream(slotId: string): Promise<AsyncIterableIterator<RoomEventMessage>> {
-      const queue = new AsyncQueue<RoomEventMessage>(() => pubsub.unsubscribe(subId));
-      const subId = await pubsub.subscribe(channels.room(slotId), (m: RoomEventMessage) => queue.push(m), {});
-      return queue;
+    roomStream(slotId: string): Promise<AsyncIterableIterator<RoomEventMessage>> {
+      return shutdownNotice.opening(async () => {
+        const queue = new AsyncQueue<RoomEventMessage>(() => pubsub.unsubscribe(subId));
+        const subId = await pubsub.subscribe(channels.room(slotId), (m: RoomEventMessage) => queue.push(m), {});
+        // The counts the client last had; fresh ones if it has had none yet.
+        return shutdownNotice.wrap(queue, async (last) => ({
+          ...(last ?? { slotId, ...(await roomCounts(db, slotId)) }),
+          type: 'SERVER_SHUTDOWN',
+          at: new Date().toISOString(),
+        }));
+      });
+    },
+
+    /**
+     * Shutdown: every open stream of this instance gets one final
+     * SERVER_SHUTDOWN (not stored, not published: only this instance stops).
+     * Resolves once each was written to its socket, or after `deadlineMs`.
+     */
+    announceShutdown(deadlineMs: number) {
+      return shutdownNotice.announce(deadlineMs);
     },
   };
 }

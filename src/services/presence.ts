@@ -143,6 +143,20 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
       return counts.map((n) => n > 0);
     },
 
+    /** Users online now, on any instance: every user asked of the registry, in id batches (an admin's count, not a hot path). */
+    async onlineCount(): Promise<number> {
+      let n = 0;
+      let after = '00000000-0000-0000-0000-000000000000';
+      for (;;) {
+        const batch = await db.$queryRaw<{ id: string }[]>`
+          SELECT id FROM "User" WHERE id > ${after}::uuid ORDER BY id LIMIT ${SCAN_BATCH}`;
+        if (batch.length === 0) return n;
+        n += (await this.onlineMany(batch.map((b) => b.id))).filter(Boolean).length;
+        if (batch.length < SCAN_BATCH) return n;
+        after = batch.at(-1)!.id;
+      }
+    },
+
     /**
      * Sets the viewer's availability and tells their audience and the viewer
      * themself (their other devices). Setting the value it already has changes

@@ -25,6 +25,8 @@ export function testEnv(db: TestDatabase, extra: Record<string, string> = {}): N
     // Rate-limit keys of one test file never meet another's.
     JOBS_ENABLED: process.env['TEST_JOBS'] ?? 'false',
     RATE_LIMIT_PREFIX: `rl:${randomBytes(4).toString('hex')}:`,
+    // Each stack's realtimeStats sees its own instances only.
+    REALTIME_STATS_PREFIX: `realtime:${randomBytes(4).toString('hex')}:`,
     ...extra,
   };
 }
