@@ -30,8 +30,8 @@ builder.queryField('me', (t) =>
     type: 'User',
     nullable: true,
     description: 'The signed-in user; null when not signed in.',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.viewer ? ctx.services.db.user.findUnique({ ...query, where: { id: ctx.viewer.id } }) : null,
+    // No relations on User, so `query` has nothing to add.
+    resolve: (_query, _root, _args, ctx) => (ctx.viewer ? ctx.services.accounts.findUser(ctx.viewer.id) : null),
   }),
 );
 

@@ -244,6 +244,13 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, pubsub, 
       return result;
     },
 
+    /** A user's row in plain SQL: `me` reads it on every request. */
+    async findUser(id: string): Promise<User | null> {
+      const { rows } = await sql.query<Omit<User, 'eventSeq'> & { eventSeq: string }>('SELECT * FROM "User" WHERE id = $1', [id]);
+      const row = rows[0];
+      return row ? { ...row, eventSeq: BigInt(row.eventSeq) } : null;
+    },
+
     /** Resolves an access token to its viewer; a revoked session fails at once, not at token expiry. */
     async authenticate(token: string): Promise<{ viewer: Viewer } | { failure: AuthFailure }> {
       let sub: string | undefined;
