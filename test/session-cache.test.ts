@@ -1,4 +1,4 @@
-import { createSessionCache } from '../src/services/session-cache.js';
+import { createSessionCache, createVerifiedTokens } from '../src/services/session-cache.js';
 
 const alice = { userId: 'u-alice', role: 'USER' as const };
 
@@ -62,4 +62,29 @@ it('holds at most maxEntries, dropping the oldest', () => {
   expect(cache.size()).toBe(2);
   expect(cache.get('s1')).toBeNull();
   expect(cache.get('s3')).toMatchObject(alice);
+});
+
+describe('verified tokens', () => {
+  it('hit until the token expires, then miss', () => {
+    const clock = { now: 10_000 };
+    const tokens = createVerifiedTokens({ maxEntries: 10, now: () => clock.now });
+    const claims = { sub: 'u', sid: 's', expiresAtMs: 20_000 };
+    tokens.put('t1', claims);
+    expect(tokens.get('t1')).toEqual(claims);
+    expect(tokens.get('t1x')).toBeNull();
+    clock.now = 20_000;
+    expect(tokens.get('t1')).toBeNull();
+  });
+
+  it('hold at most maxEntries, dropping the oldest; putting one again does not evict another', () => {
+    const tokens = createVerifiedTokens({ maxEntries: 2, now: () => 0 });
+    const claims = { sub: 'u', sid: 's', expiresAtMs: 1 };
+    tokens.put('t1', claims);
+    tokens.put('t2', claims);
+    tokens.put('t2', claims);
+    expect(tokens.get('t1')).not.toBeNull();
+    tokens.put('t3', claims);
+    expect(tokens.get('t1')).toBeNull();
+    expect(tokens.get('t2')).not.toBeNull();
+  });
 });

@@ -23,13 +23,14 @@ import type { Db, Sql, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
 import { Prisma, type User } from '../generated/prisma/client.js';
-import { createSessionCache } from './session-cache.js';
+import { createSessionCache, createVerifiedTokens, type VerifiedToken } from './session-cache.js';
 
 // OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
 const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const JWT_ISSUER = 'mockmate';
 // Short, so a revocation announcement lost with Redis's connection costs at most this long.
 const SESSION_CACHE = { ttlMs: 30_000, maxEntries: 50_000 };
+const VERIFIED_TOKENS = { maxEntries: 50_000 };
 
 export interface Viewer {
   id: string;
@@ -67,6 +68,7 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, pubsub, 
   const dummyHash = argon2.hash(randomSecret(), ARGON2);
 
   const sessions = createSessionCache({ ...SESSION_CACHE, listenEpoch });
+  const verifiedTokens = createVerifiedTokens(VERIFIED_TOKENS);
   // Until the subscription stands, announcements could be missed: the cache stays unused.
   let hearingRevocations = false;
   pubsub
@@ -96,6 +98,19 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, pubsub, 
       .setIssuedAt()
       .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
       .sign(await jwtKey);
+  }
+
+  async function verifyAccessToken(token: string): Promise<VerifiedToken | { failure: AuthFailure }> {
+    try {
+      const { payload } = await jwtVerify(token, await jwtKey, { issuer: JWT_ISSUER, algorithms: ['HS256'] });
+      const { sub, sid, exp } = payload;
+      if (typeof sid !== 'string' || !sub || typeof exp !== 'number') return { failure: 'invalid' };
+      const verified = { sub, sid, expiresAtMs: exp * 1000 };
+      verifiedTokens.put(token, verified);
+      return verified;
+    } catch (err) {
+      return { failure: err instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
+    }
   }
 
   async function announceRevoked(sessionIds: string[]) {
@@ -257,16 +272,9 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, pubsub, 
 
     /** Resolves an access token to its viewer; a revoked session fails at once, not at token expiry. */
     async authenticate(token: string): Promise<{ viewer: Viewer } | { failure: AuthFailure }> {
-      let sub: string | undefined;
-      let sid: unknown;
-      try {
-        const { payload } = await jwtVerify(token, await jwtKey, { issuer: JWT_ISSUER, algorithms: ['HS256'] });
-        sub = payload.sub;
-        sid = payload['sid'];
-      } catch (err) {
-        return { failure: err instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
-      }
-      if (typeof sid !== 'string' || !sub) return { failure: 'invalid' };
+      const claims = verifiedTokens.get(token) ?? (await verifyAccessToken(token));
+      if ('failure' in claims) return claims;
+      const { sub, sid } = claims;
       const ticket = hearingRevocations ? sessions.ticket() : null;
       const cached = ticket ? sessions.get(sid) : null;
       if (cached) return cached.userId === sub ? { viewer: { id: sub, sessionId: sid, role: cached.role } } : { failure: 'invalid' };

@@ -1,4 +1,4 @@
-// Per-instance memory of sessions found valid, so authenticating a request
+// Per-instance memory of access tokens already verified and of sessions found valid, so authenticating a request
 // needs no database read. Every revocation is announced on
 // channels.sessionsRevoked and drops the entry on every instance at once; the
 // TTL bounds what a missed announcement can cost, and nothing is trusted
@@ -46,9 +46,7 @@ export function createSessionCache({ ttlMs, maxEntries, listenEpoch, now = Date.
 
     put(sessionId: string, session: CachedSession, ticket: { revocations: number; epoch: number | null }) {
       if (ticket.epoch === null || ticket.epoch !== listenEpoch() || ticket.revocations !== revocations) return;
-      // Map order is insertion order: the first key is the oldest entry.
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(sessionId, { userId: session.userId, role: session.role, validUntil: now() + ttlMs, epoch: ticket.epoch });
+      setBounded(entries, sessionId, { userId: session.userId, role: session.role, validUntil: now() + ttlMs, epoch: ticket.epoch }, maxEntries);
     },
 
     revoke(sessionIds: readonly string[]) {
@@ -61,3 +59,34 @@ export function createSessionCache({ ttlMs, maxEntries, listenEpoch, now = Date.
 }
 
 export type SessionCache = ReturnType<typeof createSessionCache>;
+
+export interface VerifiedToken {
+  sub: string;
+  sid: string;
+  expiresAtMs: number;
+}
+
+/**
+ * Access tokens whose signature and claims were checked, kept until they
+ * expire: a hit skips the HMAC. Keyed by the whole token, so only the exact
+ * bytes that were verified can hit. Says nothing about the session.
+ */
+export function createVerifiedTokens({ maxEntries, now = Date.now }: { maxEntries: number; now?: () => number }) {
+  const tokens = new Map<string, VerifiedToken>();
+  return {
+    get(token: string): VerifiedToken | null {
+      const t = tokens.get(token);
+      if (t && t.expiresAtMs <= now()) tokens.delete(token);
+      return t && t.expiresAtMs > now() ? t : null;
+    },
+    put(token: string, verified: VerifiedToken) {
+      setBounded(tokens, token, verified, maxEntries);
+    },
+  };
+}
+
+function setBounded<K, V>(map: Map<K, V>, key: K, value: V, maxEntries: number) {
+  // Map order is insertion order: the first key is the oldest entry.
+  if (!map.has(key) && map.size >= maxEntries) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
