@@ -50,7 +50,8 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   if (applied.length) log.info({ applied }, 'migrations applied');
 
   const metrics = createMetrics();
-  const { db, sql } = createDatabase(databaseUrl, 10, (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+  const database = createDatabase(databaseUrl, 10, (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+  const { db, sql } = database;
   const pubsubHandle = createPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'));
   if (!pubsubHandle.redis) log.info('REDIS_URL not set: single-instance mode (in-process pub/sub and rate limits)');
   const pubsub = pubsubHandle.engine;
@@ -156,7 +157,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       chat.close();
       await presence.close();
       await pubsubHandle.close();
-      await db.$disconnect();
+      await database.close();
       await embedded?.stop();
       log.info('MockMate API stopped');
     },

@@ -11,18 +11,29 @@ export type Sql = pg.Pool;
 export interface Database {
   db: Db;
   sql: Sql;
+  /** Disconnects Prisma, then ends the pool once its clients are back. */
+  close(): Promise<void>;
 }
 
-/** One pg pool shared by Prisma and plain SQL; `db.$disconnect()` ends it. */
+/** One pg pool shared by Prisma and plain SQL. */
 export function createDatabase(url: string, poolSize = 10, onIdleError: (err: Error) => void = () => {}): Database {
   const sql = new pg.Pool({ connectionString: url, max: poolSize });
   // A pooled connection dying while idle is replaced on next use; unheard, it would crash the process.
   sql.on('error', onIdleError);
-  return { db: new PrismaClient({ adapter: new PrismaPg(sql, { disposeExternalPool: true }) }), sql };
+  const db = new PrismaClient({ adapter: new PrismaPg(sql) });
+  return {
+    db,
+    sql,
+    async close() {
+      // Prisma ends a pool it was given only if it ever connected; plain SQL may have used it alone.
+      await db.$disconnect();
+      await sql.end();
+    },
+  };
 }
 
 export function createDb(url: string, poolSize = 10): Db {
-  return createDatabase(url, poolSize).db;
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
 }
 
 export type SqlClient = pg.PoolClient;
