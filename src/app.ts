@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
-import { createDb } from './infra/db.js';
+import { createDatabase } from './infra/db.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { createMetrics } from './infra/metrics.js';
@@ -54,14 +54,15 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   if (applied.length) log.info({ applied }, 'migrations applied');
 
   const metrics = createMetrics();
-  const db = createDb(databaseUrl);
+  const database = createDatabase(databaseUrl, 10, (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+  const { db, sql } = database;
   const pubsubHandle = createPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'));
   if (!pubsubHandle.redis) log.info('REDIS_URL not set: single-instance mode (in-process pub/sub and rate limits)');
   const pubsub = pubsubHandle.engine;
   const limiter = createRateLimiter(pubsubHandle.redis, config.rateLimitPrefix);
-  const accounts = createAccounts({ db, config, limiter, pubsub, log });
+  const accounts = createAccounts({ db, sql, listenEpoch: pubsubHandle.listenEpoch, config, limiter, pubsub, log });
   const events = createEvents({ db, pubsub, log });
-  const bookings = createBookings({ db, events, config });
+  const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
   const presence = createPresence(pubsubHandle.redis);
   const interviews = createInterviews({ db, events, config, presence, log });
@@ -170,7 +171,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       chat.close();
       await presence.close();
       await pubsubHandle.close();
-      await db.$disconnect();
+      await database.close();
       await embedded?.stop();
       log.info('MockMate API stopped');
     },

@@ -123,6 +123,18 @@ describe('bookings', () => {
     expect((await ok(stack.url, MyBookings, {}, { token: user.token })).myBookings.map((b) => b.id)).toEqual([booking.id]);
   });
 
+  it('of overlapping slots booked at the same time, exactly one is booked', async () => {
+    const user = await registerUser(stack.url);
+    const slots = await Promise.all([0, 15, 30, 45].map((m) => createSlot(stack.url, admin, 60 * 24 * 9 + m, m % 30 ? 'BEHAVIORAL' : 'TECHNICAL')));
+    const results = await Promise.all(
+      slots.map((slot) => gql(stack.url, BookSlotOp, { input: { slotId: slot.id, difficulty: 'EASY' } }, { token: user.token })),
+    );
+    expect(results.filter((r) => r.data?.bookSlot).length).toBe(1);
+    expect(results.flatMap(codes).sort()).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT']);
+    const stored = await stack.db.query('SELECT id FROM "Booking" WHERE "userId" = $1', [user.id]);
+    expect(stored).toHaveLength(1);
+  });
+
   it('refuses an ended slot, an unknown id and a malformed id', async () => {
     const user = await registerUser(stack.url);
     const slot = await createSlot(stack.url, admin, 60 * 24 * 5);

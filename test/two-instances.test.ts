@@ -1,6 +1,6 @@
 // Two API instances on one database and one Redis, as behind the load balancer.
 import { graphql } from './generated/gql.js';
-import { connectWs, ok, subscribe, type WsConnection } from './support/client.js';
+import { codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
@@ -10,6 +10,17 @@ const Pair = graphql(`mutation TwoPair($slotId: ID!) { pairWaitingRoom(slotId: $
 const Cancel = graphql(`mutation TwoCancel($bookingId: ID!) { cancelBooking(bookingId: $bookingId) { id status } }`);
 const Events = graphql(`subscription TwoEvents($after: String) { events(after: $after) { id type interview { id } } }`);
 const RoomEvents = graphql(`subscription TwoRoom($slotId: ID!) { waitingRoom(slotId: $slotId) { type waitingCount } }`);
+const TwoRegister = graphql(`
+  mutation TwoRegister($input: RegisterInput!) { register(input: $input) { token refreshToken user { id } } }
+`);
+const TwoLogin = graphql(`mutation TwoLogin($input: LoginInput!) { login(input: $input) { token } }`);
+const TwoMe = graphql(`query TwoMe { me { id } }`);
+const TwoLogout = graphql(`mutation TwoLogout { logout }`);
+const TwoRefresh = graphql(`mutation TwoRefresh($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { token refreshToken } }`);
+const TwoRequestReset = graphql(`mutation TwoRequestReset($email: String!) { requestPasswordReset(email: $email) }`);
+const TwoReset = graphql(`
+  mutation TwoReset($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) { token } }
+`);
 const Notifications = graphql(`query TwoNotifications { notifications(first: 1) { edges { node { id } } } }`);
 
 let db: TestDatabase;
@@ -120,4 +131,49 @@ it('the scheduled match job pairs open rooms, and each job exists once for both 
   expect(jobs.map((j) => j.name)).toEqual(expect.arrayContaining(['expire-bookings', 'match-waiting-rooms', 'plan-slots', 'prune-events']));
   const [interviews] = await db.query<{ count: string }>(`SELECT count(*) FROM "Interview" WHERE "slotId" = $1`, [slot.id]);
   expect(interviews!.count).toBe('1');
+});
+
+describe('a revoked session fails on the other instance at once, though that instance had it cached', () => {
+  let n = 0;
+  const register = async () => {
+    const email = `revoke${++n}-${Date.now()}@example.com`;
+    const { register } = await ok(a.url, TwoRegister, { input: { email, password: 'password123', name: 'Rev' } });
+    return { ...register, email };
+  };
+  /** B answers `me` for the token: it has now cached the session. */
+  const warmOnB = async (token: string, userId: string) => expect((await ok(b.url, TwoMe, {}, { token })).me?.id).toBe(userId);
+  const rejectedOnB = async (token: string) => {
+    expect((await gql(b.url, TwoMe, {}, { token })).data?.me).toBeNull();
+    const res = await gql(b.url, TwoLogout, {}, { token });
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+    expect(res.errors![0]!.message).toMatch(/no longer valid/);
+  };
+
+  it('logout', async () => {
+    const u = await register();
+    await warmOnB(u.token, u.user.id);
+    expect(await ok(a.url, TwoLogout, {}, { token: u.token })).toEqual({ logout: true });
+    await rejectedOnB(u.token);
+  });
+
+  it('refresh-token reuse', async () => {
+    const u = await register();
+    const rotated = (await ok(a.url, TwoRefresh, { refreshToken: u.refreshToken })).refreshSession;
+    await warmOnB(rotated.token, u.user.id);
+    expect(codes(await gql(a.url, TwoRefresh, { refreshToken: u.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+    await rejectedOnB(rotated.token);
+  });
+
+  it('password reset, for every session of the user', async () => {
+    const u = await register();
+    const second = (await ok(a.url, TwoLogin, { input: { email: u.email, password: 'password123' } })).login;
+    await Promise.all([warmOnB(u.token, u.user.id), warmOnB(second.token, u.user.id)]);
+    await ok(a.url, TwoRequestReset, { email: u.email });
+    const [mail] = await db.query<{ body: string }>('SELECT body FROM "EmailOutbox" WHERE "to" = $1', [u.email]);
+    const token = /reset-password\?token=([\w-]+)/.exec(mail!.body)![1]!;
+    const reset = (await ok(a.url, TwoReset, { token, newPassword: 'new password 1' })).resetPassword;
+    await rejectedOnB(u.token);
+    await rejectedOnB(second.token);
+    await warmOnB(reset.token, u.user.id);
+  });
 });

@@ -1,10 +1,58 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
 /** The client handed to `db.$transaction(async (tx) => …)` callbacks. */
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+/** Plain SQL on the pool Prisma uses, for the hot request path: Prisma compiles every query (raw ones too) in WebAssembly first. */
+export type Sql = pg.Pool;
+
+export interface Database {
+  db: Db;
+  sql: Sql;
+  /** Disconnects Prisma, then ends the pool once its clients are back. */
+  close(): Promise<void>;
+}
+
+/** One pg pool shared by Prisma and plain SQL. */
+export function createDatabase(url: string, poolSize = 10, onIdleError: (err: Error) => void = () => {}): Database {
+  const sql = new pg.Pool({ connectionString: url, max: poolSize });
+  // A pooled connection dying while idle is replaced on next use; unheard, it would crash the process.
+  sql.on('error', onIdleError);
+  const db = new PrismaClient({ adapter: new PrismaPg(sql) });
+  return {
+    db,
+    sql,
+    async close() {
+      // Prisma ends a pool it was given only if it ever connected; plain SQL may have used it alone.
+      await db.$disconnect();
+      await sql.end();
+    },
+  };
+}
 
 export function createDb(url: string, poolSize = 10): Db {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+}
+
+export type SqlClient = pg.PoolClient;
+
+/** BEGIN … COMMIT on one pooled connection; ROLLBACK when `fn` throws. */
+export async function sqlTransaction<T>(sql: Sql, fn: (client: SqlClient) => Promise<T>): Promise<T> {
+  const client = await sql.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (err) {
+    // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than pool it.
+    await client.query('ROLLBACK').then(
+      () => client.release(),
+      (rollbackErr: Error) => client.release(rollbackErr),
+    );
+    throw err;
+  }
 }

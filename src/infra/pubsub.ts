@@ -9,13 +9,19 @@ export interface PubSubHandle {
   engine: PubSubEngine;
   /** A command connection (rate limits, presence); null in single-instance mode. */
   redis: Redis | null;
+  /**
+   * Null while messages may be missed (the subscriber connection is down);
+   * otherwise a number that changes whenever it was down, so a cache fed by
+   * messages can tell whether it saw all of them since it was filled.
+   */
+  listenEpoch(): number | null;
   close(): Promise<void>;
 }
 
 export function createPubSub(redisUrl: string | undefined, onRedisError: (err: Error) => void): PubSubHandle {
   if (!redisUrl) {
     const engine = new PubSub();
-    return { engine, redis: null, close: async () => {} };
+    return { engine, redis: null, listenEpoch: () => 0, close: async () => {} };
   }
   // Commands and PUBLISH share one connection; SUBSCRIBE needs its own.
   const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false };
@@ -24,9 +30,12 @@ export function createPubSub(redisUrl: string | undefined, onRedisError: (err: E
   redis.on('error', onRedisError);
   subscriber.on('error', onRedisError);
   const engine = new RedisPubSub({ publisher: redis, subscriber });
+  let epoch = 0;
+  subscriber.on('close', () => epoch++);
   return {
     engine,
     redis,
+    listenEpoch: () => (subscriber.status === 'ready' ? epoch : null),
     async close() {
       engine.close();
       await Promise.allSettled([redis.quit(), subscriber.quit()]);

@@ -26,12 +26,12 @@ export const UserRef = builder.prismaObject('User', {
 });
 
 builder.queryField('me', (t) =>
-  t.prismaField({
-    type: 'User',
+  // A plain field, not prismaField: User has no relations, so planning a Prisma query per request would buy nothing.
+  t.field({
+    type: UserRef,
     nullable: true,
     description: 'The signed-in user; null when not signed in.',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.viewer ? ctx.services.db.user.findUnique({ ...query, where: { id: ctx.viewer.id } }) : null,
+    resolve: (_root, _args, ctx) => (ctx.viewer ? ctx.services.accounts.findUser(ctx.viewer.id) : null),
   }),
 );
 

@@ -19,14 +19,18 @@ import {
 } from '../domain/account.js';
 import { conflict, rateLimited, unauthenticated, badInput } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
-import type { Db, Tx } from '../infra/db.js';
+import type { Db, Sql, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
 import { Prisma, type User } from '../generated/prisma/client.js';
+import { createSessionCache, createVerifiedTokens, type VerifiedToken } from './session-cache.js';
 
 // OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
 const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const JWT_ISSUER = 'mockmate';
+// Short, so a revocation announcement lost with Redis's connection costs at most this long.
+const SESSION_CACHE = { ttlMs: 30_000, maxEntries: 50_000 };
+const VERIFIED_TOKENS = { maxEntries: 50_000 };
 
 export interface Viewer {
   id: string;
@@ -45,16 +49,32 @@ export type AuthFailure = 'invalid' | 'expired' | 'revoked';
 
 export interface AccountDeps {
   db: Db;
+  sql: Sql;
+  /** PubSubHandle.listenEpoch: whether revocation announcements can be relied on right now. */
+  listenEpoch: () => number | null;
   config: Config;
   limiter: RateLimiter;
   pubsub: PubSubEngine;
   log: Logger;
 }
 
-export function createAccounts({ db, config, limiter, pubsub, log }: AccountDeps) {
-  const jwtKey = new TextEncoder().encode(config.jwtSecret);
+export function createAccounts({ db, sql, listenEpoch, config, limiter, pubsub, log }: AccountDeps) {
+  // Imported once: given raw bytes, jose imports a CryptoKey on every sign and verify (half a verify's CPU).
+  const jwtKey = crypto.subtle.importKey('raw', new TextEncoder().encode(config.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
   // Unknown emails are checked against this so they cost the same time as a wrong password.
   const dummyHash = argon2.hash(randomSecret(), ARGON2);
+
+  const sessions = createSessionCache({ ...SESSION_CACHE, listenEpoch });
+  const verifiedTokens = createVerifiedTokens(VERIFIED_TOKENS);
+  // Until the subscription stands, announcements could be missed: the cache stays unused.
+  let hearingRevocations = false;
+  pubsub
+    .subscribe(channels.sessionsRevoked, (msg: SessionsRevokedMessage) => sessions.revoke(msg.sessionIds), {})
+    .then(() => (hearingRevocations = true))
+    .catch((err: unknown) => log.warn({ err }, 'could not subscribe to session revocations; every request reads its session'));
 
   const roleFor = (email: string): User['role'] => (config.adminEmails.has(email) ? 'ADMIN' : 'USER');
 
@@ -70,18 +90,33 @@ export function createAccounts({ db, config, limiter, pubsub, log }: AccountDeps
     return { token: await signAccessToken(user.id, session.id), refreshToken: formatRefreshToken(session.id, secret), user };
   }
 
-  function signAccessToken(userId: string, sessionId: string): Promise<string> {
+  async function signAccessToken(userId: string, sessionId: string): Promise<string> {
     return new SignJWT({ sid: sessionId })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
       .setIssuer(JWT_ISSUER)
       .setIssuedAt()
       .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
-      .sign(jwtKey);
+      .sign(await jwtKey);
+  }
+
+  async function verifyAccessToken(token: string): Promise<VerifiedToken | { failure: AuthFailure }> {
+    try {
+      const { payload } = await jwtVerify(token, await jwtKey, { issuer: JWT_ISSUER, algorithms: ['HS256'] });
+      const { sub, sid, exp } = payload;
+      if (typeof sid !== 'string' || !sub || typeof exp !== 'number') return { failure: 'invalid' };
+      const verified = { sub, sid, expiresAtMs: exp * 1000 };
+      verifiedTokens.put(token, verified);
+      return verified;
+    } catch (err) {
+      return { failure: err instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
+    }
   }
 
   async function announceRevoked(sessionIds: string[]) {
     if (sessionIds.length === 0) return;
+    // This instance forgets them now, not when its own announcement comes back.
+    sessions.revoke(sessionIds);
     const message: SessionsRevokedMessage = { sessionIds };
     await pubsub.publish(channels.sessionsRevoked, message).catch((err: unknown) => {
       // The access tokens are already dead (checked per request); only open sockets linger.
@@ -228,25 +263,32 @@ export function createAccounts({ db, config, limiter, pubsub, log }: AccountDeps
       return result;
     },
 
+    /** A user's row in plain SQL: `me` reads it on every request. */
+    async findUser(id: string): Promise<User | null> {
+      const { rows } = await sql.query<Omit<User, 'eventSeq'> & { eventSeq: string }>('SELECT * FROM "User" WHERE id = $1', [id]);
+      const row = rows[0];
+      return row ? { ...row, eventSeq: BigInt(row.eventSeq) } : null;
+    },
+
     /** Resolves an access token to its viewer; a revoked session fails at once, not at token expiry. */
     async authenticate(token: string): Promise<{ viewer: Viewer } | { failure: AuthFailure }> {
-      let sub: string | undefined;
-      let sid: unknown;
-      try {
-        const { payload } = await jwtVerify(token, jwtKey, { issuer: JWT_ISSUER, algorithms: ['HS256'] });
-        sub = payload.sub;
-        sid = payload['sid'];
-      } catch (err) {
-        return { failure: err instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
-      }
-      if (typeof sid !== 'string' || !sub) return { failure: 'invalid' };
-      const session = await db.session.findUnique({
-        where: { id: sid },
-        select: { userId: true, revokedAt: true, user: { select: { role: true } } },
-      });
+      const claims = verifiedTokens.get(token) ?? (await verifyAccessToken(token));
+      if ('failure' in claims) return claims;
+      const { sub, sid } = claims;
+      const ticket = hearingRevocations ? sessions.ticket() : null;
+      const cached = ticket ? sessions.get(sid) : null;
+      if (cached) return cached.userId === sub ? { viewer: { id: sub, sessionId: sid, role: cached.role } } : { failure: 'invalid' };
+      // Plain SQL: the per-request path, where Prisma's query compilation would cost more than the query.
+      const { rows } = await sql.query<{ userId: string; revoked: boolean; role: User['role'] }>(
+        `SELECT s."userId", s."revokedAt" IS NOT NULL AS revoked, u.role
+           FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = $1`,
+        [sid],
+      );
+      const session = rows[0];
       if (!session || session.userId !== sub) return { failure: 'invalid' };
-      if (session.revokedAt) return { failure: 'revoked' };
-      return { viewer: { id: sub, sessionId: sid, role: session.user.role } };
+      if (session.revoked) return { failure: 'revoked' };
+      if (ticket) sessions.put(sid, session, ticket);
+      return { viewer: { id: sub, sessionId: sid, role: session.role } };
     },
   };
 }
