@@ -6,7 +6,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Services } from './context.js';
-import { AppError } from './domain/errors.js';
+import { AppError, type ErrorCode } from './domain/errors.js';
 import { asClientError } from './graphql-errors.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
@@ -67,6 +67,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
       }),
       operationObserver(metrics, services),
       clientValidationErrors(),
+      httpRefusals(),
     ],
   });
 }
@@ -87,6 +88,27 @@ function clientValidationErrors(): Plugin {
   return {
     onValidate: () => ({ result, setResult }) => {
       if (result.length > 0) setResult(result.map((e: Error) => (e instanceof GraphQLError ? asClientError(e) : e)));
+    },
+  };
+}
+
+const clientError = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode } });
+
+/**
+ * What yoga would refuse with an empty body (a content type it cannot parse, or
+ * a subscription over HTTP, which would be an unbounded stream outside the
+ * socket limits) gets a coded error like every other client mistake.
+ */
+function httpRefusals(): Plugin<Context & ServerContext> {
+  return {
+    onRequestParse({ requestParser, endResponse, fetchAPI }) {
+      if (requestParser) return;
+      const body = JSON.stringify({ errors: [clientError('Send the request as application/json (POST) or as query parameters (GET).').toJSON()] });
+      endResponse(new fetchAPI.Response(body, { status: 415, headers: { 'content-type': 'application/json; charset=utf-8' } }));
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      if (args.contextValue.socketAuth) return;
+      setResultAndStopExecution({ errors: [clientError('Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql.')] });
     },
   };
 }

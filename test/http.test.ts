@@ -145,6 +145,29 @@ describe('GraphQL over HTTP', () => {
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.body!.errors![0]!.message).toMatch(/batch/i);
   });
+
+  // Found by test/faults/fuzz.test.ts: these came back with an empty body, or never ended.
+  it('refuses a body it cannot parse (unknown content type) with 415 and a coded error', async () => {
+    const res = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<query/>' });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ errors: [{ message: expect.stringMatching(/application\/json/), extensions: { code: 'BAD_USER_INPUT' } }] });
+  });
+
+  it.each([
+    ['POST', { body: { query: 'subscription { matchFound { type } }' } }],
+    ['GET, which would stream events', { query: 'subscription { matchFound { type } }', accept: '*/*' }],
+  ])('answers a subscription over HTTP (%s) with BAD_USER_INPUT pointing to WebSocket', async (_how, init) => {
+    const res = await raw(init);
+    expect(res.status).toBeLessThan(500);
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.body!.errors![0]!.message).toMatch(/WebSocket/);
+  });
+
+  it('refuses a URL too long for the HTTP parser with 431 and a coded error', async () => {
+    const res = await raw({ query: `{ __typename } #${'x'.repeat(100_000)}` });
+    expect(res.status).toBe(431);
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+  });
 });
 
 describe('limits', () => {
