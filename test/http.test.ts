@@ -163,6 +163,21 @@ describe('GraphQL over HTTP', () => {
     expect(res.body!.errors![0]!.message).toMatch(/WebSocket/);
   });
 
+  it('refuses GET variables that are not JSON with 400 BAD_USER_INPUT', async () => {
+    const res = await raw({ path: `${stack.url}?query=${encodeURIComponent('{ __typename }')}&variables=%7Bbad` });
+    expect(res.status).toBe(400);
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it.each([
+    ['a variable', { query: 'mutation($email: String!) { requestPasswordReset(email: $email) }', variables: { email: 'a\u0000@example.com' } }, '$email'],
+    ['a nested variable', { query: 'mutation($i: LoginInput!) { login(input: $i) { token } }', variables: { i: { email: 'x\u0000', password: 'p' } } }, '$i.email'],
+    ['a literal', { query: 'mutation { requestPasswordReset(email: "a\\u0000@example.com") }' }, 'email'],
+  ])('refuses a NUL character in %s with BAD_USER_INPUT naming it (PostgreSQL text cannot hold one)', async (_where, body, field) => {
+    const res = await raw({ body });
+    expect(res.body?.errors).toEqual([{ message: `${field}: must not contain NUL characters.`, extensions: { code: 'BAD_USER_INPUT', field } }]);
+  });
+
   it('refuses a URL too long for the HTTP parser with 431 and a coded error', async () => {
     const res = await raw({ query: `{ __typename } #${'x'.repeat(100_000)}` });
     expect(res.status).toBe(431);
