@@ -25,13 +25,16 @@ export function asSocketClientError(error: GraphQLError): GraphQLError {
   return new GraphQLError(error.message, { source: error.source, positions: error.positions, extensions: { code } });
 }
 
+/** NUL, or half a UTF-16 surrogate pair: neither fits in PostgreSQL text (UTF-8). */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
- * Where a NUL character sits in the operation's arguments (`$variable.path` or
- * the argument's name), if anywhere: PostgreSQL text cannot hold one.
+ * Where text that cannot be stored sits in the operation's arguments
+ * (`$variable.path` or the argument's name), if anywhere.
  */
-export function nulCharacterAt(document: DocumentNode, variables: unknown): string | null {
+export function unstorableTextAt(document: DocumentNode, variables: unknown): string | null {
   const inValue = (value: unknown, path: string): string | null => {
-    if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+    if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
     if (typeof value !== 'object' || value === null) return null;
     for (const [key, v] of Object.entries(value)) {
       const found = inValue(v, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
@@ -48,7 +51,7 @@ export function nulCharacterAt(document: DocumentNode, variables: unknown): stri
   let found: string | null = null;
   visit(document, {
     StringValue(node, _key, parent, _path, ancestors) {
-      if (found || !node.value.includes('\u0000')) return;
+      if (found || !UNSTORABLE.test(node.value)) return;
       const named = [...ancestors, parent]
         .reverse()
         .find((a): a is ArgumentNode | ObjectFieldNode => !!a && 'kind' in a && (a.kind === Kind.ARGUMENT || a.kind === Kind.OBJECT_FIELD));

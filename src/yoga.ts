@@ -7,7 +7,7 @@ import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResu
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Services } from './context.js';
 import { AppError, type ErrorCode } from './domain/errors.js';
-import { asClientError, nulCharacterAt } from './graphql-errors.js';
+import { asClientError, unstorableTextAt } from './graphql-errors.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
 import { schema } from './schema/index.js';
@@ -68,7 +68,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
       operationObserver(metrics, services),
       clientValidationErrors(),
       httpRefusals(),
-      refuseNulCharacters(),
+      refuseUnstorableText(),
     ],
   });
 }
@@ -124,12 +124,12 @@ function httpRefusals(): Plugin<Context & ServerContext> {
   };
 }
 
-/** PostgreSQL text cannot hold NUL: an argument carrying one is the client's error, not an internal one. */
-function refuseNulCharacters(): Plugin {
+/** Text PostgreSQL cannot hold (NUL, unpaired surrogates) is the client's error, not an internal one. */
+function refuseUnstorableText(): Plugin {
   const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
-    const at = nulCharacterAt(args.document, args.variableValues);
+    const at = unstorableTextAt(args.document, args.variableValues);
     if (!at) return;
-    const error = new GraphQLError(`${at}: must not contain NUL characters.`, { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode, field: at } });
+    const error = new GraphQLError(`${at}: must not contain NUL characters or unpaired surrogates.`, { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode, field: at } });
     setResultAndStopExecution({ errors: [error] });
   };
   return { onExecute: check, onSubscribe: check };

@@ -173,9 +173,11 @@ describe('GraphQL over HTTP', () => {
     ['a variable', { query: 'mutation($email: String!) { requestPasswordReset(email: $email) }', variables: { email: 'a\u0000@example.com' } }, '$email'],
     ['a nested variable', { query: 'mutation($i: LoginInput!) { login(input: $i) { token } }', variables: { i: { email: 'x\u0000', password: 'p' } } }, '$i.email'],
     ['a literal', { query: 'mutation { requestPasswordReset(email: "a\\u0000@example.com") }' }, 'email'],
-  ])('refuses a NUL character in %s with BAD_USER_INPUT naming it (PostgreSQL text cannot hold one)', async (_where, body, field) => {
+    ['an unpaired surrogate', { query: 'mutation($email: String!) { requestPasswordReset(email: $email) }', variables: { email: '\udfff@example.com' } }, '$email'],
+  ])('refuses unstorable text (%s) with BAD_USER_INPUT naming it (PostgreSQL text cannot hold one)', async (_where, body, field) => {
     const res = await raw({ body });
-    expect(res.body?.errors).toEqual([{ message: `${field}: must not contain NUL characters.`, extensions: { code: 'BAD_USER_INPUT', field } }]);
+    const message = `${field}: must not contain NUL characters or unpaired surrogates.`;
+    expect(res.body?.errors).toEqual([{ message, extensions: { code: 'BAD_USER_INPUT', field } }]);
   });
 
   it('refuses a URL too long for the HTTP parser with 431 and a coded error', async () => {
