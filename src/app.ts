@@ -1,6 +1,6 @@
 // buildApp(config) wires every part of one API instance and returns
 // { start(port), stop() }, so tests and main.ts boot the same real server.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
@@ -78,6 +78,14 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
 
   const yoga = createGraphQL(services, metrics);
   const httpServer = createServer((req, res) => void route(req, res));
+  // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
+  httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const message = status === 431 ? 'Request headers (or the URL) are too large.' : 'Malformed HTTP request.';
+    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   let realtime: RealtimeServer | null = null;
   let scheduler: Scheduler | null = null;
   let stopping = false;

@@ -1,5 +1,5 @@
 // Errors a client's document caused, in API.md's terms, for HTTP and WebSocket alike.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, visit, type ArgumentNode, type DocumentNode, type ObjectFieldNode } from 'graphql';
 import { ERROR_CODES, type ErrorCode } from './domain/errors.js';
 
 const CLIENT_CODES = new Set<string>(ERROR_CODES);
@@ -23,4 +23,40 @@ export function asClientError(error: GraphQLError): GraphQLError {
 export function asSocketClientError(error: GraphQLError): GraphQLError {
   const { code } = asClientError(error).extensions;
   return new GraphQLError(error.message, { source: error.source, positions: error.positions, extensions: { code } });
+}
+
+/** NUL, or half a UTF-16 surrogate pair: neither fits in PostgreSQL text (UTF-8). */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Where text that cannot be stored sits in the operation's arguments
+ * (`$variable.path` or the argument's name), if anywhere.
+ */
+export function unstorableTextAt(document: DocumentNode, variables: unknown): string | null {
+  const inValue = (value: unknown, path: string): string | null => {
+    if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
+    if (typeof value !== 'object' || value === null) return null;
+    for (const [key, v] of Object.entries(value)) {
+      const found = inValue(v, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+      if (found) return found;
+    }
+    return null;
+  };
+  if (typeof variables === 'object' && variables !== null) {
+    for (const [name, value] of Object.entries(variables)) {
+      const found = inValue(value, `$${name}`);
+      if (found) return found;
+    }
+  }
+  let found: string | null = null;
+  visit(document, {
+    StringValue(node, _key, parent, _path, ancestors) {
+      if (found || !UNSTORABLE.test(node.value)) return;
+      const named = [...ancestors, parent]
+        .reverse()
+        .find((a): a is ArgumentNode | ObjectFieldNode => !!a && 'kind' in a && (a.kind === Kind.ARGUMENT || a.kind === Kind.OBJECT_FIELD));
+      found = named?.name.value ?? 'argument';
+    },
+  });
+  return found;
 }

@@ -3,11 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Services } from './context.js';
-import { AppError } from './domain/errors.js';
-import { asClientError } from './graphql-errors.js';
+import { AppError, type ErrorCode } from './domain/errors.js';
+import { asClientError, unstorableTextAt } from './graphql-errors.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
 import { schema } from './schema/index.js';
@@ -67,6 +67,8 @@ export function createGraphQL(services: Services, metrics: Metrics) {
       }),
       operationObserver(metrics, services),
       clientValidationErrors(),
+      httpRefusals(),
+      refuseUnstorableText(),
     ],
   });
 }
@@ -89,6 +91,48 @@ function clientValidationErrors(): Plugin {
       if (result.length > 0) setResult(result.map((e: Error) => (e instanceof GraphQLError ? asClientError(e) : e)));
     },
   };
+}
+
+const clientError = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode } });
+
+/**
+ * What yoga would refuse with an empty body (a content type it cannot parse, or
+ * a subscription over HTTP, which would be an unbounded stream outside the
+ * socket limits) gets a coded error like every other client mistake.
+ */
+function httpRefusals(): Plugin<Context & ServerContext> {
+  return {
+    onRequestParse({ requestParser, setRequestParser, endResponse, fetchAPI }) {
+      if (!requestParser) {
+        const body = JSON.stringify({ errors: [clientError('Send the request as application/json (POST) or as query parameters (GET).').toJSON()] });
+        return endResponse(new fetchAPI.Response(body, { status: 415, headers: { 'content-type': 'application/json; charset=utf-8' } }));
+      }
+      // GET's variables and extensions go through a bare JSON.parse.
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (err) {
+          if (!(err instanceof SyntaxError)) throw err;
+          throw new GraphQLError('variables and extensions must be JSON.', { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode, http: { status: 400 } } });
+        }
+      });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      if (args.contextValue.socketAuth) return;
+      setResultAndStopExecution({ errors: [clientError('Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql.')] });
+    },
+  };
+}
+
+/** Text PostgreSQL cannot hold (NUL, unpaired surrogates) is the client's error, not an internal one. */
+function refuseUnstorableText(): Plugin {
+  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
+    const at = unstorableTextAt(args.document, args.variableValues);
+    if (!at) return;
+    const error = new GraphQLError(`${at}: must not contain NUL characters or unpaired surrogates.`, { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode, field: at } });
+    setResultAndStopExecution({ errors: [error] });
+  };
+  return { onExecute: check, onSubscribe: check };
 }
 
 /** One log line and metric sample per executed operation (queries, mutations, and each subscription). */

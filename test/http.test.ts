@@ -145,6 +145,46 @@ describe('GraphQL over HTTP', () => {
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.body!.errors![0]!.message).toMatch(/batch/i);
   });
+
+  // Found by test/faults/fuzz.test.ts: these came back with an empty body, or never ended.
+  it('refuses a body it cannot parse (unknown content type) with 415 and a coded error', async () => {
+    const res = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<query/>' });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ errors: [{ message: expect.stringMatching(/application\/json/), extensions: { code: 'BAD_USER_INPUT' } }] });
+  });
+
+  it.each([
+    ['POST', { body: { query: 'subscription { matchFound { type } }' } }],
+    ['GET, which would stream events', { query: 'subscription { matchFound { type } }', accept: '*/*' }],
+  ])('answers a subscription over HTTP (%s) with BAD_USER_INPUT pointing to WebSocket', async (_how, init) => {
+    const res = await raw(init);
+    expect(res.status).toBeLessThan(500);
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.body!.errors![0]!.message).toMatch(/WebSocket/);
+  });
+
+  it('refuses GET variables that are not JSON with 400 BAD_USER_INPUT', async () => {
+    const res = await raw({ path: `${stack.url}?query=${encodeURIComponent('{ __typename }')}&variables=%7Bbad` });
+    expect(res.status).toBe(400);
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it.each([
+    ['a variable', { query: 'mutation($email: String!) { requestPasswordReset(email: $email) }', variables: { email: 'a\u0000@example.com' } }, '$email'],
+    ['a nested variable', { query: 'mutation($i: LoginInput!) { login(input: $i) { token } }', variables: { i: { email: 'x\u0000', password: 'p' } } }, '$i.email'],
+    ['a literal', { query: 'mutation { requestPasswordReset(email: "a\\u0000@example.com") }' }, 'email'],
+    ['an unpaired surrogate', { query: 'mutation($email: String!) { requestPasswordReset(email: $email) }', variables: { email: '\udfff@example.com' } }, '$email'],
+  ])('refuses unstorable text (%s) with BAD_USER_INPUT naming it (PostgreSQL text cannot hold one)', async (_where, body, field) => {
+    const res = await raw({ body });
+    const message = `${field}: must not contain NUL characters or unpaired surrogates.`;
+    expect(res.body?.errors).toEqual([{ message, extensions: { code: 'BAD_USER_INPUT', field } }]);
+  });
+
+  it('refuses a URL too long for the HTTP parser with 431 and a coded error', async () => {
+    const res = await raw({ query: `{ __typename } #${'x'.repeat(100_000)}` });
+    expect(res.status).toBe(431);
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+  });
 });
 
 describe('limits', () => {

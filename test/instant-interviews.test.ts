@@ -1,7 +1,7 @@
 // Instant interviews (the "call" flow) over real sockets, PostgreSQL and
 // Redis: request, accept, reject, cancel, expire, and every refusal.
 import { graphql } from './generated/gql.js';
-import { codes, connectWs, gql, ok, subscribe, type GqlResponse, type WsConnection } from './support/client.js';
+import { admitted, codes, connectWs, gql, ok, subscribe, type GqlResponse, type WsConnection } from './support/client.js';
 import { registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
@@ -49,11 +49,7 @@ afterAll(async () => {
 async function connect(user: TestUser): Promise<WsConnection> {
   const conn = connectWs(stack.wsUrl, user.token);
   sockets.push(conn);
-  await new Promise<void>((resolve, reject) => {
-    conn.client.on('connected', () => resolve());
-    void conn.closed.then((e) => reject(new Error(`socket closed: ${e.code} ${e.reason}`)));
-  });
-  return conn;
+  return admitted(conn);
 }
 
 /** A user online with a socket whose `events` stream starts now (after their newest stored event). */

@@ -2,7 +2,7 @@
 // database and one Redis: who is online, who hears about it, the socket cap,
 // setAvailability and availablePeers.
 import { graphql } from './generated/gql.js';
-import { codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
+import { admitted, codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
 import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, startTestStack, type TestServer } from './support/server.js';
 
@@ -47,11 +47,7 @@ const B = (): Server => other;
 async function connect(user: TestUser, server: Server = A()): Promise<WsConnection> {
   const conn = connectWs(server.wsUrl, user.token);
   sockets.push(conn);
-  await new Promise<void>((resolve, reject) => {
-    conn.client.on('connected', () => resolve());
-    void conn.closed.then((e) => reject(new Error(`socket closed: ${e.code} ${e.reason}`)));
-  });
-  return conn;
+  return admitted(conn);
 }
 
 /** The user's events from now on: subscribes after their newest stored event, so nothing is missed however slow the subscribe. */

@@ -286,6 +286,23 @@ describe('matching (API.md example, end to end)', () => {
   });
 });
 
+describe('page arguments', () => {
+  // Found by test/faults/fuzz.test.ts: Pothos refused these itself, which came out as INTERNAL_SERVER_ERROR.
+  const badCursor = Buffer.from('GPC:S:not-a-uuid').toString('base64');
+  it.each<[string, { first?: number; after?: string }, string]>([
+    ['myInterviews', { first: -1 }, 'first'],
+    ['myInterviews', { after: 'x' }, 'after'],
+    ['myInterviews', { after: badCursor }, 'after'],
+    ['notifications', { after: 'x' }, 'after'],
+  ])('%s(%j) is BAD_USER_INPUT naming the argument', async (field, vars, arg) => {
+    const user = await registerUser(stack.url);
+    const opts = { token: user.token };
+    const res = field === 'myInterviews' ? await gql(stack.url, MyInterviews, vars, opts) : await gql(stack.url, Notifications, vars, opts);
+    expect(res.errors?.map((e) => [e.extensions?.['code'], e.extensions?.['field']])).toEqual([['BAD_USER_INPUT', arg]]);
+    expect(res.errors![0]!.message).toMatch(new RegExp(`^${arg}: `));
+  });
+});
+
 describe('event stream', () => {
   it('replays after a cursor, then continues live, with no duplicate at the seam', async () => {
     const slot = await createSlot(stack.url, admin, 5, 'BEHAVIORAL');

@@ -39,6 +39,13 @@ const SessionInterview = graphql(`
 const SessionBookings = graphql(`query SessionBookings { myBookings { id status slot { id } interview { id } } }`);
 const SessionJoin = graphql(`mutation SessionJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { id status } }`);
 const SessionStats = graphql(`query SessionStats { myStats { noShows completed } }`);
+const SessionStartFull = graphql(`
+  mutation SessionStartFull($id: ID!) { startInterview(interviewId: $id) { status feedback { author { id } } video { provider } } }
+`);
+const SessionSwapFull = graphql(`mutation SessionSwapFull($id: ID!) { swapRoles(interviewId: $id) { feedback { author { id } } video { provider } } }`);
+const SessionEndFull = graphql(`
+  mutation SessionEndFull($id: ID!) { endInterview(interviewId: $id) { status feedback { author { id } } video { provider } } }
+`);
 const SessionPing = graphql(`query SessionPing { __typename }`);
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -263,6 +270,21 @@ describe('the full session, as both participants see it', () => {
     expect(new Set(results.map((r) => r.startInterview.startedAt)).size).toBe(1);
     const rows = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM "Event" WHERE "interviewId" = $1 AND type = 'SESSION_STARTED'`, [interviewId]);
     expect(Number(rows[0]!.n)).toBe(2);
+  });
+
+  it('start, swap and end return the fields read through a selection (feedback, video)', async () => {
+    // Found by test/faults/fuzz.test.ts: these resolvers ignored the planned query, so
+    // `feedback` read a row that never loaded it (INTERNAL_SERVER_ERROR).
+    const [a, b] = await users(2);
+    const { interviewId } = await matchPair(stack.url, admin, a!, b!);
+    const opts = { token: a!.token };
+    const started = await ok(stack.url, SessionStartFull, { id: interviewId }, opts);
+    expect(started.startInterview).toMatchObject({ status: 'IN_PROGRESS', feedback: [], video: { provider: 'zego' } });
+    await ok(stack.url, SessionFeedback, { input: { interviewId, communication: 4, goodMatch: 4 } }, opts);
+    const swapped = await ok(stack.url, SessionSwapFull, { id: interviewId }, opts);
+    expect(swapped.swapRoles.feedback.map((f) => f.author.id)).toEqual([a!.id]);
+    const ended = await ok(stack.url, SessionEndFull, { id: interviewId }, opts);
+    expect(ended.endInterview).toMatchObject({ status: 'COMPLETED', video: null, feedback: [{ author: { id: a!.id } }] });
   });
 });
 

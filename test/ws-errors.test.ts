@@ -1,5 +1,6 @@
 // A client's mistake over WebSocket is an error for that operation, with an
 // API.md code, and never costs the connection its other subscriptions.
+import WebSocket from 'ws';
 import { connectWs, type WsConnection } from './support/client.js';
 import { startTestStack } from './support/server.js';
 
@@ -50,3 +51,33 @@ it.each([
   // The same connection still works.
   expect(await send('{ __typename }')).toEqual({ kind: 'next', data: { __typename: 'Query' }, errors: undefined });
 });
+
+// Found by test/faults/fuzz.test.ts: graphql-ws answered these without a code.
+it.each([
+  ['an unknown operationName', 'query A { __typename }', 'Nope', /Unknown operation named "Nope"/],
+  ['an empty operationName', 'query A { __typename }', '', /Unknown operation named ""/],
+  ['two operations and no operationName', 'query A { __typename } query B { __typename }', undefined, /Must provide operation name/],
+])('%s is an operation error with BAD_USER_INPUT, and the socket stays open', async (_what, query, operationName, message) => {
+  const outcome = await new Promise<Outcome>((resolve) => {
+    conn.client.subscribe(
+      { query, ...(operationName !== undefined ? { operationName } : {}) },
+      { next: (r) => resolve({ kind: 'next', data: r.data }), error: (e) => resolve({ kind: 'error', errors: e as Outcome['errors'] }), complete: () => {} },
+    );
+  });
+  expect(outcome.kind).toBe('error');
+  expect(outcome.errors).toEqual([{ message: expect.stringMatching(message), extensions: { code: 'BAD_USER_INPUT' } }]);
+  expect(await send('{ __typename }')).toEqual({ kind: 'next', data: { __typename: 'Query' }, errors: undefined });
+});
+
+it.each(['{"type":"next","id":"1","payload":{}}', '{"type":"error","id":"1","payload":[]}', '{"type":"connection_ack"}'])(
+  'a client sending a server message (%s) is closed with 4400, not 4500',
+  async (message) => {
+    const socket = new WebSocket(stack.wsUrl, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    socket.on('open', () => {
+      socket.send('{"type":"connection_init","payload":{}}');
+      socket.send(message);
+    });
+    expect(await closed).toBe(4400);
+  },
+);

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode } from 'graphql-ws';
+import { CloseCode, MessageType } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
@@ -53,6 +53,20 @@ function rootField(document: DocumentNode, operationName: string | null | undefi
   const op = getOperationAST(document, operationName);
   const first = op?.selectionSet.selections[0];
   return first?.kind === 'Field' ? first.name.value : (op?.operation ?? 'unknown');
+}
+
+/** Messages only a server sends: graphql-ws would treat one from a client as its own failure (4500). */
+const SERVER_MESSAGE_TYPES = new Set<unknown>([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
+
+/**
+ * JSON reviver of incoming messages; it sees the whole message last (key '').
+ * Throwing makes graphql-ws close with 4400 Invalid message, the client's fault.
+ */
+function rejectServerMessages(key: string, value: unknown) {
+  if (key === '' && typeof value === 'object' && value !== null && SERVER_MESSAGE_TYPES.has((value as { type?: unknown }).type)) {
+    throw new Error('A client may not send this message type.');
+  }
+  return value;
 }
 
 export async function createWsServer(opts: {
@@ -101,6 +115,7 @@ export async function createWsServer(opts: {
 
   useServer<Record<string, unknown>, { auth: SocketAuth }>(
     {
+      jsonMessageReviver: rejectServerMessages,
       execute: (args) => (args.rootValue as Executors).execute(args) as never,
       subscribe: (args) => (args.rootValue as Executors).subscribe(args) as never,
       onConnect: async (ctx) => {
@@ -146,6 +161,15 @@ export async function createWsServer(opts: {
           errors = [err];
         }
         if (errors.length > 0) return errors.map(asSocketClientError);
+        // graphql-ws would answer an operation it cannot pick with an uncoded error.
+        if (!getOperationAST(document!, payload.operationName)) {
+          // graphql-js's words, as HTTP answers.
+          const message =
+            payload.operationName != null
+              ? `Unknown operation named "${payload.operationName}".`
+              : 'Must provide operation name if query contains multiple operations.';
+          return [asSocketClientError(new GraphQLError(message))];
+        }
         const subs = subscriptionsBySocket.get(ctx.extra.socket);
         if (subs && !subs.has(id)) {
           const field = rootField(document, payload.operationName);

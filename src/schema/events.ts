@@ -47,7 +47,9 @@ builder.queryField('notifications', (t) =>
     resolve: async (_root, args, ctx) => {
       const first = args.first ?? 20;
       if (first < 1 || first > 100) throw badInput('first', 'must be between 1 and 100.');
-      const before = args.after ? BigInt(cursor.parse(args.after)) : null;
+      const after = args.after ? cursor.safeParse(args.after) : null;
+      if (after && !after.success) throw badInput('after', 'must be an event id received earlier.');
+      const before = after ? BigInt(after.data) : null;
       const rows = await ctx.services.db.event.findMany({
         where: { userId: ctx.viewer!.id, ...(before !== null ? { seq: { lt: before } } : {}) },
         orderBy: { seq: 'desc' },

@@ -2,7 +2,7 @@ import { notFound } from '../domain/errors.js';
 import type { RatingAverages } from '../domain/feedback.js';
 import type { InterviewStats, VideoCredentials } from '../services/interviews.js';
 import { builder } from './builder.js';
-import { uuid } from './args.js';
+import { prismaConnectionArgs, uuid } from './args.js';
 import { DifficultyEnum, InterviewStatusEnum, InterviewTypeEnum, ParticipantRoleEnum } from './enums.js';
 
 export const VideoCredentialsRef = builder.objectRef<VideoCredentials>('VideoCredentials').implement({
@@ -131,6 +131,7 @@ builder.queryFields((t) => ({
       authScopes: { signedIn: true },
       defaultSize: 20,
       maxSize: 100,
+      validate: prismaConnectionArgs,
       resolve: (query, _root, _args, ctx) =>
         ctx.services.db.interview.findMany({
           ...query,

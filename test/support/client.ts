@@ -69,6 +69,15 @@ export function connectWs(wsUrl: string, token?: string | null): WsConnection {
   return { client, closed, dispose: () => client.dispose() as Promise<void> };
 }
 
+/** Resolves once the server has admitted the socket (connection_ack); rejects if it closes first. */
+export async function admitted(conn: WsConnection): Promise<WsConnection> {
+  await new Promise<void>((resolve, reject) => {
+    conn.client.on('connected', () => resolve());
+    void conn.closed.then((e) => reject(new Error(`socket closed: ${e.code} ${e.reason}`)));
+  });
+  return conn;
+}
+
 /**
  * A subscription whose results queue up until the test takes them, so a
  * test awaits the event itself rather than sleeping.
