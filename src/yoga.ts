@@ -10,6 +10,7 @@ import { AppError } from './domain/errors.js';
 import { asClientError } from './graphql-errors.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
+import { sharedSubscriptionExecution } from './realtime/shared-subscriptions.js';
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 
@@ -67,6 +68,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
       }),
       operationObserver(metrics, services),
       clientValidationErrors(),
+      sharedSubscriptionExecution(),
     ],
   });
 }

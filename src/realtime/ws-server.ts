@@ -13,13 +13,14 @@ import type { Duplex } from 'node:stream';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
 import { resolveViewer, type Services } from '../context.js';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import type { Metrics } from '../infra/metrics.js';
+import { isSharedOperation, sendDirect } from './shared-subscriptions.js';
 import type { SocketAuth } from './socket-auth.js';
 
 export const WsCloseCode = {
@@ -36,6 +37,8 @@ type Yoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>
 interface Executors {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  /** Shared operations only: delivers the results to the socket itself (see sendDirect). */
+  direct?: (results: AsyncIterableIterator<ExecutionResult>) => AsyncIterableIterator<never>;
 }
 
 export interface RealtimeServer {
@@ -84,7 +87,11 @@ export async function createWsServer(opts: {
   useServer<Record<string, unknown>, { auth: SocketAuth }>(
     {
       execute: (args) => (args.rootValue as Executors).execute(args) as never,
-      subscribe: (args) => (args.rootValue as Executors).subscribe(args) as never,
+      subscribe: async (args) => {
+        const { subscribe, direct } = args.rootValue as Executors;
+        const result = await subscribe(args);
+        return (direct && isAsyncIterable(result) ? direct(result) : result) as never;
+      },
       onConnect: async (ctx) => {
         const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
         const { viewer, authFailure } = await resolveViewer(services, ctx.connectionParams?.['authorization']);
@@ -133,13 +140,18 @@ export async function createWsServer(opts: {
           subs.add(id);
           metrics.activeSubscriptions.inc();
         }
+        const socket = ctx.extra.socket;
+        const direct = isSharedOperation(document, payload.operationName)
+          ? (results: AsyncIterableIterator<ExecutionResult>) =>
+              sendDirect(results, id, (frame) => socket.readyState === socket.OPEN && socket.send(frame))
+          : undefined;
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies Executors,
+          rootValue: { execute, subscribe, direct } satisfies Executors,
         };
       },
       onComplete: (ctx, id) => {
@@ -165,3 +177,6 @@ export async function createWsServer(opts: {
     },
   };
 }
+
+const isAsyncIterable = (value: unknown): value is AsyncIterableIterator<ExecutionResult> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

@@ -1,0 +1,137 @@
+// Fan-out of room events: one source event reaches every subscriber of the
+// room as the same object (the pub/sub parses a message once and hands it to
+// every listener), so a subscription whose result cannot depend on who is
+// watching executes once per (event, operation) and is encoded once, instead
+// of once per subscriber. Auth still runs per subscriber, at subscribe time.
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  Kind,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/**
+ * Subscription fields whose events read the same for every viewer allowed to
+ * subscribe. waitingRoom: WaitingRoomEvent exposes only the room's counts
+ * (type, slotId, waitingCount, byDifficulty { difficulty count }, at), no
+ * viewer-scoped field and no field with auth scopes; who may watch is decided
+ * in its subscribe (canWatchRoom). Never add a field whose event type exposes
+ * the viewer's data (events, matchFound, interviewSession).
+ */
+export const SHARED_SUBSCRIPTION_FIELDS: ReadonlySet<string> = new Set(['waitingRoom']);
+
+/**
+ * A subscription whose root selections are only fields listed above (no
+ * fragments, no directives) may share results with the same operation.
+ */
+export function isSharedOperation(document: DocumentNode, operationName: string | null | undefined): boolean {
+  const op = getOperationAST(document, operationName);
+  return (
+    op?.operation === 'subscription' &&
+    op.selectionSet.selections.every(
+      (s) => s.kind === Kind.FIELD && !s.directives?.length && SHARED_SUBSCRIPTION_FIELDS.has(s.name.value),
+    )
+  );
+}
+
+// Same parsed document (yoga caches parses by text), operation name and
+// variables: the same operation, so the same result for the same event.
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+function operationKey(args: ExecutionArgs): string {
+  let id = documentIds.get(args.document);
+  if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
+  return JSON.stringify([id, args.operationName ?? null, args.variableValues ?? null]);
+}
+
+/** Results per source event, per operation key; an event's entry goes when the event object does. */
+const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+
+function sharedExecute(event: object, key: string, run: () => ExecutionResult | Promise<ExecutionResult>) {
+  let perEvent = results.get(event);
+  if (!perEvent) results.set(event, (perEvent = new Map()));
+  let result = perEvent.get(key);
+  if (!result) perEvent.set(key, (result = Promise.resolve(run())));
+  return result;
+}
+
+/**
+ * Envelop plugin: for a shared operation, resolves the source
+ * stream as graphql-js does (the field's subscribe and auth run for this
+ * subscriber) and maps each event through the shared execution. Everything
+ * the other plugins do with results (error masking) still runs per subscriber.
+ */
+export function sharedSubscriptionExecution(): Plugin {
+  return {
+    onSubscribe({ args, setSubscribeFn }) {
+      if (!isSharedOperation(args.document, args.operationName)) return;
+      const key = operationKey(args);
+      setSubscribeFn(async (subArgs: ExecutionArgs) => {
+        const source = await createSourceEventStream(subArgs);
+        if (!(Symbol.asyncIterator in source)) return source;
+        const events = source[Symbol.asyncIterator]();
+        const run = (event: unknown) => execute({ ...subArgs, rootValue: event });
+        const stream: AsyncIterableIterator<ExecutionResult> = {
+          async next() {
+            const r = await events.next();
+            if (r.done) return r;
+            const event = r.value as unknown;
+            const result = typeof event === 'object' && event !== null ? sharedExecute(event, key, () => run(event)) : run(event);
+            return { value: await result, done: false };
+          },
+          async return() {
+            await events.return?.();
+            return { value: undefined, done: true };
+          },
+          [Symbol.asyncIterator]() {
+            return stream;
+          },
+        };
+        return stream;
+      });
+    },
+  };
+}
+
+/** The graphql-ws `next` frame for a result; the payload is encoded once per result object. */
+const encoded = new WeakMap<ExecutionResult, string>();
+export function nextFrame(id: string, result: ExecutionResult): string {
+  let payload = encoded.get(result);
+  if (payload === undefined) encoded.set(result, (payload = JSON.stringify(result)));
+  return `{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`;
+}
+
+/**
+ * Sends each result straight to the socket as a `next` frame, so a shared
+ * result is encoded once for all its subscribers rather than once per socket
+ * by graphql-ws. graphql-ws gets an iterator that yields nothing: it ends when
+ * the results end (graphql-ws then sends `complete`), fails when they fail
+ * (graphql-ws sends `error`), and its return() (client `complete`, socket
+ * closed) stops the results.
+ */
+export function sendDirect(
+  results: AsyncIterableIterator<ExecutionResult>,
+  id: string,
+  send: (frame: string) => void,
+): AsyncIterableIterator<never> {
+  const pumped = (async () => {
+    for await (const result of results) send(nextFrame(id, result));
+  })();
+  // graphql-ws sees a failure through next(); once it has returned, nobody asks.
+  pumped.catch(() => {});
+  const it: AsyncIterableIterator<never> = {
+    next: () => pumped.then(() => ({ value: undefined, done: true }) as const),
+    async return() {
+      await results.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
