@@ -137,6 +137,33 @@ describe('shared execution of room events', () => {
     expect(await ann2.next()).toEqual({ data: { waitingRoom: second } });
   });
 
+  it('masks a failing event once for all its subscribers: generic message, INTERNAL_SERVER_ERROR, one errorId', async () => {
+    const slot = await createSlot(stack.url, admin, 5);
+    const [ann, bob] = [await registerUser(stack.url), await registerUser(stack.url)];
+    await book(stack.url, ann, slot.id, 'EASY');
+    await book(stack.url, bob, slot.id, 'EASY');
+    const subs = [subscribe(ws(ann), Full, { slotId: slot.id }), subscribe(ws(bob), Full, { slotId: slot.id })];
+    await untilLive(subs.map((sub) => ({ sub, slotId: slot.id })));
+
+    // An event no valid writer publishes: waitingCount cannot be serialized as an Int.
+    await publish({ ...roomEvent(slot.id), waitingCount: 'many' as never });
+    const [a, b] = await Promise.all(subs.map((s) => s.next()));
+    expect(a!.data).toBeNull();
+    expect(a!.errors).toEqual([
+      expect.objectContaining({
+        message: 'Something went wrong on our side. It has been logged.',
+        extensions: { code: 'INTERNAL_SERVER_ERROR', errorId: expect.any(String) },
+      }),
+    ]);
+    expect(JSON.stringify(a)).not.toMatch(/many|Int cannot/);
+    // The same masked error, so the event was executed (and logged) once for both viewers.
+    expect(b).toEqual(a);
+
+    const next = roomEvent(slot.id);
+    await publish(next);
+    for (const s of subs) expect(await s.next()).toEqual({ data: { waitingRoom: next } });
+  });
+
   it('sends graphql-ws frames with each subscription id, and none after its complete', async () => {
     const slot = await createSlot(stack.url, admin, 5);
     const user = await registerUser(stack.url);

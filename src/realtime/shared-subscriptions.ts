@@ -11,6 +11,7 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type GraphQLError,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
@@ -51,39 +52,60 @@ function operationKey(args: ExecutionArgs): string {
 /** Results per source event, per operation key; an event's entry goes when the event object does. */
 const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
-function sharedExecute(event: object, key: string, run: () => ExecutionResult | Promise<ExecutionResult>) {
+function sharedExecute(event: object, key: string, run: () => Promise<ExecutionResult>) {
   let perEvent = results.get(event);
   if (!perEvent) results.set(event, (perEvent = new Map()));
   let result = perEvent.get(key);
-  if (!result) perEvent.set(key, (result = Promise.resolve(run())));
+  if (!result) perEvent.set(key, (result = run()));
   return result;
 }
 
+/** Where ws-server puts, in rootValue, how a socket takes `next` frames for one subscription. */
+export const DIRECT_DELIVERY = Symbol('directDelivery');
+export type DirectDelivery = (result: ExecutionResult) => void;
+
 /**
- * Envelop plugin: for a shared operation, resolves the source
+ * Envelop plugin for shared operations over graphql-ws: resolves the source
  * stream as graphql-js does (the field's subscribe and auth run for this
- * subscriber) and maps each event through the shared execution. Everything
- * the other plugins do with results (error masking) still runs per subscriber.
+ * subscriber), executes and masks each event once for every subscriber of
+ * the same operation, and hands each result to the socket directly. What it
+ * returns to the envelop chain and graphql-ws yields nothing: it ends when the
+ * events end (graphql-ws then sends `complete`), fails when they fail
+ * (graphql-ws sends `error`), and its return() (client `complete`, socket
+ * closed) stops the events. So the per-result wrappers (error masking, which
+ * has been done once here) and graphql-ws's per-socket stringify never run.
  */
-export function sharedSubscriptionExecution(): Plugin {
+export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLError) => GraphQLError }): Plugin {
   return {
     onSubscribe({ args, setSubscribeFn }) {
-      if (!isSharedOperation(args.document, args.operationName)) return;
+      const deliver = (args.rootValue as { [DIRECT_DELIVERY]?: DirectDelivery } | undefined)?.[DIRECT_DELIVERY];
+      if (!deliver || !isSharedOperation(args.document, args.operationName)) return;
       const key = operationKey(args);
       setSubscribeFn(async (subArgs: ExecutionArgs) => {
         const source = await createSourceEventStream(subArgs);
         if (!(Symbol.asyncIterator in source)) return source;
         const events = source[Symbol.asyncIterator]();
-        const run = (event: unknown) => execute({ ...subArgs, rootValue: event });
-        const stream: AsyncIterableIterator<ExecutionResult> = {
-          async next() {
-            const r = await events.next();
-            if (r.done) return r;
-            const event = r.value as unknown;
-            const result = typeof event === 'object' && event !== null ? sharedExecute(event, key, () => run(event)) : run(event);
-            return { value: await result, done: false };
-          },
+        const run = async (event: unknown): Promise<ExecutionResult> => {
+          const result = await execute({ ...subArgs, rootValue: event });
+          return result.errors ? { ...result, errors: result.errors.map(opts.maskError) } : result;
+        };
+        let stopped = false;
+        const delivered = (async () => {
+          for (;;) {
+            const next = await events.next();
+            if (next.done) return;
+            const event = next.value as unknown;
+            const result = await (typeof event === 'object' && event !== null ? sharedExecute(event, key, () => run(event)) : run(event));
+            // Nothing after the client's `complete`, as graphql-ws would not send it either.
+            if (!stopped) deliver(result);
+          }
+        })();
+        // graphql-ws sees a failure through next(); once it has returned, nobody asks.
+        delivered.catch(() => {});
+        const stream: AsyncIterableIterator<never> = {
+          next: () => delivered.then(() => ({ value: undefined, done: true }) as const),
           async return() {
+            stopped = true;
             await events.return?.();
             return { value: undefined, done: true };
           },
@@ -103,35 +125,4 @@ export function nextFrame(id: string, result: ExecutionResult): string {
   let payload = encoded.get(result);
   if (payload === undefined) encoded.set(result, (payload = JSON.stringify(result)));
   return `{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`;
-}
-
-/**
- * Sends each result straight to the socket as a `next` frame, so a shared
- * result is encoded once for all its subscribers rather than once per socket
- * by graphql-ws. graphql-ws gets an iterator that yields nothing: it ends when
- * the results end (graphql-ws then sends `complete`), fails when they fail
- * (graphql-ws sends `error`), and its return() (client `complete`, socket
- * closed) stops the results.
- */
-export function sendDirect(
-  results: AsyncIterableIterator<ExecutionResult>,
-  id: string,
-  send: (frame: string) => void,
-): AsyncIterableIterator<never> {
-  const pumped = (async () => {
-    for await (const result of results) send(nextFrame(id, result));
-  })();
-  // graphql-ws sees a failure through next(); once it has returned, nobody asks.
-  pumped.catch(() => {});
-  const it: AsyncIterableIterator<never> = {
-    next: () => pumped.then(() => ({ value: undefined, done: true }) as const),
-    async return() {
-      await results.return?.();
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]() {
-      return it;
-    },
-  };
-  return it;
 }

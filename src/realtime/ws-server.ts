@@ -13,14 +13,14 @@ import type { Duplex } from 'node:stream';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
 import { resolveViewer, type Services } from '../context.js';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import type { Metrics } from '../infra/metrics.js';
-import { isSharedOperation, sendDirect } from './shared-subscriptions.js';
+import { DIRECT_DELIVERY, nextFrame, type DirectDelivery } from './shared-subscriptions.js';
 import type { SocketAuth } from './socket-auth.js';
 
 export const WsCloseCode = {
@@ -37,8 +37,8 @@ type Yoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>
 interface Executors {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
-  /** Shared operations only: delivers the results to the socket itself (see sendDirect). */
-  direct?: (results: AsyncIterableIterator<ExecutionResult>) => AsyncIterableIterator<never>;
+  /** For shared subscriptions, which send their results themselves (see shared-subscriptions.ts). */
+  [DIRECT_DELIVERY]: DirectDelivery;
 }
 
 export interface RealtimeServer {
@@ -87,11 +87,7 @@ export async function createWsServer(opts: {
   useServer<Record<string, unknown>, { auth: SocketAuth }>(
     {
       execute: (args) => (args.rootValue as Executors).execute(args) as never,
-      subscribe: async (args) => {
-        const { subscribe, direct } = args.rootValue as Executors;
-        const result = await subscribe(args);
-        return (direct && isAsyncIterable(result) ? direct(result) : result) as never;
-      },
+      subscribe: (args) => (args.rootValue as Executors).subscribe(args) as never,
       onConnect: async (ctx) => {
         const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
         const { viewer, authFailure } = await resolveViewer(services, ctx.connectionParams?.['authorization']);
@@ -141,17 +137,16 @@ export async function createWsServer(opts: {
           metrics.activeSubscriptions.inc();
         }
         const socket = ctx.extra.socket;
-        const direct = isSharedOperation(document, payload.operationName)
-          ? (results: AsyncIterableIterator<ExecutionResult>) =>
-              sendDirect(results, id, (frame) => socket.readyState === socket.OPEN && socket.send(frame))
-          : undefined;
+        const deliver: DirectDelivery = (result) => {
+          if (socket.readyState === socket.OPEN) socket.send(nextFrame(id, result));
+        };
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe, direct } satisfies Executors,
+          rootValue: { execute, subscribe, [DIRECT_DELIVERY]: deliver } satisfies Executors,
         };
       },
       onComplete: (ctx, id) => {
@@ -177,6 +172,3 @@ export async function createWsServer(opts: {
     },
   };
 }
-
-const isAsyncIterable = (value: unknown): value is AsyncIterableIterator<ExecutionResult> =>
-  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
