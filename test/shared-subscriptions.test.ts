@@ -23,20 +23,13 @@ const Aliased = graphql(`
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let admin: TestUser;
 const sockets: WsConnection[] = [];
-const ws = (user?: TestUser) => {
-  const c = connectWs(stack.wsUrl, user?.token);
-  sockets.push(c);
-  return c;
-};
+const ws = (user?: TestUser) => sockets[sockets.push(connectWs(stack.wsUrl, user?.token)) - 1]!;
 
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'shared-admin@example.com' });
   admin = await registerUser(stack.url, 'Admin', 'shared-admin@example.com');
 });
-afterAll(async () => {
-  await Promise.all(sockets.map((s) => s.dispose()));
-  await stack.close();
-});
+afterAll(() => Promise.all(sockets.map((s) => s.dispose())).then(() => stack.close()));
 
 let seq = 0;
 /** A room event as bookings publish it after commit; `waitingCount` makes each one recognisable. */
