@@ -60,9 +60,14 @@ function sharedExecute(event: object, key: string, run: () => Promise<ExecutionR
   return result;
 }
 
-/** Where ws-server puts, in rootValue, how a socket takes `next` frames for one subscription. */
+/**
+ * Where ws-server puts, in rootValue, how a socket takes `next` frames for one
+ * subscription. A returned promise means the socket is backed up: the next
+ * event waits for it, so a slow client's backlog stays as shared events in
+ * its queue rather than as encoded frames in the socket's buffer.
+ */
 export const DIRECT_DELIVERY = Symbol('directDelivery');
-export type DirectDelivery = (result: ExecutionResult) => void;
+export type DirectDelivery = (result: ExecutionResult) => Promise<void> | void;
 
 /**
  * Envelop plugin for shared operations over graphql-ws: resolves the source
@@ -90,6 +95,8 @@ export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLEr
           return result.errors ? { ...result, errors: result.errors.map(opts.maskError) } : result;
         };
         let stopped = false;
+        let stop!: () => void;
+        const stopping = new Promise<void>((resolve) => (stop = resolve));
         const delivered = (async () => {
           for (;;) {
             const next = await events.next();
@@ -97,7 +104,9 @@ export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLEr
             const event = next.value as unknown;
             const result = await (typeof event === 'object' && event !== null ? sharedExecute(event, key, () => run(event)) : run(event));
             // Nothing after the client's `complete`, as graphql-ws would not send it either.
-            if (!stopped) deliver(result);
+            if (stopped) return;
+            const backedUp = deliver(result);
+            if (backedUp) await Promise.race([backedUp, stopping]);
           }
         })();
         // graphql-ws sees a failure through next(); once it has returned, nobody asks.
@@ -106,6 +115,7 @@ export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLEr
           next: () => delivered.then(() => ({ value: undefined, done: true }) as const),
           async return() {
             stopped = true;
+            stop();
             await events.return?.();
             return { value: undefined, done: true };
           },

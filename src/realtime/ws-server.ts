@@ -138,7 +138,11 @@ export async function createWsServer(opts: {
         }
         const socket = ctx.extra.socket;
         const deliver: DirectDelivery = (result) => {
-          if (socket.readyState === socket.OPEN) socket.send(nextFrame(id, result));
+          if (socket.readyState !== socket.OPEN) return;
+          let written: (() => void) | undefined;
+          // Write errors close the socket, which ends the subscription.
+          socket.send(nextFrame(id, result), () => written?.());
+          if (socket.bufferedAmount > 0) return new Promise<void>((resolve) => (written = resolve));
         };
         return {
           schema,
