@@ -117,6 +117,10 @@ describe('shared execution of room events', () => {
     // Same document and variables as the live ones: the stranger is still refused, and so is a socket without a token.
     expect((await subscribe(ws(stranger), Full, { slotId: slot.id }).next()).errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     expect((await subscribe(ws(), Full, { slotId: slot.id }).next()).errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+    // Variables are coerced by the shared path itself: a missing one is the client's fault.
+    const missing = (await subscribe(annConn, Full, {} as never).next()).errors?.[0];
+    expect(missing?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(missing?.message).toMatch(/slotId/);
 
     ann1.stop();
     const first = roomEvent(slot.id);
