@@ -10,6 +10,7 @@ import { AppError, type ErrorCode } from './domain/errors.js';
 import { asClientError, unstorableTextAt } from './graphql-errors.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
+import { sharedSubscriptionExecution } from './realtime/shared-subscriptions.js';
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 
@@ -22,6 +23,22 @@ interface ServerContext {
 
 export function createGraphQL(services: Services, metrics: Metrics) {
   const { log, config } = services;
+
+  const MASKED_MESSAGE = 'Something went wrong on our side. It has been logged.';
+  function maskError(error: unknown, message: string): GraphQLError {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    const gqlError = error instanceof GraphQLError ? error : null;
+    const location = { nodes: gqlError?.nodes, path: gqlError?.path, source: gqlError?.source, positions: gqlError?.positions };
+    if (original instanceof AppError) {
+      return new GraphQLError(original.message, { ...location, extensions: { ...original.extensions, code: original.code } });
+    }
+    // Errors raised before execution (parse, validation, limits, variable coercion, which wraps
+    // the scalar's own GraphQLError) have no path: the client's document is at fault.
+    if (gqlError && !gqlError.path && (!original || original instanceof GraphQLError)) return asClientError(gqlError);
+    const errorId = randomUUID();
+    log.error({ err: original ?? error, errorId, path: gqlError?.path }, 'unexpected error');
+    return new GraphQLError(message, { ...location, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
+  }
 
   return createYoga<ServerContext>({
     schema,
@@ -38,23 +55,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
       const auth = await resolveViewer(services, request.headers.get('authorization'));
       return { services, ...auth, requestId, ip: clientIp(req, config.trustProxy), loaders: createLoaders(services.db) };
     },
-    maskedErrors: {
-      maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        const gqlError = error instanceof GraphQLError ? error : null;
-        const location = { nodes: gqlError?.nodes, path: gqlError?.path, source: gqlError?.source, positions: gqlError?.positions };
-        if (original instanceof AppError) {
-          return new GraphQLError(original.message, { ...location, extensions: { ...original.extensions, code: original.code } });
-        }
-        // Errors raised before execution (parse, validation, limits, variable coercion, which wraps
-        // the scalar's own GraphQLError) have no path: the client's document is at fault.
-        if (gqlError && !gqlError.path && (!original || original instanceof GraphQLError)) return asClientError(gqlError);
-        const errorId = randomUUID();
-        log.error({ err: original ?? error, errorId, path: gqlError?.path }, 'unexpected error');
-        return new GraphQLError(message, { ...location, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
-      },
-      errorMessage: 'Something went wrong on our side. It has been logged.',
-    },
+    maskedErrors: { maskError, errorMessage: MASKED_MESSAGE },
     plugins: [
       EnvelopArmorPlugin({
         maxAliases: { n: 15 },
@@ -69,6 +70,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
       clientValidationErrors(),
       httpRefusals(),
       refuseUnstorableText(),
+      sharedSubscriptionExecution({ maskError: (error) => maskError(error, MASKED_MESSAGE) }),
     ],
   });
 }
