@@ -99,6 +99,10 @@ it('survives a Redis outage: ready says so, events are stored, delivery resumes 
   const online = await gql(server.url, MeOnline, {}, { token: user.token });
   expectCleanErrors(online.errors);
   if (!online.errors) expect(online.data!.me!.online).toBe(true);
+  // Realtime needs Redis: a new signed-in socket is refused at once with 1013 (try again later), not left hanging.
+  const refused = connectWs(server.wsUrl, user.token);
+  sockets.push(refused);
+  expect(await refused.closed).toEqual({ code: 1013, reason: 'Temporarily unavailable; try again later' });
   // Events of the outage are stored (3 availability changes), not delivered yet.
   const stored = await storedIds(user.id);
   expect(stored).toEqual([before.id, ...[1n, 2n, 3n].map((n) => String(BigInt(before.id) + n))]);
