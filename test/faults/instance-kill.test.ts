@@ -17,6 +17,8 @@ const SetAvailability = graphql(`
 `);
 const Events = graphql(`subscription KillEvents($after: String) { events(after: $after) { id type } }`);
 const Join = graphql(`mutation KillJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { status } }`);
+const PresenceEvents = graphql(`subscription KillPresenceEvents { events { type payload } }`);
+const MeOnline = graphql(`query KillMeOnline { me { online } }`);
 const MatchFound = graphql(`subscription KillMatchFound { matchFound { type interview { id } peer { id } } }`);
 
 interface Instance {
@@ -38,6 +40,8 @@ async function startInstance(name: string): Promise<Instance> {
     JOBS_ENABLED: 'true',
     MATCH_INTERVAL: '1 second',
     ADMIN_EMAILS: 'kill-admin@example.com',
+    // Sockets of a dead instance go stale after 3 s and the sweep runs every 2 s.
+    PRESENCE_TTL_SECONDS: '3',
   });
   const proc = spawnServer(env);
   const instance = { proc, url: `http://127.0.0.1:${port}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
@@ -95,6 +99,15 @@ it('clients resume on the survivor with their last seen id and miss nothing; the
     await produce(u);
     lastSeen[i] = (await take(onA[i]!, 2))[1]!;
   }
+  // Presence: x's only socket is on A, and y, x's interview peer, watches from B.
+  const [x, y] = [await registerUser(b.url, 'X'), await registerUser(b.url, 'Y')];
+  const pairSlot = await createSlot(b.url, admin, 5);
+  const yEvents = subscribe(ws(b, y), PresenceEvents);
+  for (const u of [x, y]) await ok(b.url, Join, { bookingId: (await book(b.url, u, pairSlot.id, 'EASY')).id }, { token: u.token });
+  expect((await yEvents.next(20_000)).data!.events.type).toBe('MATCHED'); // by whichever instance's job
+  ws(a, x);
+  expect((await yEvents.next(10_000)).data!.events).toEqual({ type: 'USER_ONLINE', payload: { userId: x.id } });
+
   // Produced just before the kill: A may or may not have delivered them.
   await Promise.all(clients.map(produce));
 
@@ -117,6 +130,10 @@ it('clients resume on the survivor with their last seen id and miss nothing; the
     expect(await take(resumed, 1)).toEqual([String(BigInt(expected.at(-1)!) + 1n)]);
     expect(resumed.pending()).toBe(0);
   }
+
+  // Nobody closed x's socket, yet it stops counting and y hears that x went offline.
+  expect((await yEvents.next(15_000)).data!.events).toEqual({ type: 'USER_OFFLINE', payload: { userId: x.id } });
+  expect((await ok(b.url, MeOnline, {}, { token: x.token })).me!.online).toBe(false);
 
   // Only the job can pair this room now: users join after the kill and nobody calls pairWaitingRoom.
   // A's job locks expire (4 s lifetime) and B's next run pairs them.
