@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
@@ -6,5 +7,21 @@ export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 export function createDb(url: string, poolSize = 10): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Prisma releases a transaction's connection only after its ROLLBACK succeeds. When the
+  // database drops the connection, ROLLBACK fails and the client stays checked out for good:
+  // every outage would shrink the pool, and $disconnect would wait forever. Such a client is
+  // released here as broken (after Prisma's own error handling had its turn), so the pool replaces it.
+  const checkedOut = new Set<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_err, client) => checkedOut.delete(client));
+  pool.on('connect', (client) =>
+    client.once('end', () =>
+      setImmediate(() => {
+        const held = client as pg.PoolClient;
+        if (checkedOut.has(held)) held.release(new Error('connection lost'));
+      }),
+    ),
+  );
+  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }

@@ -4,7 +4,7 @@ import { graphql } from '../generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type WsConnection } from '../support/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { book, createSlot, registerUser, type TestUser } from '../support/fixtures.js';
-import { probe, until } from '../support/poll.js';
+import { probe, readyTurns, until } from '../support/poll.js';
 import { privateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { startServer, testEnv, type TestServer } from '../support/server.js';
 
@@ -78,10 +78,7 @@ it('survives a Redis outage: ready says so, events are stored, delivery resumes 
   expect((await room.next()).data!.waitingRoom).toEqual({ type: 'JOIN_ROOM', waitingCount: 1 });
 
   await redis.stop();
-  const notReady = await until(async () => {
-    const r = await probe(base, '/ready');
-    return r.status === 503 && r;
-  }, '/ready turning 503');
+  const notReady = await readyTurns(base, 503);
   expect(notReady.body.checks).toEqual({ database: 'ok', redis: 'down' });
   expect((await probe(base, '/health')).status).toBe(200);
 
@@ -110,7 +107,7 @@ it('survives a Redis outage: ready says so, events are stored, delivery resumes 
 
   await redis.start();
   const back = Date.now();
-  await until(async () => (await probe(base, '/ready')).status === 200, '/ready back to 200');
+  await readyTurns(base, 200);
   // Room events are not stored, so poke the room until one arrives live: that is delivery resuming.
   let inRoom = true;
   await until(async () => {

@@ -20,3 +20,11 @@ export async function probe(baseUrl: string, path: '/health' | '/ready'): Promis
   const res = await fetch(baseUrl + path);
   return { status: res.status, body: (await res.json()) as { status: string; checks?: Record<string, string> } };
 }
+
+/** Polls /ready until it answers `status`; returns that answer. */
+export function readyTurns(baseUrl: string, status: 200 | 503, timeoutMs = 10_000) {
+  return until(async () => {
+    const r = await probe(baseUrl, '/ready');
+    return r.status === status && r;
+  }, `/ready turning ${status}`, timeoutMs);
+}
