@@ -8,10 +8,17 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 export function createDb(url: string, poolSize = 10): Db {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // Prisma releases a transaction's connection only after its ROLLBACK succeeds. When the
-  // database drops the connection, ROLLBACK fails and the client stays checked out for good:
-  // every outage would shrink the pool, and $disconnect would wait forever. Such a client is
-  // released here as broken (after Prisma's own error handling had its turn), so the pool replaces it.
+  releaseDroppedClients(pool);
+  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+}
+
+/**
+ * Prisma releases a transaction's connection only after its ROLLBACK succeeds. When the
+ * database drops the connection, ROLLBACK fails and the client stays checked out for good:
+ * every outage would shrink the pool, and ending it would wait forever. Such a client is
+ * released here as broken (after Prisma's own error handling had its turn), so the pool replaces it.
+ */
+export function releaseDroppedClients(pool: pg.Pool) {
   const checkedOut = new Set<pg.PoolClient>();
   pool.on('acquire', (client) => checkedOut.add(client));
   pool.on('release', (_err, client) => checkedOut.delete(client));
@@ -23,5 +30,4 @@ export function createDb(url: string, poolSize = 10): Db {
       }),
     ),
   );
-  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }
