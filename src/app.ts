@@ -64,7 +64,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const events = createEvents({ db, pubsub, log });
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
-  const presence = createPresence(pubsubHandle.redis);
+  const presence = createPresence(pubsubHandle.redis, { ttlMs: config.presenceTtlMs });
   const interviews = createInterviews({ db, events, config, presence, log });
   const chat = createChat({ db, events, limiter, config });
   const userPresence = createUserPresence({ db, events, presence, log });
@@ -124,6 +124,8 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     { name: 'expire-bookings', every: '1 minute', run: () => matching.expireEndedBookings() },
     { name: 'plan-slots', every: '1 hour', run: () => matching.planSlots(config.planner) },
     { name: 'prune-events', every: '1 day', run: () => matching.pruneEvents(config.eventRetentionDays) },
+    // Twice per TTL: a killed instance's users are announced offline within 1.5 TTL of its last refresh.
+    { name: 'sweep-presence', every: `${Math.max(1, Math.round(config.presenceTtlMs / 2000))} seconds`, run: () => userPresence.sweepStale() },
     ...interviews.jobs,
     ...instant.jobs,
   ];

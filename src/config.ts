@@ -34,6 +34,7 @@ const envSchema = z.object({
   PLANNER_DURATION_MINUTES: z.coerce.number().int().min(15).max(240).default(60),
   PLANNER_DAYS_AHEAD: z.coerce.number().int().min(0).max(60).default(7),
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  PRESENCE_TTL_SECONDS: z.coerce.number({ error: 'PRESENCE_TTL_SECONDS must be a number of seconds' }).int().min(3).max(3600).default(60),
   JOBS_ENABLED: z
     .enum(['true', 'false'], { error: 'JOBS_ENABLED must be true or false' })
     .default('true')
@@ -80,6 +81,8 @@ export interface Config {
   /** The planner job's grid (UTC). */
   planner: PlannerGrid;
   eventRetentionDays: number;
+  /** How long a socket counts as online after its instance last refreshed it. */
+  presenceTtlMs: number;
   instanceName: string;
   /** Take the client IP from X-Forwarded-For (behind nginx). */
   trustProxy: boolean;
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       types: DEFAULT_GRID.types,
     },
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    presenceTtlMs: e.PRESENCE_TTL_SECONDS * 1000,
     instanceName: e.INSTANCE_NAME ?? `api-${process.pid}`,
     trustProxy: e.TRUST_PROXY,
     rateLimitPrefix: e.RATE_LIMIT_PREFIX,

