@@ -491,7 +491,12 @@ export function cpuPercent(before: ProcStats[], after: ProcStats[], wallMs: numb
 
 // ---------------------------------------------------------------- numbers and tables
 
-export const now = () => performance.timeOrigin + performance.now();
+/**
+ * Wall-clock ms, comparable across processes and with the events' `at` (from Date).
+ * performance.timeOrigin + performance.now() drifts from it once the system clock is
+ * stepped or slewed after a process started (the N=5000 fan-out run saw -7 s).
+ */
+export const now = () => Date.now();
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
