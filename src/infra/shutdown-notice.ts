@@ -82,8 +82,13 @@ export function createShutdownNotice(): ShutdownNotice {
           if (state === 'after') return stopped;
           pending ??= source.next();
           if (state === 'live' && open.has(entry)) {
-            const woken = new Promise<null>((r) => (wake = () => r(null)));
-            const first = await Promise.race([pending, woken]);
+            // One promise settled by whichever comes first; a Promise.race per item cost
+            // a tenth of the server's CPU in the fan-out profile.
+            const item = pending;
+            const first = await new Promise<IteratorResult<T> | null>((resolve, reject) => {
+              wake = () => resolve(null);
+              item.then(resolve, reject);
+            });
             wake = null;
             // Announced while waiting: the source item stays pending, the final item goes first.
             if (first === null) return it.next();
