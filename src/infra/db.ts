@@ -49,14 +49,18 @@ export function releaseDroppedClients(pool: pg.Pool) {
   const checkedOut = new Set<pg.PoolClient>();
   pool.on('acquire', (client) => checkedOut.add(client));
   pool.on('release', (_err, client) => checkedOut.delete(client));
-  pool.on('connect', (client) =>
+  pool.on('connect', (client) => {
+    // pg-pool listens for errors only while a client is idle; a checked-out client
+    // losing its connection (plain SQL holds one for a whole transaction) emits
+    // 'error' too, which unheard would crash the process. Its query still rejects.
+    client.on('error', () => {});
     client.once('end', () =>
       setImmediate(() => {
         const held = client as pg.PoolClient;
         if (checkedOut.has(held)) held.release(new Error('connection lost'));
       }),
-    ),
-  );
+    );
+  });
 }
 
 export type SqlClient = pg.PoolClient;
