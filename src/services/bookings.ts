@@ -64,7 +64,8 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
     async bookSlot(viewer: Viewer, input: { slotId: string; difficulty: Difficulty }, now = new Date()): Promise<Booking> {
       return sqlTransaction(sql, async (tx) => {
         // One booking change per user at a time, so two overlapping bookSlot calls cannot both pass the check.
-        await tx.query('SELECT id FROM "User" WHERE id = $1 FOR UPDATE', [viewer.id]);
+        // NO KEY: the key-share lock a pairing run's participant insert takes on the user must not wait on it.
+        await tx.query('SELECT id FROM "User" WHERE id = $1 FOR NO KEY UPDATE', [viewer.id]);
         const slot = (await tx.query<Slot>('SELECT * FROM "Slot" WHERE id = $1 FOR SHARE', [input.slotId])).rows[0];
         if (!slot || slot.instant) throw notFound('Slot');
         if (slot.endsAt <= now) throw badInput('input.slotId', 'This slot has already ended.');
