@@ -35,11 +35,18 @@ export function createPubSub(redisUrl: string | undefined, onRedisError: (err: E
   subscriber.on('error', onRedisError);
   const engine = new RedisPubSub({ publisher: redis, subscriber });
   let epoch = 0;
+  let confirmed = -1;
   subscriber.on('close', () => epoch++);
+  // ioredis is 'ready' before it re-sends SUBSCRIBE after a reconnect; a PING sent
+  // after that is answered only once the channels are subscribed again.
+  subscriber.on('ready', () => {
+    const current = epoch;
+    setImmediate(() => subscriber.ping().then(() => void (epoch === current && (confirmed = current)), () => {}));
+  });
   return {
     engine,
     redis,
-    listenEpoch: () => (subscriber.status === 'ready' ? epoch : null),
+    listenEpoch: () => (subscriber.status === 'ready' && confirmed === epoch ? epoch : null),
     async close() {
       engine.close();
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
