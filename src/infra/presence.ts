@@ -17,6 +17,8 @@ export interface Presence {
   remove(key: string, member: string): Promise<number>;
   /** Keys starting with `keyPrefix` that hold stale members (their instance stopped refreshing them). */
   stale(keyPrefix: string): Promise<string[]>;
+  /** How many of a key's members are stale and how many live, changing nothing. */
+  inspect(key: string): Promise<{ stale: number; live: number }>;
   /** Drops a key's stale members: how many it dropped, and how many live ones are left. */
   prune(key: string): Promise<{ dropped: number; live: number }>;
   count(key: string): Promise<number>;
@@ -52,6 +54,7 @@ function memoryPresence(member: (id: string) => string): Presence {
     count,
     counts: (ks) => Promise.all(ks.map(count)),
     stale: async () => [],
+    inspect: async (key) => ({ stale: 0, live: await count(key) }),
     prune: async (key) => ({ dropped: 0, live: await count(key) }),
     async close() {
       keys.clear();
@@ -112,6 +115,14 @@ function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id:
         keys.forEach((k, i) => results[i]![1] > 0 && found.push(k.slice(prefix.length)));
       }
       return found;
+    },
+    async inspect(key) {
+      const k = prefix + key;
+      const [[, stale], [, n]] = (await redis.multi().zcount(k, '-inf', Date.now()).zcard(k).exec()) as [
+        [unknown, number],
+        [unknown, number],
+      ];
+      return { stale, live: n - stale };
     },
     async prune(key) {
       const k = prefix + key;

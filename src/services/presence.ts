@@ -133,19 +133,23 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
 
     /**
      * USER_OFFLINE for users whose last sockets went stale (their instance died
-     * without closing them). Under the user's lock, like socket closes: the one
-     * that drops the last member announces, once. Returns how many it announced.
+     * without closing them). Under the user's lock, like socket closes, so it and
+     * a close never both announce. The stale members are dropped only after the
+     * announcement commits: a failed one is retried by the next sweep, not lost.
+     * Returns how many it announced.
      */
     async sweepStale(): Promise<number> {
       let announced = 0;
       for (const key of await presence.stale(USER_KEYS)) {
         const userId = key.slice(USER_KEYS.length);
-        await underUserLock(userId, async (tx, emit) => {
-          const { dropped, live } = await presence.prune(key);
-          if (dropped === 0 || live > 0) return;
+        const offline = await underUserLock(userId, async (tx, emit) => {
+          const { stale, live } = await presence.inspect(key);
+          if (stale === 0 || live > 0) return false;
           await announce(tx, emit, userId, false);
-          announced += 1;
+          return true;
         });
+        await presence.prune(key);
+        if (offline) announced += 1;
       }
       return announced;
     },
