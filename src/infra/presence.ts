@@ -19,8 +19,8 @@ export interface Presence {
   stale(keyPrefix: string): Promise<string[]>;
   /** How many of a key's members are stale and how many live, changing nothing. */
   inspect(key: string): Promise<{ stale: number; live: number }>;
-  /** Drops a key's stale members: how many it dropped, and how many live ones are left. */
-  prune(key: string): Promise<{ dropped: number; live: number }>;
+  /** Drops a key's stale members. */
+  prune(key: string): Promise<void>;
   count(key: string): Promise<number>;
   counts(keys: string[]): Promise<number[]>;
   /** A member name unique to this instance. */
@@ -55,7 +55,7 @@ function memoryPresence(member: (id: string) => string): Presence {
     counts: (ks) => Promise.all(ks.map(count)),
     stale: async () => [],
     inspect: async (key) => ({ stale: 0, live: await count(key) }),
-    prune: async (key) => ({ dropped: 0, live: await count(key) }),
+    prune: async () => {},
     async close() {
       keys.clear();
     },
@@ -125,12 +125,7 @@ function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id:
       return { stale, live: n - stale };
     },
     async prune(key) {
-      const k = prefix + key;
-      const [[, dropped], [, n]] = (await redis.multi().zremrangebyscore(k, '-inf', Date.now()).zcard(k).exec()) as [
-        [unknown, number],
-        [unknown, number],
-      ];
-      return { dropped, live: n };
+      await redis.zremrangebyscore(prefix + key, '-inf', Date.now());
     },
     async close() {
       clearInterval(heartbeat);
