@@ -96,6 +96,13 @@ export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new
 export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine; log: Logger }) {
   const shutdownNotice = createShutdownNotice();
 
+  /** A channel's messages as a queue; closing the queue unsubscribes. */
+  async function subscribeQueue<T>(channel: string): Promise<AsyncQueue<T>> {
+    const queue = new AsyncQueue<T>(() => pubsub.unsubscribe(subId));
+    const subId = await pubsub.subscribe(channel, (m: T) => queue.push(m), {});
+    return queue;
+  }
+
   async function publish(userEvents: UserEventMessage[], rooms: RoomEventMessage[], sessions: SessionEventMessage[] = []) {
     // Stored events are safe if a publish fails: clients catch up by cursor.
     const sends = [
@@ -153,8 +160,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
      */
     userStream(userId: string, after: bigint | null): Promise<AsyncIterableIterator<UserEventMessage>> {
       return shutdownNotice.opening(async () => {
-        const live = new AsyncQueue<UserEventMessage>(() => pubsub.unsubscribe(subId));
-        const subId = await pubsub.subscribe(channels.user(userId), (m: UserEventMessage) => live.push(m), {});
+        const live = await subscribeQueue<UserEventMessage>(channels.user(userId));
         const start = after ?? (await this.cursor(userId));
         const readAfter = (from: bigint, upTo: bigint | null) =>
           db.event
@@ -204,8 +210,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
 
     sessionStream(interviewId: string): Promise<AsyncIterableIterator<SessionEventMessage>> {
       return shutdownNotice.opening(async () => {
-        const queue = new AsyncQueue<SessionEventMessage>(() => pubsub.unsubscribe(subId));
-        const subId = await pubsub.subscribe(channels.session(interviewId), (m: SessionEventMessage) => queue.push(m), {});
+        const queue = await subscribeQueue<SessionEventMessage>(channels.session(interviewId));
         return shutdownNotice.wrap(queue, () => ({
           type: 'SERVER_SHUTDOWN',
           interviewId,
@@ -218,8 +223,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
 
     roomStream(slotId: string): Promise<AsyncIterableIterator<RoomEventMessage>> {
       return shutdownNotice.opening(async () => {
-        const queue = new AsyncQueue<RoomEventMessage>(() => pubsub.unsubscribe(subId));
-        const subId = await pubsub.subscribe(channels.room(slotId), (m: RoomEventMessage) => queue.push(m), {});
+        const queue = await subscribeQueue<RoomEventMessage>(channels.room(slotId));
         // The counts the client last had; fresh ones if it has had none yet.
         return shutdownNotice.wrap(queue, async (last) => ({
           ...(last ?? { slotId, ...(await roomCounts(db, slotId)) }),
