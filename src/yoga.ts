@@ -95,7 +95,8 @@ function clientValidationErrors(): Plugin {
   };
 }
 
-const clientError = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode } });
+const clientError = (message: string, extensions: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { ...extensions, code: 'BAD_USER_INPUT' satisfies ErrorCode } });
 
 /**
  * What yoga would refuse with an empty body (a content type it cannot parse, or
@@ -115,7 +116,7 @@ function httpRefusals(): Plugin<Context & ServerContext> {
           return await requestParser(request);
         } catch (err) {
           if (!(err instanceof SyntaxError)) throw err;
-          throw new GraphQLError('variables and extensions must be JSON.', { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode, http: { status: 400 } } });
+          throw clientError('variables and extensions must be JSON.', { http: { status: 400 } });
         }
       });
     },
@@ -131,8 +132,7 @@ function refuseUnstorableText(): Plugin {
   const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
     const at = unstorableTextAt(args.document, args.variableValues);
     if (!at) return;
-    const error = new GraphQLError(`${at}: must not contain NUL characters or unpaired surrogates.`, { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode, field: at } });
-    setResultAndStopExecution({ errors: [error] });
+    setResultAndStopExecution({ errors: [clientError(`${at}: must not contain NUL characters or unpaired surrogates.`, { field: at })] });
   };
   return { onExecute: check, onSubscribe: check };
 }
