@@ -1,6 +1,6 @@
 // Two API instances on one database and one Redis, as behind the load balancer.
 import { graphql } from './generated/gql.js';
-import { codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
+import { admitted, codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
@@ -133,16 +133,26 @@ it('the scheduled match job pairs open rooms, and each job exists once for both 
   expect(interviews!.count).toBe('1');
 });
 
-describe('a revoked session fails on the other instance at once, though that instance had it cached', () => {
+describe('a revoked session fails on the other instance as soon as it hears the revocation, though it had it cached', () => {
   let n = 0;
   const register = async () => {
     const email = `revoke${++n}-${Date.now()}@example.com`;
     const { register } = await ok(a.url, TwoRegister, { input: { email, password: 'password123', name: 'Rev' } });
     return { ...register, email };
   };
-  /** B answers `me` for the token: it has now cached the session. */
-  const warmOnB = async (token: string, userId: string) => expect((await ok(b.url, TwoMe, {}, { token })).me?.id).toBe(userId);
-  const rejectedOnB = async (token: string) => {
+  /**
+   * B answers `me` for the token: it has now cached the session. The socket it
+   * also opens on B tells when B has heard a revocation: B closes it (4403) on
+   * the same pub/sub message that drops the cached session.
+   */
+  const warmOnB = async (token: string, userId: string) => {
+    expect((await ok(b.url, TwoMe, {}, { token })).me?.id).toBe(userId);
+    const socket = await admitted(connectWs(b.wsUrl, token));
+    sockets.push(socket);
+    return socket;
+  };
+  const rejectedOnB = async (token: string, socketOnB: WsConnection) => {
+    expect((await socketOnB.closed).code).toBe(4403);
     expect((await gql(b.url, TwoMe, {}, { token })).data?.me).toBeNull();
     const res = await gql(b.url, TwoLogout, {}, { token });
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
@@ -151,29 +161,29 @@ describe('a revoked session fails on the other instance at once, though that ins
 
   it('logout', async () => {
     const u = await register();
-    await warmOnB(u.token, u.user.id);
+    const onB = await warmOnB(u.token, u.user.id);
     expect(await ok(a.url, TwoLogout, {}, { token: u.token })).toEqual({ logout: true });
-    await rejectedOnB(u.token);
+    await rejectedOnB(u.token, onB);
   });
 
   it('refresh-token reuse', async () => {
     const u = await register();
     const rotated = (await ok(a.url, TwoRefresh, { refreshToken: u.refreshToken })).refreshSession;
-    await warmOnB(rotated.token, u.user.id);
+    const onB = await warmOnB(rotated.token, u.user.id);
     expect(codes(await gql(a.url, TwoRefresh, { refreshToken: u.refreshToken }))).toEqual(['UNAUTHENTICATED']);
-    await rejectedOnB(rotated.token);
+    await rejectedOnB(rotated.token, onB);
   });
 
   it('password reset, for every session of the user', async () => {
     const u = await register();
     const second = (await ok(a.url, TwoLogin, { input: { email: u.email, password: 'password123' } })).login;
-    await Promise.all([warmOnB(u.token, u.user.id), warmOnB(second.token, u.user.id)]);
+    const [firstOnB, secondOnB] = await Promise.all([warmOnB(u.token, u.user.id), warmOnB(second.token, u.user.id)]);
     await ok(a.url, TwoRequestReset, { email: u.email });
     const [mail] = await db.query<{ body: string }>('SELECT body FROM "EmailOutbox" WHERE "to" = $1', [u.email]);
     const token = /reset-password\?token=([\w-]+)/.exec(mail!.body)![1]!;
     const reset = (await ok(a.url, TwoReset, { token, newPassword: 'new password 1' })).resetPassword;
-    await rejectedOnB(u.token);
-    await rejectedOnB(second.token);
+    await rejectedOnB(u.token, firstOnB);
+    await rejectedOnB(second.token, secondOnB);
     await warmOnB(reset.token, u.user.id);
   });
 });

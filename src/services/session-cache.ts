@@ -1,6 +1,6 @@
 // Per-instance memory of access tokens already verified and of sessions found valid, so authenticating a request
 // needs no database read. Every revocation is announced on
-// channels.sessionsRevoked and drops the entry on every instance at once; the
+// channels.sessionsRevoked and drops the entry on every instance as it arrives; the
 // TTL bounds what a missed announcement can cost, and nothing is trusted
 // while the announcements may be missed (see PubSubHandle.listenEpoch).
 import type { Role } from '../generated/prisma/enums.js';
