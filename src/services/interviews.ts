@@ -6,7 +6,6 @@
 // events.transaction, so the change and its events commit together.
 // Lock order, shared with bookings and matching so nothing deadlocks:
 // slot → bookings (by id) → interview → users (storeUserEvents).
-import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { conflict, forbidden, notFound } from '../domain/errors.js';
 import type { EventPayload, EventType, SessionEventMessage, UserEventInput } from '../domain/events.js';
@@ -123,6 +122,48 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
     });
   }
 
+  /**
+   * This instance's watching subscriptions per (interview, user). Presence holds one
+   * member per instance for them, however many a user opens, and the changes of one
+   * key run one after another so that only the first adds it and only the last removes it.
+   */
+  const watching = new Map<string, number>();
+  const turns = new Map<string, Promise<unknown>>();
+  function inTurn(key: string, fn: () => Promise<void>): Promise<void> {
+    const run = (turns.get(key) ?? Promise.resolve()).then(fn);
+    const settled = run.catch(() => {});
+    turns.set(key, settled);
+    void settled.then(() => turns.get(key) === settled && turns.delete(key));
+    return run;
+  }
+
+  function startWatching(interviewId: string, userId: string) {
+    const key = watchKey(interviewId, userId);
+    return inTurn(key, async () => {
+      const n = watching.get(key) ?? 0;
+      if (n === 0) {
+        const member = presence.member(key);
+        try {
+          await watchChanged(interviewId, userId, member, 'add');
+        } catch (err) {
+          await presence.remove(key, member).catch(() => 0);
+          throw err;
+        }
+      }
+      watching.set(key, n + 1);
+    });
+  }
+
+  function stopWatching(interviewId: string, userId: string) {
+    const key = watchKey(interviewId, userId);
+    return inTurn(key, async () => {
+      const n = watching.get(key) ?? 0;
+      if (n > 1) return void watching.set(key, n - 1);
+      watching.delete(key);
+      await watchChanged(interviewId, userId, presence.member(key), 'remove');
+    });
+  }
+
   async function cancelInterview(
     tx: Tx,
     emit: Emitter,
@@ -225,12 +266,10 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
       const ps = await db.interviewParticipant.findMany({ where: { interviewId }, select: { userId: true } });
       if (!ps.some((p) => p.userId === viewer.id)) throw denied(viewer, ps.length > 0);
       const source = await events.sessionStream(interviewId);
-      const member = presence.member(randomUUID());
       try {
-        await watchChanged(interviewId, viewer.id, member, 'add');
+        await startWatching(interviewId, viewer.id);
       } catch (err) {
         await source.return?.();
-        await presence.remove(watchKey(interviewId, viewer.id), member).catch(() => 0);
         throw err;
       }
       const own = new Set<EventType>(['PEER_JOINED', 'PEER_LEFT']);
@@ -240,7 +279,7 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
         left = true;
         // Once the service is closed (shutdown), the database may be gone; presence.close() drops the member.
         if (closed) return;
-        const done = watchChanged(interviewId, viewer.id, member, 'remove').catch((err: unknown) =>
+        const done = stopWatching(interviewId, viewer.id).catch((err: unknown) =>
           log.warn({ err, interviewId, userId: viewer.id }, 'could not record leaving the session'),
         );
         leaving.add(done);
@@ -274,7 +313,7 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
       return it;
     },
 
-    /** Live watching subscriptions of one participant, across instances. */
+    /** Instances where a participant watches the session (each counts once, however many subscriptions it serves). */
     watchers(interviewId: string, userId: string) {
       return presence.count(watchKey(interviewId, userId));
     },
