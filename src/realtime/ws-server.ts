@@ -78,6 +78,21 @@ function refuseUpgrade(socket: Duplex, status: 403 | 429, message: string) {
   );
 }
 
+/**
+ * ws has already closed the socket with the right code (1009 for an oversized frame, 1002 for
+ * a malformed one) when it emits a client's protocol error; graphql-ws would then print it to
+ * stderr as an internal error with a stack, one per misbehaving client. Logged here instead.
+ */
+function quietProtocolErrors(socket: WebSocket, services: Services) {
+  const emit = socket.emit.bind(socket);
+  socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+    const err = args[0] as { code?: unknown; message?: string } | undefined;
+    if (event !== 'error' || !String(err?.code).startsWith('WS_ERR_')) return emit(event, ...args);
+    services.log.info({ code: err?.code, reason: err?.message }, 'WebSocket closed for a protocol error');
+    return true;
+  }) as typeof socket.emit;
+}
+
 /** Messages only a server sends: graphql-ws would treat one from a client as its own failure (4500). */
 const SERVER_MESSAGE_TYPES = new Set<unknown>([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
 
@@ -148,6 +163,7 @@ export async function createWsServer(opts: {
   };
 
   wss.on('connection', (socket) => {
+    quietProtocolErrors(socket, services);
     metrics.openSockets.inc();
     subscriptionsBySocket.set(socket, new Map());
     changed();
