@@ -219,6 +219,7 @@ export async function createWsServer(opts: {
             () => socket.close(WsCloseCode.Forbidden, 'Token expired'),
             Math.min(MAX_TIMER_MS, Math.max(0, (exp ?? 0) * 1000 - Date.now())),
           );
+          expiry.unref();
           socket.once('close', () => clearTimeout(expiry));
         }
         return true;
