@@ -44,7 +44,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
     }
     if (databaseUnavailable(original)) {
       log.warn({ err: (original as Error).message, path: gqlError?.path }, 'database refused a connection');
-      return new GraphQLError('The service is busy; retry in a moment.', {
+      return new GraphQLError('The service is temporarily unavailable; retry in a moment.', {
         ...location,
         extensions: { code: 'SERVICE_UNAVAILABLE' satisfies ErrorCode, retryable: true, retryAfterSeconds: 1 },
       });
