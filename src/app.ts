@@ -36,6 +36,8 @@ export interface App {
   services: Services;
   /** Null until start(); set when JOBS_ENABLED. */
   scheduler: Scheduler | null;
+  /** The scheduled jobs this instance runs when JOBS_ENABLED. */
+  jobs: readonly JobDefinition[];
   /** Resolves with the bound port (pass 0 for any free port). */
   start(port?: number): Promise<number>;
   stop(): Promise<void>;
@@ -121,18 +123,19 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
 
   const jobs: JobDefinition[] = [
     { name: 'match-waiting-rooms', every: config.matchInterval, run: () => matching.pairOpenRooms() },
-    { name: 'expire-bookings', every: '1 minute', run: () => matching.expireEndedBookings() },
-    { name: 'plan-slots', every: '1 hour', run: () => matching.planSlots(config.planner) },
-    { name: 'prune-events', every: '1 day', run: () => matching.pruneEvents(config.eventRetentionDays) },
+    { name: 'expire-bookings', every: '1 minute', run: () => bookings.expireEndedBookings() },
+    { name: 'plan-slots', every: '1 hour', run: () => bookings.planSlots(config.planner) },
+    { name: 'prune-events', every: '1 day', run: () => events.prune(config.eventRetentionDays) },
     // Twice per TTL: a killed instance's users are announced offline within 1.5 TTL of its last refresh.
     { name: 'sweep-presence', every: `${Math.max(1, Math.round(config.presenceTtlMs / 2000))} seconds`, run: () => userPresence.sweepStale() },
-    ...interviews.jobs,
+    { name: 'interview-timeouts', every: '30 seconds', run: () => interviews.runTimeouts() },
     ...instant.jobs,
   ];
   if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
 
   return {
     services,
+    jobs,
     get scheduler() {
       return scheduler;
     },

@@ -3,7 +3,17 @@
 // pairing never interleave.
 import type { Config } from '../config.js';
 import { badInput, conflict, forbidden, notFound } from '../domain/errors.js';
-import { SLOT_DURATION_MAX, SLOT_DURATION_MIN, isRoomOpen, isWholeMinute, overlaps, roomWindow, slotEnd } from '../domain/slots.js';
+import {
+  SLOT_DURATION_MAX,
+  SLOT_DURATION_MIN,
+  isRoomOpen,
+  isWholeMinute,
+  overlaps,
+  plannedSlots,
+  roomWindow,
+  slotEnd,
+  type PlannerGrid,
+} from '../domain/slots.js';
 import { randomUUID } from 'node:crypto';
 import { sqlTransaction, type Db, type Sql, type Tx } from '../infra/db.js';
 import type { Booking, Difficulty, InterviewType, Slot } from '../generated/prisma/client.js';
@@ -59,6 +69,17 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
         take: 1000,
       });
     },
+
+    /** Keeps the grid of slots generated ahead; inserting a key twice is a no-op. */
+    async planSlots(grid: PlannerGrid, now = new Date()): Promise<number> {
+      const wanted = plannedSlots(grid, now);
+      const { count } = await db.slot.createMany({
+        data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
+        skipDuplicates: true,
+      });
+      return count;
+    },
+
 
     /** Plain SQL on one connection: the hottest write, where Prisma's per-query compilation cost more than the statements. */
     async bookSlot(viewer: Viewer, input: { slotId: string; difficulty: Difficulty }, now = new Date()): Promise<Booking> {
@@ -155,6 +176,14 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       if (viewer.role === 'ADMIN') return true;
       const b = await db.booking.findUnique({ where: { slotId_userId: { slotId, userId: viewer.id } }, select: { status: true } });
       return b !== null && b.status !== 'CANCELLED';
+    },
+
+    /** Bookings whose slot ended while still waiting (or never joined) become EXPIRED. */
+    async expireEndedBookings(now = new Date()): Promise<number> {
+      return db.$executeRaw`
+        UPDATE "Booking" b SET status = 'EXPIRED', "updatedAt" = ${now}
+        FROM "Slot" s
+        WHERE s.id = b."slotId" AND s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
     },
   };
 }

@@ -147,6 +147,12 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
       return publish([], [], [{ ...event, at: new Date().toISOString() }]);
     },
 
+    /** Deletes stored user events older than the retention (the prune-events job). */
+    async prune(retentionDays: number, now = new Date()): Promise<number> {
+      const { count } = await db.event.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - retentionDays * 86_400_000) } } });
+      return count;
+    },
+
     /** Current cursor of a user: the id of their newest event, or "0". */
     async cursor(userId: string): Promise<bigint> {
       const u = await db.user.findUnique({ where: { id: userId }, select: { eventSeq: true } });
