@@ -13,11 +13,12 @@ import { createInstanceRegistry } from './infra/instance-registry.js';
 import { createPresence } from './infra/presence.js';
 import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
-import { sendEmailsJob } from './jobs/send-emails.js';
+import { scheduledJobs } from './jobs/registry.js';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
 import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
 import { createAccounts } from './services/accounts.js';
 import { createBookings } from './services/bookings.js';
+import { createEmailSender } from './services/email-outbox.js';
 import { createEvents } from './services/events.js';
 import { createMatching } from './services/matching.js';
 import { createChat } from './services/chat.js';
@@ -121,17 +122,8 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     return { database, redis };
   }
 
-  const jobs: JobDefinition[] = [
-    { name: 'match-waiting-rooms', every: config.matchInterval, run: () => matching.pairOpenRooms() },
-    { name: 'expire-bookings', every: '1 minute', run: () => bookings.expireEndedBookings() },
-    { name: 'plan-slots', every: '1 hour', run: () => bookings.planSlots(config.planner) },
-    { name: 'prune-events', every: '1 day', run: () => events.prune(config.eventRetentionDays) },
-    // Twice per TTL: a killed instance's users are announced offline within 1.5 TTL of its last refresh.
-    { name: 'sweep-presence', every: `${Math.max(1, Math.round(config.presenceTtlMs / 2000))} seconds`, run: () => userPresence.sweepStale() },
-    { name: 'interview-timeouts', every: '30 seconds', run: () => interviews.runTimeouts() },
-    ...instant.jobs,
-  ];
-  if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
+  const emails = config.smtpUrl ? createEmailSender({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }) : null;
+  const jobs = scheduledJobs(services, config, emails);
 
   return {
     services,

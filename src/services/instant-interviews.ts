@@ -24,7 +24,6 @@ import {
 import { Prisma, type Difficulty, type InstantRequest, type InterviewType } from '../generated/prisma/client.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
-import type { JobDefinition } from '../jobs/scheduler.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
 import { inInterviewSql, lockUsers, type UserPresence } from './presence.js';
@@ -60,7 +59,7 @@ export function createInstantInterviews({
   presence: UserPresence;
   config: Config;
 }) {
-  const service = {
+  return {
     /**
      * Asks `peerId` for an instant interview. CONFLICT (with extensions.reason)
      * when the peer is the viewer, offline, not AVAILABLE or in an interview,
@@ -248,11 +247,7 @@ export function createInstantInterviews({
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       });
     },
-
   };
-
-  const jobs: JobDefinition[] = [{ name: 'expire-instant-requests', every: '5 seconds', run: () => service.expireDue() }];
-  return { ...service, jobs };
 }
 
 export type InstantInterviews = ReturnType<typeof createInstantInterviews>;
