@@ -3,7 +3,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import type { Services } from './context.js';
+import type { Infra, Services } from './context.js';
 import { createDatabase } from './infra/db.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { createLogger, type Logger } from './infra/logger.js';
@@ -35,6 +35,7 @@ const READY_CHECK_TIMEOUT_MS = 2_000;
 
 export interface App {
   services: Services;
+  infra: Infra;
   /** Null until start(); set when JOBS_ENABLED. */
   scheduler: Scheduler | null;
   /** The scheduled jobs this instance runs when JOBS_ENABLED. */
@@ -74,12 +75,10 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const instant = createInstantInterviews({ db, events, limiter, presence: userPresence, config });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
   const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
-  const services: Services = {
-    ...{ config, db, log, pubsub, limiter, accounts, events, bookings, matching },
-    ...{ presence, interviews, chat, userPresence, instant, realtimeStats },
-  };
+  const services: Services = { accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats };
+  const infra: Infra = { config, db, sql, log, pubsub, limiter, presence };
 
-  const yoga = createGraphQL(services, metrics);
+  const yoga = createGraphQL(services, infra, metrics);
   const httpServer = createServer((req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -127,6 +126,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
 
   return {
     services,
+    infra,
     jobs,
     get scheduler() {
       return scheduler;
@@ -136,7 +136,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       return `http://127.0.0.1:${addr?.port ?? config.port}`;
     },
     async start(port = config.port) {
-      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, metrics, path: '/graphql', onChange: realtimeStats.changed });
+      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: realtimeStats.changed });
       realtime = ws;
       realtimeStats.start(() => ws.stats());
       await new Promise<void>((resolve, reject) => {

@@ -189,7 +189,7 @@ function sessionSub(user: TestUser, interviewId: string) {
  */
 async function sessionsOf(a: TestUser, b: TestUser, interviewId: string) {
   const aSession = sessionSub(a, interviewId);
-  const watchers = () => stack.app.services.presence.count(watchKey(interviewId, a.id));
+  const watchers = () => stack.app.infra.presence.count(watchKey(interviewId, a.id));
   for (let i = 0; (await watchers()) < 1; i++) {
     if (i > 200) throw new Error('A never started watching');
     await new Promise((r) => setTimeout(r, 10));

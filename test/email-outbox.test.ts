@@ -80,7 +80,7 @@ beforeEach(async () => {
 });
 
 const FROM = 'MockMate <no-reply@mockmate.local>';
-const job = () => createEmailSender({ db: stack.app.services.db, smtpUrl, from: FROM, log: stack.app.services.log });
+const job = () => createEmailSender({ db: stack.app.infra.db, smtpUrl, from: FROM, log: stack.app.infra.log });
 
 let n = 0;
 async function requestReset(prefix = 'mail') {
@@ -103,7 +103,7 @@ it('delivers a queued password reset with its link, marks it sent, and sends not
   const link = /https:\/\/app\.example\.test\/reset-password\?token=[\w-]+/.exec(queued!.body)![0];
 
   const sendEmails = job();
-  const config = { ...stack.app.services.config, smtpUrl };
+  const config = { ...stack.app.infra.config, smtpUrl };
   expect(scheduledJobs(stack.app.services, config, sendEmails).map((j) => j.name)).toContain('send-emails');
   expect(await sendEmails.sendDue()).toEqual({ sent: 1 });
 

@@ -18,7 +18,8 @@ it('the database enum of event types is the one declared in src/domain/events.ts
 });
 
 it('plan-slots fills the grid ahead and is idempotent', async () => {
-  const { bookings, config } = stack.app.services;
+  const { bookings } = stack.app.services;
+  const { config } = stack.app.infra;
   const now = new Date('2030-03-10T09:30:00Z');
   const wanted = plannedSlots(config.planner, now);
   // Default grid: 08:00–22:00 UTC every 2 h (7 starts a day), both types, 7 days ahead.
@@ -69,7 +70,8 @@ it('match-waiting-rooms pairs open rooms only', async () => {
 });
 
 it('prune-events deletes events older than the retention', async () => {
-  const { events, config } = stack.app.services;
+  const { events } = stack.app.services;
+  const { config } = stack.app.infra;
   const [row] = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM "Event"`);
   expect(Number(row!.n)).toBeGreaterThan(0);
   await stack.db.query(`UPDATE "Event" SET "createdAt" = now() - interval '31 days' WHERE seq = 1`);

@@ -298,17 +298,17 @@ describe('showing up across instances', () => {
     const sessB = subscribe(ws(b), SessionWatch, { id: interviewId });
     const eventsB = await eventsOf(b!);
     // B's own subscription has been recorded (the same lock orders everything after it).
-    await until(async () => (await stack.app.services.presence.count(watchKey(interviewId, b!.id))) === 1);
+    await until(async () => (await stack.app.infra.presence.count(watchKey(interviewId, b!.id))) === 1);
 
     const first = subscribe(ws(a, stack), SessionWatch, { id: interviewId });
     expect((await nextData(sessB)).interviewSession).toMatchObject({ type: 'PEER_JOINED', actor: { id: a!.id } });
     expect((await nextData(eventsB)).events.type).toBe('PEER_JOINED');
     const second = subscribe(ws(a, other), SessionWatch, { id: interviewId });
-    await until(async () => (await stack.app.services.presence.count(watchKey(interviewId, a!.id))) === 2);
+    await until(async () => (await stack.app.infra.presence.count(watchKey(interviewId, a!.id))) === 2);
 
     // Closing one of two: A is still watching, B hears nothing.
     first.stop();
-    await until(async () => (await stack.app.services.presence.count(watchKey(interviewId, a!.id))) === 1);
+    await until(async () => (await stack.app.infra.presence.count(watchKey(interviewId, a!.id))) === 1);
     await ok(stack.url, SessionSwap, { id: interviewId }, { token: b!.token });
     expect((await nextData(sessB)).interviewSession.type).toBe('ROLES_SWAPPED');
     expect((await nextData(eventsB)).events.type).toBe('ROLES_SWAPPED');
@@ -318,7 +318,7 @@ describe('showing up across instances', () => {
     second.stop();
     expect((await nextData(sessB)).interviewSession).toMatchObject({ type: 'PEER_LEFT', actor: { id: a!.id } });
     expect((await nextData(eventsB)).events).toMatchObject({ type: 'PEER_LEFT', payload: { userId: a!.id } });
-    expect(await stack.app.services.presence.count(watchKey(interviewId, a!.id))).toBe(0);
+    expect(await stack.app.infra.presence.count(watchKey(interviewId, a!.id))).toBe(0);
     sessB.stop();
   });
 });

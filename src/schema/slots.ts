@@ -33,7 +33,7 @@ builder.queryField('slots', (t) =>
       to: t.arg({ type: 'DateTime' }),
       type: t.arg({ type: InterviewTypeEnum }),
     },
-    resolve: (_query, _root, args, ctx) => ctx.services.bookings.listSlots(args),
+    resolve: (query, _root, args, ctx) => ctx.services.bookings.listSlots(args, query),
   }),
 );
 
@@ -43,6 +43,6 @@ builder.mutationField('createSlot', (t) =>
     description: 'Admins only.',
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateSlotInput, required: true }) },
-    resolve: (_query, _root, { input }, ctx) => ctx.services.bookings.createSlot(ctx.viewer!, input),
+    resolve: (query, _root, { input }, ctx) => ctx.services.bookings.createSlot(ctx.viewer!, input, query),
   }),
 );

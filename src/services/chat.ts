@@ -19,8 +19,8 @@ import {
 } from '../domain/chat.js';
 import { badInput, conflict, forbidden, notFound, rateLimited } from '../domain/errors.js';
 import type { EventPayload } from '../domain/events.js';
-import type { Message } from '../generated/prisma/client.js';
-import type { Db, Tx } from '../infra/db.js';
+import type { Message, Prisma } from '../generated/prisma/client.js';
+import type { Db, Planned, Tx } from '../infra/db.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
 import type { Viewer } from './accounts.js';
 import type { Emitter, Events } from './events.js';
@@ -36,6 +36,7 @@ export interface MessagePageArgs {
 
 export const MESSAGE_PAGE_DEFAULT = 50;
 export const MESSAGE_PAGE_MAX = 100;
+type MessageQuery = Planned<Prisma.MessageInclude, Prisma.MessageSelect>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createChat({ db, events, limiter }: { db: Db; events: Events; limiter: RateLimiter; config: Config }) {
@@ -143,13 +144,13 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
   }
 
   return {
-    async sendMessage(viewer: Viewer, interviewId: string, rawBody: string): Promise<Message> {
+    async sendMessage(viewer: Viewer, interviewId: string, rawBody: string, query: MessageQuery = {}): Promise<Message> {
       const body = requireBody(rawBody);
       await spend(viewer, 'send');
       const message = await events.transaction(async (tx, emit) => {
         const peers = await membership(tx, viewer, interviewId, 'Interview');
         await lockWritable(tx, interviewId);
-        const created = await tx.message.create({ data: { interviewId, senderId: viewer.id, body } });
+        const created = await tx.message.create({ ...query, data: { interviewId, senderId: viewer.id, body } });
         announce(emit, 'MESSAGE_SENT', created, peers);
         return created;
       });
@@ -159,25 +160,25 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
     },
 
     /** Author only. An edit to the same text changes nothing and announces nothing. */
-    async editMessage(viewer: Viewer, messageId: string, rawBody: string): Promise<Message> {
+    async editMessage(viewer: Viewer, messageId: string, rawBody: string, query: MessageQuery = {}): Promise<Message> {
       const body = requireBody(rawBody);
       await spend(viewer, 'send');
       return events.transaction(async (tx, emit) => {
         const { message, peers } = await ownMessage(tx, viewer, messageId, 'edit');
         if (message.deletedAt) throw conflict('This message was deleted; it can no longer be edited.');
-        if (message.body === body) return message;
-        const updated = await tx.message.update({ where: { id: messageId }, data: { body, editedAt: new Date() } });
+        if (message.body === body) return tx.message.findUniqueOrThrow({ ...query, where: { id: messageId } });
+        const updated = await tx.message.update({ ...query, where: { id: messageId }, data: { body, editedAt: new Date() } });
         announce(emit, 'MESSAGE_EDITED', updated, peers);
         return updated;
       });
     },
 
     /** Author only. Soft delete: the row stays (for order and receipts), its text is gone. Deleting again is harmless. */
-    async deleteMessage(viewer: Viewer, messageId: string): Promise<Message> {
+    async deleteMessage(viewer: Viewer, messageId: string, query: MessageQuery = {}): Promise<Message> {
       return events.transaction(async (tx, emit) => {
         const { message, peers } = await ownMessage(tx, viewer, messageId, 'delete');
-        if (message.deletedAt) return message;
-        const updated = await tx.message.update({ where: { id: messageId }, data: { body: '', deletedAt: new Date() } });
+        if (message.deletedAt) return tx.message.findUniqueOrThrow({ ...query, where: { id: messageId } });
+        const updated = await tx.message.update({ ...query, where: { id: messageId }, data: { body: '', deletedAt: new Date() } });
         announce(emit, 'MESSAGE_DELETED', updated, peers);
         return updated;
       });

@@ -153,6 +153,16 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
       return count;
     },
 
+    /** A user's stored events older than `before` (all when null), newest first, at most `take`. */
+    async stored(userId: string, before: bigint | null, take: number): Promise<UserEventMessage[]> {
+      const rows = await db.event.findMany({
+        where: { userId, ...(before !== null ? { seq: { lt: before } } : {}) },
+        orderBy: { seq: 'desc' },
+        take,
+      });
+      return rows.map(toMessage);
+    },
+
     /** Current cursor of a user: the id of their newest event, or "0". */
     async cursor(userId: string): Promise<bigint> {
       const u = await db.user.findUnique({ where: { id: userId }, select: { eventSeq: true } });

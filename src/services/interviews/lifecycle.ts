@@ -4,12 +4,12 @@
 import { conflict } from '../../domain/errors.js';
 import { otherRole, transition } from '../../domain/interview-state.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import type { Planned } from '../../infra/db.js';
 import type { Viewer } from '../accounts.js';
 import type { Events } from '../events.js';
 import { announcePresence, announceToBoth, forParticipant } from './participants.js';
 
-/** The fields a caller wants back (Pothos's planned `query`, spread into the final read). */
-export type InterviewQuery = { include?: Prisma.InterviewInclude; select?: Prisma.InterviewSelect };
+export type InterviewQuery = Planned<Prisma.InterviewInclude, Prisma.InterviewSelect>;
 
 export function createLifecycle({ events }: { events: Events }) {
   return {
