@@ -2,6 +2,7 @@
 // and feedback. Resolvers stay thin; the rules live in services/interviews.ts.
 import { z } from 'zod';
 import type { SessionEventMessage } from '../domain/events.js';
+import { FEEDBACK_TEXT_MAX, RATING_MAX, RATING_MIN } from '../domain/feedback.js';
 import { builder } from './builder.js';
 import { uuid } from './args.js';
 import { EventTypeEnum } from './enums.js';
@@ -27,8 +28,9 @@ export const SessionEventRef = builder.objectRef<SessionEventMessage>('SessionEv
   }),
 });
 
-const rating = z.number().int('must be a whole number from 1 to 5').min(1, 'must be from 1 to 5').max(5, 'must be from 1 to 5');
-const text = z.string().refine((s) => s.trim().length <= 2000, 'must be at most 2000 characters');
+const ratingRange = `must be from ${RATING_MIN} to ${RATING_MAX}`;
+const rating = z.number().int(`must be a whole number from ${RATING_MIN} to ${RATING_MAX}`).min(RATING_MIN, ratingRange).max(RATING_MAX, ratingRange);
+const text = z.string().refine((s) => s.trim().length <= FEEDBACK_TEXT_MAX, `must be at most ${FEEDBACK_TEXT_MAX} characters`);
 
 const SubmitFeedbackInput = builder.inputType('SubmitFeedbackInput', {
   fields: (t) => ({
@@ -38,8 +40,8 @@ const SubmitFeedbackInput = builder.inputType('SubmitFeedbackInput', {
     problemSolving: t.int({ validate: rating }),
     goodMatch: t.int({ required: true, validate: rating, description: 'How well matched the pair was.' }),
     wouldPass: t.boolean({ description: 'Would the peer pass a real interview like this one?' }),
-    strengths: t.string({ validate: text, description: 'At most 2000 characters after trimming; blank is no text.' }),
-    improvements: t.string({ validate: text, description: 'At most 2000 characters after trimming; blank is no text.' }),
+    strengths: t.string({ validate: text, description: `At most ${FEEDBACK_TEXT_MAX} characters after trimming; blank is no text.` }),
+    improvements: t.string({ validate: text, description: `At most ${FEEDBACK_TEXT_MAX} characters after trimming; blank is no text.` }),
   }),
 });
 

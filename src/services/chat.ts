@@ -6,7 +6,6 @@
 // chat writes never wait on each other. Message events go to the session
 // channel (everyone watching) and, for sent/edited/deleted, to the peer's
 // stored stream as well. Typing is ephemeral: published, never stored.
-import type { Config } from '../config.js';
 import {
   SEND_LIMIT,
   TYPING_LIMIT,
@@ -15,15 +14,18 @@ import {
   canWrite,
   checkBody,
   receiptMoves,
-  type InterviewStatus,
 } from '../domain/chat.js';
 import { badInput, conflict, forbidden, notFound, rateLimited } from '../domain/errors.js';
 import type { EventPayload } from '../domain/events.js';
+import { isUuid } from '../domain/ids.js';
+import { canReadInterview } from '../domain/interview-access.js';
+import type { InterviewStatus } from '../domain/interview-state.js';
 import type { Message, Prisma } from '../generated/prisma/client.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
 import type { Viewer } from './accounts.js';
 import type { Emitter, Events } from './events.js';
+import { requireParticipant } from './interviews/participants.js';
 
 type MessageEventType = 'MESSAGE_SENT' | 'MESSAGE_EDITED' | 'MESSAGE_DELETED';
 
@@ -37,9 +39,8 @@ export interface MessagePageArgs {
 export const MESSAGE_PAGE_DEFAULT = 50;
 export const MESSAGE_PAGE_MAX = 100;
 type MessageQuery = Planned<Prisma.MessageInclude, Prisma.MessageSelect>;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createChat({ db, events, limiter }: { db: Db; events: Events; limiter: RateLimiter; config: Config }) {
+export function createChat({ db, events, limiter }: { db: Db; events: Events; limiter: RateLimiter }) {
   const typingKey = (interviewId: string, userId: string) => `${interviewId}:${userId}`;
   const typing = new TypingTimers(TYPING_TIMEOUT_MS, (key) => {
     const [interviewId, userId] = key.split(':') as [string, string];
@@ -76,11 +77,8 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
    * and learns nothing; an admin, who may read the interview anyway, FORBIDDEN.
    */
   async function membership(tx: Tx | Db, viewer: Viewer, interviewId: string, what: string) {
-    const participants = await tx.interviewParticipant.findMany({ where: { interviewId }, select: { userId: true } });
-    if (!participants.some((p) => p.userId === viewer.id)) {
-      throw viewer.role === 'ADMIN' && participants.length > 0 ? forbidden('Only the participants of this interview can chat in it.') : notFound(what);
-    }
-    return participants.map((p) => p.userId).filter((id) => id !== viewer.id);
+    const participants = await requireParticipant(tx, viewer, interviewId, { what, action: 'chat in it' });
+    return participants.filter((id) => id !== viewer.id);
   }
 
   /** Holds the interview FOR SHARE until the transaction ends; a read-only (cancelled) chat is CONFLICT. */
@@ -137,7 +135,7 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
 
   async function cursorMessage(interviewId: string, cursor: string, field: 'after' | 'before') {
     const bad = () => badInput(field, 'must be a cursor (message id) from this interview’s messages.');
-    if (!UUID.test(cursor)) throw bad();
+    if (!isUuid(cursor)) throw bad();
     const m = await db.message.findFirst({ where: { id: cursor, interviewId }, select: { id: true, createdAt: true } });
     if (!m) throw bad();
     return m;
@@ -237,12 +235,8 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
 
     /** May the viewer read this interview's chat? Participants and admins. */
     async canRead(viewer: Viewer, interviewId: string): Promise<boolean> {
-      if (viewer.role === 'ADMIN') return true;
-      const p = await db.interviewParticipant.findUnique({
-        where: { interviewId_userId: { interviewId, userId: viewer.id } },
-        select: { userId: true },
-      });
-      return p !== null;
+      const ps = await db.interviewParticipant.findMany({ where: { interviewId }, select: { userId: true } });
+      return canReadInterview(viewer, ps.map((p) => p.userId));
     },
 
     /**

@@ -8,7 +8,6 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
 import {
   channels,
-  type Difficulty,
   type EventPayload,
   type RoomCounts,
   type RoomEventMessage,
@@ -17,12 +16,12 @@ import {
   type UserEventInput,
   type UserEventMessage,
 } from '../domain/events.js';
+import { DIFFICULTY_ORDER } from '../domain/matching.js';
 import { AsyncQueue, closable } from '../infra/async-queue.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { createShutdownNotice } from '../infra/shutdown-notice.js';
 
-const DIFFICULTIES: Difficulty[] = ['EASY', 'MEDIUM', 'HARD'];
 const REPLAY_BATCH = 500;
 const SHUTDOWN_PAYLOAD: EventPayload<'SERVER_SHUTDOWN'> = { reconnect: true };
 
@@ -53,7 +52,7 @@ export const toMessage = (row: StoredRow): UserEventMessage => ({
 
 export async function roomCounts(db: Db | Tx, slotId: string): Promise<RoomCounts> {
   const groups = await db.booking.groupBy({ by: ['difficulty'], where: { slotId, status: 'WAITING' }, _count: { _all: true } });
-  const byDifficulty = DIFFICULTIES.map((difficulty) => ({
+  const byDifficulty = DIFFICULTY_ORDER.map((difficulty) => ({
     difficulty,
     count: groups.find((g) => g.difficulty === difficulty)?._count._all ?? 0,
   }));

@@ -7,7 +7,6 @@
 // which serialises everything about that pair: the one-pending-per-pair rule
 // and the requester's outgoing budget are checked under those locks.
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
 import { AppError, badInput, conflict, notFound, rateLimited } from '../domain/errors.js';
 import {
   INSTANT_REQUEST_TTL_MS,
@@ -23,7 +22,6 @@ import {
 } from '../domain/instant-requests.js';
 import { Prisma, type Difficulty, type InstantRequest, type InterviewType } from '../generated/prisma/client.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
-import type { RateLimiter } from '../infra/rate-limit.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
 import { inInterviewSql, lockUsers, type UserPresence } from './presence.js';
@@ -56,10 +54,7 @@ export function createInstantInterviews({
 }: {
   db: Db;
   events: Events;
-  /** Unused: the outgoing budget is counted exactly from the requests themselves, under the requester's row lock. */
-  limiter: RateLimiter;
   presence: UserPresence;
-  config: Config;
 }) {
   return {
     /**

@@ -2,6 +2,7 @@
 // rule of domain/feedback.ts.
 import { conflict } from '../../domain/errors.js';
 import { normalizeFeedback, visibleFeedback, type FeedbackInput } from '../../domain/feedback.js';
+import { isAdmin } from '../../domain/interview-access.js';
 import { canGiveFeedback } from '../../domain/interview-state.js';
 import type { Feedback } from '../../generated/prisma/client.js';
 import type { Viewer } from '../accounts.js';
@@ -31,7 +32,7 @@ export function createFeedback({ events }: { events: Events }) {
     feedbackFor(viewer: Viewer | null, interview: { endedAt: Date | null; feedback: Feedback[] }, now = new Date()): Feedback[] {
       if (!viewer) return [];
       const ordered = [...interview.feedback].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
-      return visibleFeedback({ id: viewer.id, admin: viewer.role === 'ADMIN' }, ordered, interview.endedAt, now);
+      return visibleFeedback({ id: viewer.id, admin: isAdmin(viewer) }, ordered, interview.endedAt, now);
     },
   };
 }

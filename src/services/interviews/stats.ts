@@ -1,11 +1,10 @@
 // The viewer's progress: completed interviews, no-shows, and ratings over the
 // received feedback they may already see.
 import { averageRatings, canSeeFeedback, type RatingAverages } from '../../domain/feedback.js';
-import type { InterviewType } from '../../generated/prisma/client.js';
+import { InterviewType } from '../../generated/prisma/enums.js';
+import { isAdmin } from '../../domain/interview-access.js';
 import type { Db } from '../../infra/db.js';
 import type { Viewer } from '../accounts.js';
-
-const INTERVIEW_TYPES: InterviewType[] = ['BEHAVIORAL', 'TECHNICAL'];
 
 export interface InterviewStats {
   completed: number;
@@ -32,7 +31,7 @@ export function createStats({ db }: { db: Db }) {
         }),
         db.interviewParticipant.count({ where: { userId: viewer.id, noShow: true } }),
       ]);
-      const me = { id: viewer.id, admin: viewer.role === 'ADMIN' };
+      const me = { id: viewer.id, admin: isAdmin(viewer) };
       const visible = received.filter((f) =>
         canSeeFeedback({
           viewer: me,
@@ -42,7 +41,7 @@ export function createStats({ db }: { db: Db }) {
           now,
         }),
       );
-      const completedByType = INTERVIEW_TYPES.map((type) => ({ type, count: completed.find((c) => c.type === type)?._count._all ?? 0 }));
+      const completedByType = Object.values(InterviewType).map((type) => ({ type, count: completed.find((c) => c.type === type)?._count._all ?? 0 }));
       return {
         completed: completedByType.reduce((n, c) => n + c.count, 0),
         completedByType,
