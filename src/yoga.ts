@@ -13,11 +13,12 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { resolveViewer, type Context, type Services } from './context.js';
+import { resolveViewer, type Context, type Infra, type Services } from './context.js';
 import { AppError, rateLimited, type ErrorCode } from './domain/errors.js';
 import { asClientError, unstorableTextAt } from './graphql-errors.js';
 import { clientIp, corsFor } from './infra/client-origin.js';
 import { databaseUnavailable } from './infra/db.js';
+import type { Logger } from './infra/logger.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
 import { sharedSubscriptionExecution } from './realtime/shared-subscriptions.js';
@@ -31,8 +32,8 @@ interface ServerContext {
 }
 
 
-export function createGraphQL(services: Services, metrics: Metrics) {
-  const { log, config } = services;
+export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 'db' | 'log' | 'limiter'>, metrics: Metrics) {
+  const { log, config, db } = infra;
 
   const MASKED_MESSAGE = 'Something went wrong on our side. It has been logged.';
   function maskError(error: unknown, message: string): GraphQLError {
@@ -68,10 +69,10 @@ export function createGraphQL(services: Services, metrics: Metrics) {
     context: async ({ req, socketAuth, request }): Promise<Context> => {
       const requestId = randomUUID();
       if (socketAuth) {
-        return { services, viewer: socketAuth.viewer, authFailure: null, requestId, ip: socketAuth.ip, loaders: createLoaders(services.db) };
+        return { services, db, viewer: socketAuth.viewer, authFailure: null, requestId, ip: socketAuth.ip, loaders: createLoaders(db) };
       }
       const auth = await resolveViewer(services, request.headers.get('authorization'));
-      return { services, ...auth, requestId, ip: clientIp(req, config.trustProxy), loaders: createLoaders(services.db) };
+      return { services, db, ...auth, requestId, ip: clientIp(req, config.trustProxy), loaders: createLoaders(db) };
     },
     maskedErrors: { maskError, errorMessage: MASKED_MESSAGE },
     plugins: [
@@ -84,8 +85,8 @@ export function createGraphQL(services: Services, metrics: Metrics) {
         // Introspection is public (GraphiQL), so hiding suggestions would protect nothing.
         blockFieldSuggestion: { enabled: false },
       }),
-      operationObserver(metrics, services),
-      anonymousRateLimit(services),
+      operationObserver(metrics, log),
+      anonymousRateLimit(infra),
       clientValidationErrors(),
       httpRefusals(),
       refuseUnstorableText(),
@@ -153,7 +154,7 @@ function refuseUnstorableText(): Plugin {
  * Anonymous operations (HTTP and WebSocket) per client address and minute, across
  * instances: signed-in users have their own per-operation limits.
  */
-function anonymousRateLimit({ limiter, config }: Services): Plugin<Context> {
+function anonymousRateLimit({ limiter, config }: Pick<Infra, 'limiter' | 'config'>): Plugin<Context> {
   const ANONYMOUS_WINDOW_MS = 60_000;
   const limit = config.limits.anonymousOperationsPerMinute;
   const check = async ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
@@ -179,7 +180,7 @@ function operationLabel(schema: GraphQLSchema, document: DocumentNode, operation
 }
 
 /** One log line and metric sample per executed operation (queries, mutations, and each subscription). */
-function operationObserver(metrics: Metrics, services: Services): Plugin<Context> {
+function operationObserver(metrics: Metrics, log: Logger): Plugin<Context> {
   return {
     onExecute({ args }) {
       const started = performance.now();
@@ -197,7 +198,7 @@ function operationObserver(metrics: Metrics, services: Services): Plugin<Context
           const durationMs = performance.now() - started;
           metrics.requests.inc({ operation_type: type, operation_name: label, outcome });
           metrics.requestDuration.observe({ operation_type: type }, durationMs / 1000);
-          services.log.info(
+          log.info(
             {
               requestId: ctx.requestId,
               operation: name,

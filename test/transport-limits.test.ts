@@ -2,6 +2,7 @@
 // frame and body sizes, operations per socket, presence once per user, sockets and
 // anonymous operations per address.
 import WebSocket from 'ws';
+import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
 import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
@@ -140,17 +141,17 @@ describe('operations per socket and presence (item 7)', () => {
     // Every subscription delivering B's message proves each has recorded its presence.
     await ok(stack.url, Send, { interviewId, body: 'hello' }, { token: b.token });
     for (const s of subs) expect((await s.next()).data!.interviewSession.type).toBe('MESSAGE_SENT');
-    expect(await stack.app.services.interviews.watchers(interviewId, a.id)).toBe(1);
+    expect(await stack.app.infra.presence.count(watchKey(interviewId, a.id))).toBe(1);
 
     for (const s of subs.slice(1)) s.stop();
     const watchB = subscribe(await admitted(ws(b.token)), Session, { interviewId });
     await ok(stack.url, Send, { interviewId, body: 'still here?' }, { token: b.token });
     await nextOfType(subs[0]!, 'MESSAGE_SENT');
-    expect(await stack.app.services.interviews.watchers(interviewId, a.id)).toBe(1);
+    expect(await stack.app.infra.presence.count(watchKey(interviewId, a.id))).toBe(1);
     // The last one going is A leaving.
     subs[0]!.stop();
     await nextOfType(watchB, 'PEER_LEFT');
-    expect(await stack.app.services.interviews.watchers(interviewId, a.id)).toBe(0);
+    expect(await stack.app.infra.presence.count(watchKey(interviewId, a.id))).toBe(0);
   });
 });
 

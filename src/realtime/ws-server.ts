@@ -22,11 +22,12 @@ import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } 
 import { decodeJwt } from 'jose';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
-import { bearerToken, resolveViewer, type Services } from '../context.js';
+import { bearerToken, resolveViewer, type Infra, type Services } from '../context.js';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import type { FieldCount } from '../domain/realtime-stats.js';
 import { clientIp, upgradeOriginAllowed } from '../infra/client-origin.js';
+import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
 import { DIRECT_DELIVERY, nextFrame, type DirectDelivery } from './shared-subscriptions.js';
 import type { SocketAuth } from './socket-auth.js';
@@ -83,12 +84,12 @@ function refuseUpgrade(socket: Duplex, status: 403 | 429, message: string) {
  * a malformed one) when it emits a client's protocol error; graphql-ws would then print it to
  * stderr as an internal error with a stack, one per misbehaving client. Logged here instead.
  */
-function quietProtocolErrors(socket: WebSocket, services: Services) {
+function quietProtocolErrors(socket: WebSocket, log: Logger) {
   const emit = socket.emit.bind(socket);
   socket.emit = ((event: string | symbol, ...args: unknown[]) => {
     const err = args[0] as { code?: unknown; message?: string } | undefined;
     if (event !== 'error' || !String(err?.code).startsWith('WS_ERR_')) return emit(event, ...args);
-    services.log.info({ code: err?.code, reason: err?.message }, 'WebSocket closed for a protocol error');
+    log.info({ code: err?.code, reason: err?.message }, 'WebSocket closed for a protocol error');
     return true;
   }) as typeof socket.emit;
 }
@@ -111,13 +112,14 @@ export async function createWsServer(opts: {
   httpServer: HttpServer;
   yoga: Yoga;
   services: Services;
+  infra: Pick<Infra, 'log' | 'pubsub' | 'config'>;
   metrics: Metrics;
   path: string;
   /** Called when sockets or subscriptions come or go. */
   onChange?: () => void;
 }): Promise<RealtimeServer> {
   const { yoga, services, metrics } = opts;
-  const { config } = services;
+  const { log, pubsub, config } = opts.infra;
   const { limits } = config;
   const changed = opts.onChange ?? (() => {});
   // noServer: attached with `server`, ws re-emits the HTTP server's errors (e.g.
@@ -163,7 +165,7 @@ export async function createWsServer(opts: {
   };
 
   wss.on('connection', (socket) => {
-    quietProtocolErrors(socket, services);
+    quietProtocolErrors(socket, log);
     metrics.openSockets.inc();
     subscriptionsBySocket.set(socket, new Map());
     changed();
@@ -199,7 +201,7 @@ export async function createWsServer(opts: {
             admitted = await services.userPresence.socketOpened(viewer.id, socketId);
           } catch (err) {
             // Redis or the database is down: tell the client to come back, as 4500 with the error's text would not.
-            services.log.error({ err, userId: viewer.id }, 'socket refused: presence could not be recorded');
+            log.error({ err, userId: viewer.id }, 'socket refused: presence could not be recorded');
             ctx.extra.socket.close(WsCloseCode.TryAgainLater, 'Temporarily unavailable; try again later');
             return false;
           }
@@ -302,7 +304,7 @@ export async function createWsServer(opts: {
       for (const socket of socketsBySession.get(sid) ?? []) socket.close(WsCloseCode.Forbidden, 'Session revoked');
     }
   };
-  const revokedSub = await services.pubsub.subscribe(channels.sessionsRevoked, onRevoked, {});
+  const revokedSub = await pubsub.subscribe(channels.sessionsRevoked, onRevoked, {});
 
   return {
     socketCount: () => wss.clients.size,
@@ -317,7 +319,7 @@ export async function createWsServer(opts: {
       };
     },
     async close(code, reason) {
-      services.pubsub.unsubscribe(revokedSub);
+      pubsub.unsubscribe(revokedSub);
       for (const socket of wss.clients) socket.close(code, reason);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
