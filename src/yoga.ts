@@ -3,12 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Services } from './context.js';
 import { AppError, type ErrorCode } from './domain/errors.js';
 import { asClientError, unstorableTextAt } from './graphql-errors.js';
 import type { Metrics } from './infra/metrics.js';
+import { costError, operationCost } from './query-cost.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
 import { sharedSubscriptionExecution } from './realtime/shared-subscriptions.js';
 import { schema } from './schema/index.js';
@@ -60,7 +61,8 @@ export function createGraphQL(services: Services, metrics: Metrics) {
       EnvelopArmorPlugin({
         maxAliases: { n: 15 },
         maxDepth: { n: 12, ignoreIntrospection: true },
-        costLimit: { maxCost: 5000, ignoreIntrospection: true },
+        // The cost limit is ours (queryCostLimit below): armor's ignores list sizes and counts every union member.
+        costLimit: { enabled: false },
         maxTokens: { n: 2000 },
         maxDirectives: { n: 20 },
         // Introspection is public (GraphiQL), so hiding suggestions would protect nothing.
@@ -70,6 +72,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
       clientValidationErrors(),
       httpRefusals(),
       refuseUnstorableText(),
+      queryCostLimit(),
       sharedSubscriptionExecution({ maskError: (error) => maskError(error, MASKED_MESSAGE) }),
     ],
   });
@@ -133,6 +136,17 @@ function refuseUnstorableText(): Plugin {
     const at = unstorableTextAt(args.document, args.variableValues);
     if (!at) return;
     setResultAndStopExecution({ errors: [clientError(`${at}: must not contain NUL characters or unpaired surrogates.`, { field: at })] });
+  };
+  return { onExecute: check, onSubscribe: check };
+}
+
+/** Refuses an operation that could return more objects than MAX_COST (see src/query-cost.ts), before it runs. */
+function queryCostLimit(): Plugin {
+  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return;
+    const error = costError(operationCost(args.schema, args.document, operation, args.variableValues ?? {}));
+    if (error) setResultAndStopExecution({ errors: [error] });
   };
   return { onExecute: check, onSubscribe: check };
 }
