@@ -25,8 +25,8 @@ afterAll(async () => {
   await stack.close();
 });
 
-const connect = (url: string, token?: string) => {
-  const conn = connectWs(url, token);
+const connect = (url: string, token?: string, connectionParams?: Record<string, unknown>) => {
+  const conn = connectWs(url, token, { connectionParams });
   open.push(conn);
   return conn;
 };
@@ -94,6 +94,27 @@ describe('connection_init', () => {
   it('connects with a valid token: me is the user', async () => {
     const { token, userId } = await signUp();
     expect(await meOver(connect(stack.wsUrl, token))).toEqual({ id: userId });
+  });
+
+  it('accepts the authorization key in any case, as GraphiQL and HTTP habits send it', async () => {
+    const { token, userId } = await signUp();
+    for (const key of ['Authorization', 'AUTHORIZATION']) {
+      expect(await meOver(connect(stack.wsUrl, undefined, { [key]: `Bearer ${token}` }))).toEqual({ id: userId });
+    }
+  });
+
+  it.each([
+    ['not Bearer', 'Token abc'],
+    ['a bare token', 'abc.def.ghi'],
+    ['an empty string', ''],
+    ['a number', 42],
+    ['an object', { token: 'abc' }],
+  ])('closes with 4403 on a malformed authorization value (%s)', async (_what, value) => {
+    expect(await connect(stack.wsUrl, undefined, { Authorization: value }).closed).toMatchObject({ code: 4403 });
+  });
+
+  it('treats a null authorization as no token', async () => {
+    expect(await meOver(connect(stack.wsUrl, undefined, { authorization: null }))).toBeNull();
   });
 });
 

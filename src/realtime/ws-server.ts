@@ -17,7 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
-import { resolveViewer, type Services } from '../context.js';
+import { bearerToken, resolveViewer, type Services } from '../context.js';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import type { FieldCount } from '../domain/realtime-stats.js';
@@ -58,6 +58,20 @@ function rootField(document: DocumentNode, operationName: string | null | undefi
   const op = getOperationAST(document, operationName);
   const first = op?.selectionSet.selections[0];
   return first?.kind === 'Field' ? first.name.value : (op?.operation ?? 'unknown');
+}
+
+const MALFORMED = Symbol('malformed authorization');
+
+/**
+ * The `authorization` connection param, its key in any case (GraphiQL and
+ * hand-written clients send `Authorization`). Absent or null is a signed-out
+ * socket; a value that is not `Bearer <token>` is refused like a bad token.
+ */
+function connectionAuthorization(params: Record<string, unknown> | undefined): string | null | typeof MALFORMED {
+  const key = Object.keys(params ?? {}).find((k) => k.toLowerCase() === 'authorization');
+  const value = key === undefined ? null : params![key];
+  if (value === null || value === undefined) return null;
+  return bearerToken(value) ? (value as string) : MALFORMED;
 }
 
 /** Messages only a server sends: graphql-ws would treat one from a client as its own failure (4500). */
@@ -125,8 +139,10 @@ export async function createWsServer(opts: {
       subscribe: (args) => (args.rootValue as Executors).subscribe(args) as never,
       onConnect: async (ctx) => {
         const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
-        const { viewer, authFailure } = await resolveViewer(services, ctx.connectionParams?.['authorization']);
-        if (authFailure) return false; // graphql-ws closes with 4403 Forbidden
+        const authorization = connectionAuthorization(ctx.connectionParams);
+        if (authorization === MALFORMED) return false; // graphql-ws closes with 4403 Forbidden
+        const { viewer, authFailure } = await resolveViewer(services, authorization);
+        if (authFailure) return false;
         const socketId = randomUUID();
         if (viewer) {
           let admitted;

@@ -49,7 +49,8 @@ export interface WsConnection {
   dispose(): Promise<void>;
 }
 
-export function connectWs(wsUrl: string, token?: string | null): WsConnection {
+/** `connectionParams` replaces the `{ authorization: 'Bearer <token>' }` built from `token`. */
+export function connectWs(wsUrl: string, token?: string | null, opts: { connectionParams?: Record<string, unknown> } = {}): WsConnection {
   let resolveClosed!: (e: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((r) => (resolveClosed = r));
   const client = createClient({
@@ -57,7 +58,7 @@ export function connectWs(wsUrl: string, token?: string | null): WsConnection {
     webSocketImpl: WebSocket,
     lazy: false,
     retryAttempts: 0,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    connectionParams: opts.connectionParams ?? (token ? { authorization: `Bearer ${token}` } : {}),
     on: {
       closed: (event) => {
         const e = event as { code: number; reason: string };
