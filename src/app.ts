@@ -11,6 +11,7 @@ import { createMetrics } from './infra/metrics.js';
 import { migrate } from './infra/migrate.js';
 import { createInstanceRegistry } from './infra/instance-registry.js';
 import { createPresence } from './infra/presence.js';
+import { createPersistedQueryStore } from './infra/persisted-queries.js';
 import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
 import { sendEmailsJob } from './jobs/send-emails.js';
@@ -76,7 +77,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     ...{ presence, interviews, chat, userPresence, instant, realtimeStats },
   };
 
-  const yoga = createGraphQL(services, metrics);
+  const yoga = createGraphQL(services, metrics, createPersistedQueryStore(pubsubHandle.redis, log));
   const httpServer = createServer((req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {

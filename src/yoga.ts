@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useAPQ, type APQStore } from '@graphql-yoga/plugin-apq';
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Services } from './context.js';
@@ -22,7 +23,7 @@ interface ServerContext {
 }
 
 
-export function createGraphQL(services: Services, metrics: Metrics) {
+export function createGraphQL(services: Services, metrics: Metrics, persistedQueries: APQStore) {
   const { log, config } = services;
 
   const MASKED_MESSAGE = 'Something went wrong on our side. It has been logged.';
@@ -58,6 +59,8 @@ export function createGraphQL(services: Services, metrics: Metrics) {
     },
     maskedErrors: { maskError, errorMessage: MASKED_MESSAGE },
     plugins: [
+      // Answered with 200 and the code in the body, the way Apollo's PersistedQueryLink and urql's persistedExchange retry.
+      useAPQ({ store: persistedQueries, responseConfig: { forceStatusCodeOk: true } }),
       EnvelopArmorPlugin({
         maxAliases: { n: 15 },
         maxDepth: { n: 12, ignoreIntrospection: true },
