@@ -11,6 +11,7 @@ import { createMetrics } from './infra/metrics.js';
 import { migrate } from './infra/migrate.js';
 import { createInstanceRegistry } from './infra/instance-registry.js';
 import { createPresence } from './infra/presence.js';
+import { serveGraphiQLAsset } from './graphiql.js';
 import { createPersistedQueryStore } from './infra/persisted-queries.js';
 import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
@@ -104,6 +105,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       return res.end(await metrics.registry.metrics());
     }
+    if (serveGraphiQLAsset(path!, req, res)) return;
     return yoga(req, res);
   }
 

@@ -8,6 +8,7 @@ import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs, t
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Services } from './context.js';
 import { AppError, type ErrorCode } from './domain/errors.js';
+import { DEFAULT_QUERY, renderGraphiQL } from './graphiql.js';
 import { asClientError, unstorableTextAt } from './graphql-errors.js';
 import type { Metrics } from './infra/metrics.js';
 import { costError, operationCost } from './query-cost.js';
@@ -46,7 +47,8 @@ export function createGraphQL(services: Services, metrics: Metrics, persistedQue
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'MockMate API', subscriptionsProtocol: 'WS' },
+    graphiql: { title: 'MockMate API', subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY },
+    renderGraphiQL,
     batching: false,
     logging: false,
     context: async ({ req, socketAuth, request }): Promise<Context> => {

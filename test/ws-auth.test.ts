@@ -142,3 +142,39 @@ describe('revoked sessions', () => {
     expect(await onOther.closed).toMatchObject({ code: 4403 });
   });
 });
+
+describe('a token per operation (extensions.headers, as GraphiQL sends its Headers pane)', () => {
+  const meWithHeaders = (conn: WsConnection, headers: Record<string, unknown>) =>
+    new Promise<{ data?: { me: { id: string } | null } | null; errors?: { extensions?: Record<string, unknown> }[] }>((resolve) => {
+      conn.client.subscribe(
+        { query: 'query { me { id } }', extensions: { headers } },
+        { next: (r) => resolve(r as never), error: (e) => resolve({ errors: e as never }), complete: () => {} },
+      );
+    });
+
+  it('signs that operation in on a signed-out socket, the key in any case', async () => {
+    const { token, userId } = await signUp();
+    const conn = connect(stack.wsUrl);
+    expect(await meWithHeaders(conn, { Authorization: `Bearer ${token}` })).toEqual({ data: { me: { id: userId } } });
+    expect(await meWithHeaders(conn, { authorization: `Bearer ${token}` })).toEqual({ data: { me: { id: userId } } });
+    // Other operations on the socket stay signed out.
+    expect(await meOver(conn)).toBeNull();
+  });
+
+  it('refuses a bad or malformed token with UNAUTHENTICATED, keeping the socket', async () => {
+    const conn = connect(stack.wsUrl);
+    for (const value of ['Bearer not-a-jwt', 'Token abc']) {
+      const res = await meWithHeaders(conn, { Authorization: value });
+      expect(res.errors?.map((e) => e.extensions?.['code'])).toEqual(['UNAUTHENTICATED']);
+    }
+    expect(await meOver(conn)).toBeNull();
+  });
+
+  it('logging that session out closes the socket with 4403', async () => {
+    const { token, userId } = await signUp();
+    const conn = connect(stack.wsUrl);
+    expect(await meWithHeaders(conn, { Authorization: `Bearer ${token}` })).toEqual({ data: { me: { id: userId } } });
+    await ok(stack.url, Logout, {}, { token });
+    expect(await conn.closed).toMatchObject({ code: 4403 });
+  });
+});
