@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { UserEventMessage } from '../domain/events.js';
 import { badInput } from '../domain/errors.js';
-import { toMessage } from '../services/events.js';
 import { builder } from './builder.js';
 import { EventTypeEnum } from './enums.js';
 import { EventDataUnion, PAYLOAD_DEPRECATION, eventData } from './event-data.js';
@@ -18,7 +17,7 @@ export const UserEventRef = builder.objectRef<UserEventMessage>('UserEvent').imp
       type: 'Interview',
       nullable: true,
       resolve: (query, e, _args, ctx) =>
-        e.interviewId ? ctx.services.db.interview.findUnique({ ...query, where: { id: e.interviewId } }) : null,
+        e.interviewId ? ctx.db.interview.findUnique({ ...query, where: { id: e.interviewId } }) : null,
     }),
     data: t.field({ type: EventDataUnion, nullable: true, resolve: (e) => eventData(e.type, e.payload) }),
     payload: t.field({ type: 'JSON', nullable: true, deprecationReason: PAYLOAD_DEPRECATION, resolve: (e) => e.payload }),
@@ -52,12 +51,8 @@ builder.queryField('notifications', (t) =>
       const after = args.after ? cursor.safeParse(args.after) : null;
       if (after && !after.success) throw badInput('after', 'must be an event id received earlier.');
       const before = after ? BigInt(after.data) : null;
-      const rows = await ctx.services.db.event.findMany({
-        where: { userId: ctx.viewer!.id, ...(before !== null ? { seq: { lt: before } } : {}) },
-        orderBy: { seq: 'desc' },
-        take: first + 1,
-      });
-      const page = rows.slice(0, first).map(toMessage);
+      const rows = await ctx.services.events.stored(ctx.viewer!.id, before, first + 1);
+      const page = rows.slice(0, first);
       return {
         edges: page.map((node) => ({ cursor: node.seq, node })),
         pageInfo: {
