@@ -12,6 +12,7 @@ import { migrate } from './infra/migrate.js';
 import { createInstanceRegistry } from './infra/instance-registry.js';
 import { createPresence } from './infra/presence.js';
 import { createPubSub } from './infra/pubsub.js';
+import { createPasswordHasher } from './infra/password-hasher.js';
 import { createRateLimiter } from './infra/rate-limit.js';
 import { sendEmailsJob } from './jobs/send-emails.js';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
@@ -60,7 +61,8 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   if (!pubsubHandle.redis) log.info('REDIS_URL not set: single-instance mode (in-process pub/sub and rate limits)');
   const pubsub = pubsubHandle.engine;
   const limiter = createRateLimiter(pubsubHandle.redis, config.rateLimitPrefix);
-  const accounts = createAccounts({ db, sql, listenEpoch: pubsubHandle.listenEpoch, config, limiter, pubsub, log });
+  const hasher = createPasswordHasher({ ...config.argon2, onRun: (kind) => metrics.passwordHashes.inc({ kind }) });
+  const accounts = createAccounts({ db, sql, listenEpoch: pubsubHandle.listenEpoch, config, limiter, hasher, pubsub, log });
   const events = createEvents({ db, pubsub, log });
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
@@ -179,6 +181,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       await interviews.close();
       await userPresence.close();
       chat.close();
+      await accounts.close();
       await presence.close();
       await pubsubHandle.close();
       await database.close();

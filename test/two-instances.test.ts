@@ -2,7 +2,7 @@
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
 const Join = graphql(`mutation TwoJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { id status } }`);
@@ -33,7 +33,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const env = testEnv(db, { ADMIN_EMAILS: 'admin2@example.com', JOBS_ENABLED: 'true', MATCH_INTERVAL: '1 second' });
   [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
-  admin = await registerUser(a.url, 'Admin', 'admin2@example.com');
+  admin = await registerAdmin(a.url, db.url, 'admin2@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

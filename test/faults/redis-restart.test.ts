@@ -3,7 +3,7 @@
 import { graphql } from '../generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type WsConnection } from '../support/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { book, createSlot, registerUser, type TestUser } from '../support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from '../support/fixtures.js';
 import { probe, readyTurns, until } from '../support/poll.js';
 import { privateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { startServer, testEnv, type TestServer } from '../support/server.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   server = await startServer(testEnv(db, { REDIS_URL: redis.url, ADMIN_EMAILS: 'redis-admin@example.com' }));
   base = server.app.url();
-  admin = await registerUser(server.url, 'Admin', 'redis-admin@example.com');
+  admin = await registerAdmin(server.url, db.url, 'redis-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
