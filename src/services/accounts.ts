@@ -201,22 +201,17 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
     await tx.emailVerificationToken.create({
       data: { userId: user.id, tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + EMAIL_VERIFICATION_TTL_HOURS * 3_600_000) },
     });
-    await tx.emailOutbox.create({
-      data: {
-        to: user.email,
-        subject: 'Confirm your MockMate email address',
-        body: [
-          `Hi ${user.name},`,
-          '',
-          `Please confirm that this address is yours by opening this link within ${EMAIL_VERIFICATION_TTL_HOURS} hours:`,
-          '',
-          verifyEmailLink(config.appUrl, token),
-          '',
-          'If you did not create a MockMate account, ignore this email.',
-        ].join('\n'),
-      },
-    });
-    if (!config.smtpUrl) log.info('verification email queued; SMTP_URL is not set, so it stays unsent in EmailOutbox');
+    await queueEmail(tx, user, 'Confirm your MockMate email address', [
+      `Please confirm that this address is yours by opening this link within ${EMAIL_VERIFICATION_TTL_HOURS} hours:`,
+      verifyEmailLink(config.appUrl, token),
+      'If you did not create a MockMate account, ignore this email.',
+    ]);
+  }
+
+  /** Writes an email to the outbox (the send-emails job delivers it): a greeting, then the paragraphs. */
+  async function queueEmail(tx: Tx, user: User, subject: string, paragraphs: string[]) {
+    await tx.emailOutbox.create({ data: { to: user.email, subject, body: [`Hi ${user.name},`, ...paragraphs].join('\n\n') } });
+    if (!config.smtpUrl) log.info({ subject }, 'email queued; SMTP_URL is not set, so it stays unsent in EmailOutbox');
   }
 
   /** Issues a reset token for the email's account, if it has one; every older token of the user stops working. */
@@ -229,23 +224,12 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
       await tx.passwordResetToken.create({
         data: { userId: user.id, tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MINUTES * 60_000) },
       });
-      await tx.emailOutbox.create({
-        data: {
-          to: user.email,
-          subject: 'Reset your MockMate password',
-          body: [
-            `Hi ${user.name},`,
-            '',
-            `Someone asked to reset the password of your MockMate account. If it was you, open this link within ${RESET_TOKEN_TTL_MINUTES} minutes:`,
-            '',
-            resetPasswordLink(config.appUrl, token),
-            '',
-            'If it was not you, ignore this email; your password stays as it is.',
-          ].join('\n'),
-        },
-      });
+      await queueEmail(tx, user, 'Reset your MockMate password', [
+        `Someone asked to reset the password of your MockMate account. If it was you, open this link within ${RESET_TOKEN_TTL_MINUTES} minutes:`,
+        resetPasswordLink(config.appUrl, token),
+        'If it was not you, ignore this email; your password stays as it is.',
+      ]);
     });
-    if (!config.smtpUrl) log.info('password reset email queued; SMTP_URL is not set, so it stays unsent in EmailOutbox');
   }
 
   const invalidResetToken = () => badInput('token', 'This reset link is invalid or has expired.');
