@@ -95,7 +95,7 @@ describe('finding 1: the sign-in limit holds under concurrency', () => {
     expect(await verifications()).toBe(before + PER_ACCOUNT);
     expect(tally(wrong)).toEqual({ UNAUTHENTICATED: PER_ACCOUNT, RATE_LIMITED: 99 - PER_ACCOUNT });
     expect(codes(right)).toEqual(['RATE_LIMITED']);
-  });
+  }, 120_000);
 
   it('100 parallel guesses from one address on two instances verify at most the per-account-and-address limit', async () => {
     const email = await victim();
@@ -105,7 +105,7 @@ describe('finding 1: the sign-in limit holds under concurrency', () => {
     expect(await verifications()).toBe(before + PER_ACCOUNT_ADDRESS);
     expect(tally(wrong)).toEqual({ UNAUTHENTICATED: PER_ACCOUNT_ADDRESS, RATE_LIMITED: 99 - PER_ACCOUNT_ADDRESS });
     expect(codes(right)).toEqual(['RATE_LIMITED']);
-  });
+  }, 120_000);
 });
 
 describe('finding 2: attackers cannot lock the owner out', () => {
