@@ -1,5 +1,6 @@
 // Pure rules for accounts and credentials: input limits, token formats,
 // and hashing of the secrets we store. No database, no GraphQL.
+import { isUuid } from './ids.js';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const PASSWORD_MIN = 8;
@@ -50,7 +51,7 @@ export const formatRefreshToken = (sessionId: string, generation: number, secret
 export function parseRefreshToken(token: string): { sessionId: string; generation: number | null; secret: string } | null {
   const parts = token.split('.');
   const [sessionId, middle, last] = parts;
-  if (!sessionId || !/^[0-9a-f-]{36}$/i.test(sessionId)) return null;
+  if (!sessionId || !isUuid(sessionId)) return null;
   if (parts.length === 2 && middle) return { sessionId, generation: null, secret: middle };
   if (parts.length !== 3 || !middle || !last || !/^\d{1,9}$/.test(middle)) return null;
   return { sessionId, generation: Number(middle), secret: last };
