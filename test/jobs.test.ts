@@ -2,14 +2,14 @@
 import { EVENT_TYPES } from '../src/domain/events.js';
 import { plannedSlots, DEFAULT_GRID } from '../src/domain/slots.js';
 import { EventType as PrismaEventType } from '../src/generated/prisma/enums.js';
-import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let admin: TestUser;
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'jobs-admin@example.com' });
-  admin = await registerUser(stack.url, 'Admin', 'jobs-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'jobs-admin@example.com');
 });
 afterAll(() => stack.close());
 

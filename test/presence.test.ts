@@ -3,7 +3,7 @@
 // setAvailability and availablePeers.
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
-import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
+import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, startTestStack, type TestServer } from './support/server.js';
 
 const Me = graphql(`query PresenceMe { me { id online availability } }`);
@@ -31,7 +31,7 @@ const sockets: WsConnection[] = [];
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'presence-admin@example.com' });
   other = await startServer(stack.env);
-  admin = await registerUser(stack.url, 'Admin', 'presence-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'presence-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

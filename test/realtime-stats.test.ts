@@ -3,7 +3,7 @@
 // total; a stopped instance leaves the list. Plus the pure aggregation.
 import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
-import { registerUser, type TestUser } from './support/fixtures.js';
+import { registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, startTestStack, type TestServer } from './support/server.js';
 import { Redis } from 'ioredis';
 import { REDIS_URL } from './support/db.js';
@@ -29,7 +29,7 @@ const sockets: WsConnection[] = [];
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'stats-admin@example.com', INSTANCE_NAME: 'a' });
   other = await startServer({ ...stack.env, INSTANCE_NAME: 'b' });
-  admin = await registerUser(stack.url, 'Admin', 'stats-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'stats-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

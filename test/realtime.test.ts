@@ -1,6 +1,6 @@
 import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
-import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 const Slots = graphql(`
@@ -62,7 +62,7 @@ const ws = (user?: TestUser) => {
 
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'admin@example.com' });
-  admin = await registerUser(stack.url, 'Admin', 'admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

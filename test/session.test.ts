@@ -5,7 +5,7 @@ import { decodeToken04 } from '../src/domain/zego-token.js';
 import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
-import { book, matchPair, registerUser, type TestUser } from './support/fixtures.js';
+import { book, matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, startTestStack, type TestServer } from './support/server.js';
 
 const ZEGO_APP_ID = 1234567890;
@@ -127,7 +127,7 @@ beforeAll(async () => {
     NO_SHOW_MINUTES: String(NO_SHOW_MINUTES),
     SESSION_GRACE_MINUTES: String(GRACE_MINUTES),
   });
-  admin = await registerUser(stack.url, 'Admin', 'session-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'session-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

@@ -9,7 +9,7 @@ import { isSharedOperation, SHARED_SUBSCRIPTION_FIELDS } from '../src/realtime/s
 import { schema } from '../src/schema/index.js';
 import { graphql } from './generated/gql.js';
 import { connectWs, subscribe, type Subscription, type WsConnection } from './support/client.js';
-import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 const Full = graphql(`
@@ -27,7 +27,7 @@ const ws = (user?: TestUser) => sockets[sockets.push(connectWs(stack.wsUrl, user
 
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'shared-admin@example.com' });
-  admin = await registerUser(stack.url, 'Admin', 'shared-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'shared-admin@example.com');
 });
 afterAll(() => Promise.all(sockets.map((s) => s.dispose())).then(() => stack.close()));
 

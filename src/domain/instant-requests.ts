@@ -1,5 +1,5 @@
 // Instant interviews (the "call" flow) as pure rules: who may be asked, who may
-// act on a request and when, the outgoing-request budget, the instant slot.
+// act on a request and when, the outgoing-request limit, the instant slot.
 // The service asks these under its row locks, so every path refuses the same
 // things with the same words.
 
@@ -11,7 +11,7 @@ export type Availability = 'AVAILABLE' | 'BUSY' | 'OFFLINE';
 export const INSTANT_REQUEST_TTL_MS = 60_000;
 /** At most this many requests made by one user… */
 export const OUTGOING_LIMIT = 5;
-/** …within any window of this length (sliding). */
+/** …within a window of this length (counted by the rate limiter, from the first request). */
 export const OUTGOING_WINDOW_MS = 10 * 60_000;
 /** An accepted request's interview gets a slot of its own, starting at acceptance, this long. */
 export const INSTANT_INTERVIEW_MINUTES = 60;
@@ -75,22 +75,6 @@ export function checkAction(
   if (r.status !== 'PENDING') return { ok: false, code: 'CONFLICT', message: `This request is already ${r.status.toLowerCase()}.` };
   if (!isLive(r, now)) return { ok: false, code: 'CONFLICT', message: 'This request has expired.' };
   return { ok: true };
-}
-
-/**
- * The outgoing budget: given when the requester's recent requests were made,
- * may they make another at `now`? When not, `retryAfterMs` is when the oldest
- * request that keeps them at the limit leaves the window.
- */
-export function outgoingBudget(createdAt: readonly Date[], now: Date): { ok: true } | { ok: false; retryAfterMs: number } {
-  const from = now.getTime() - OUTGOING_WINDOW_MS;
-  const inWindow = createdAt
-    .map((d) => d.getTime())
-    .filter((t) => t > from)
-    .sort((a, b) => a - b);
-  if (inWindow.length < OUTGOING_LIMIT) return { ok: true };
-  const leaving = inWindow[inWindow.length - OUTGOING_LIMIT]!;
-  return { ok: false, retryAfterMs: leaving + OUTGOING_WINDOW_MS - now.getTime() };
 }
 
 /** The reject reason as stored: trimmed, empty means none; too long is refused. */

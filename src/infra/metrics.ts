@@ -27,6 +27,12 @@ export function createMetrics() {
       labelNames: ['field'] as const,
       registers: [registry],
     }),
+    passwordHashes: new Counter({
+      name: 'mockmate_password_hashes_total',
+      help: 'argon2 computations run, by kind (hash: registration and reset; verify: sign-in)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     jobRuns: new Counter({
       name: 'mockmate_job_runs_total',
       help: 'Scheduled job runs, by job and outcome',

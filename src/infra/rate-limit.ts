@@ -1,85 +1,66 @@
-// Fixed-window counters. Redis-backed so limits hold across instances; an
-// in-memory map in single-instance mode. While Redis is unreachable the Redis
-// limiter counts in memory instead: limits still hold per instance, and sign-in,
-// chat and password resets keep working (fail open to local counters, not to none).
+// Every rate limit of the app, on rate-limiter-flexible: counters in Redis, spent with one atomic
+// increment so that instances share them and concurrent requests cannot both see room; an in-memory
+// map in single-instance mode. While Redis is unreachable each Redis rule counts in its insurance
+// (in-memory) limiter instead: limits still hold per instance, and sign-in, chat and password
+// resets keep working (fail open to local counters, not to none).
 import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
-export interface Window {
+export interface Rule {
   limit: number;
   windowMs: number;
 }
 
-export interface Count {
-  count: number;
-  /** Milliseconds until the window resets. */
-  resetMs: number;
-}
+export type Spent = { ok: true } | { ok: false; retryAfterMs: number };
 
-export interface RateLimiter {
-  /** Adds one to the key's counter and returns the new count. */
-  hit(key: string, windowMs: number): Promise<Count>;
-  peek(key: string): Promise<Count>;
+export interface Limit {
+  /** Takes `points` at once; refused when that goes over the limit (the points still count for this window). */
+  consume(key: string, points?: number): Promise<Spent>;
+  /** Points taken in the key's current window (0 when none). */
+  used(key: string): Promise<number>;
+  /** Gives back points that consume took, e.g. for an attempt that turned out fine. */
+  refund(key: string, points?: number): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
-const HIT_SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}`;
+export interface RateLimiter {
+  /** The counters of one rule; `name` namespaces its keys. */
+  rule(name: string, rule: Rule): Limit;
+}
 
 export function createRateLimiter(redis: Redis | null, prefix = 'rl:'): RateLimiter {
-  return redis ? redisLimiter(redis, prefix) : memoryLimiter();
-}
-
-function redisLimiter(redis: Redis, prefix: string): RateLimiter {
-  // The connection's own error listener logs the outage; a fallback per call would only repeat it.
-  const local = memoryLimiter();
   return {
-    async hit(key, windowMs) {
-      try {
-        const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + key, windowMs)) as [number, number];
-        return { count, resetMs: Math.max(0, ttl) };
-      } catch {
-        return local.hit(key, windowMs);
-      }
-    },
-    async peek(key) {
-      try {
-        const [count, ttl] = await Promise.all([redis.get(prefix + key), redis.pttl(prefix + key)]);
-        return { count: Number(count ?? 0), resetMs: Math.max(0, ttl) };
-      } catch {
-        return local.peek(key);
-      }
-    },
-    async reset(key) {
-      await Promise.all([redis.del(prefix + key).catch(() => {}), local.reset(key)]);
+    rule(name, { limit, windowMs }) {
+      const options = { points: limit, duration: windowMs / 1000, keyPrefix: `${prefix}${name}` };
+      const memory = new RateLimiterMemory(options);
+      // rejectIfRedisNotReady: while reconnecting, go to the insurance at once instead of queueing behind the outage.
+      const store: RateLimiterAbstract = redis
+        ? new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory })
+        : memory;
+      return wrap(store);
     },
   };
 }
 
-function memoryLimiter(): RateLimiter {
-  const windows = new Map<string, { count: number; resetAt: number }>();
-  const current = (key: string, now: number) => {
-    const w = windows.get(key);
-    if (w && w.resetAt > now) return w;
-    windows.delete(key);
-    return undefined;
-  };
+function wrap(store: RateLimiterAbstract): Limit {
   return {
-    async hit(key, windowMs) {
-      const now = Date.now();
-      const w = current(key, now) ?? { count: 0, resetAt: now + windowMs };
-      w.count += 1;
-      windows.set(key, w);
-      return { count: w.count, resetMs: w.resetAt - now };
+    async consume(key, points = 1) {
+      try {
+        await store.consume(key, points);
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: err.msBeforeNext };
+        throw err;
+      }
     },
-    async peek(key) {
-      const now = Date.now();
-      const w = current(key, now);
-      return { count: w?.count ?? 0, resetMs: w ? w.resetAt - now : 0 };
+    async used(key) {
+      return (await store.get(key))?.consumedPoints ?? 0;
+    },
+    async refund(key, points = 1) {
+      await store.reward(key, points);
     },
     async reset(key) {
-      windows.delete(key);
+      await store.delete(key);
     },
   };
 }

@@ -41,7 +41,7 @@ builder.mutationFields((t) => ({
   register: t.field({
     type: AuthPayload,
     args: { input: t.arg({ type: RegisterInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.accounts.register(input),
+    resolve: (_root, { input }, ctx) => ctx.services.accounts.register(input, ctx.ip),
   }),
   login: t.field({
     type: AuthPayload,
@@ -64,6 +64,17 @@ builder.mutationFields((t) => ({
     args: { email: t.arg.string({ required: true, validate: z.string().max(254, 'must be at most 254 characters') }) },
     resolve: (_root, args, ctx) => ctx.services.accounts.requestPasswordReset(args.email),
   }),
+  requestEmailVerification: t.boolean({
+    description: 'Emails the signed-in user a new link to verify their address (the one sent at registration stops working). CONFLICT when already verified.',
+    authScopes: { signedIn: true },
+    resolve: (_root, _args, ctx) => ctx.services.accounts.requestEmailVerification(ctx.viewer!),
+  }),
+  verifyEmail: t.field({
+    type: UserRef,
+    description: "Verifies the address with the token from the verification email's link (single-use); needs no sign-in.",
+    args: { token: t.arg.string({ required: true, validate: z.string().min(1, 'must not be empty').max(512, 'is too long') }) },
+    resolve: async (_root, args, ctx) => asOwnerView(await ctx.services.accounts.verifyEmail(args.token)),
+  }),
   resetPassword: t.field({
     type: AuthPayload,
     description: 'Sets a new password with a reset token and signs in; every other session of the user is revoked.',
@@ -71,6 +82,6 @@ builder.mutationFields((t) => ({
       token: t.arg.string({ required: true, validate: z.string().min(1, 'must not be empty').max(512, 'is too long') }),
       newPassword: t.arg.string({ required: true, validate: password }),
     },
-    resolve: (_root, args, ctx) => ctx.services.accounts.resetPassword(args.token, args.newPassword),
+    resolve: (_root, args, ctx) => ctx.services.accounts.resetPassword(args.token, args.newPassword, ctx.ip),
   }),
 }));

@@ -22,6 +22,10 @@ export const UserRef = builder.prismaObject('User', {
       resolve: (user, _args, ctx) =>
         OWNER_VIEW in user || (ctx.viewer && (ctx.viewer.id === user.id || ctx.viewer.role === 'ADMIN')) ? user.email : null,
     }),
+    emailVerified: t.boolean({
+      description: 'Whether the owner proved the address (verifyEmail). ADMIN_EMAILS makes only verified addresses ADMIN.',
+      resolve: (user) => user.emailVerifiedAt !== null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

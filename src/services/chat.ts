@@ -41,6 +41,7 @@ export const MESSAGE_PAGE_MAX = 100;
 type MessageQuery = Planned<Prisma.MessageInclude, Prisma.MessageSelect>;
 
 export function createChat({ db, events, limiter }: { db: Db; events: Events; limiter: RateLimiter }) {
+  const limits = { send: limiter.rule('chat-send', SEND_LIMIT), typing: limiter.rule('chat-typing', TYPING_LIMIT) };
   const typingKey = (interviewId: string, userId: string) => `${interviewId}:${userId}`;
   const typing = new TypingTimers(TYPING_TIMEOUT_MS, (key) => {
     const [interviewId, userId] = key.split(':') as [string, string];
@@ -59,10 +60,10 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
 
   async function spend(viewer: Viewer, bucket: 'send' | 'typing') {
     const { limit, windowMs } = bucket === 'send' ? SEND_LIMIT : TYPING_LIMIT;
-    const { count, resetMs } = await limiter.hit(`chat:${bucket}:${viewer.id}`, windowMs);
-    if (count > limit) {
+    const spent = await limits[bucket].consume(viewer.id);
+    if (!spent.ok) {
       const what = bucket === 'send' ? `${limit} messages` : `${limit} typing updates`;
-      throw rateLimited(`You may send at most ${what} per ${windowMs / 1000} seconds; wait a moment.`, resetMs);
+      throw rateLimited(`You may send at most ${what} per ${windowMs / 1000} seconds; wait a moment.`, spent.retryAfterMs);
     }
   }
 

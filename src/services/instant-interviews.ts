@@ -15,13 +15,13 @@ import {
   checkAction,
   instantRoles,
   instantSlot,
-  outgoingBudget,
   peerRefusal,
   rejectReason,
   type RequestAction,
 } from '../domain/instant-requests.js';
 import { Prisma, type Difficulty, type InstantRequest, type InterviewType } from '../generated/prisma/client.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
+import type { RateLimiter } from '../infra/rate-limit.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
 import { inInterviewSql, lockUsers, type UserPresence } from './presence.js';
@@ -50,12 +50,15 @@ function assertAllowed(request: InstantRequest, viewer: Viewer, action: RequestA
 export function createInstantInterviews({
   db,
   events,
+  limiter,
   presence,
 }: {
   db: Db;
   events: Events;
+  limiter: RateLimiter;
   presence: UserPresence;
 }) {
+  const outgoing = limiter.rule('instant-outgoing', { limit: OUTGOING_LIMIT, windowMs: OUTGOING_WINDOW_MS });
   return {
     /**
      * Asks `peerId` for an instant interview. CONFLICT (with extensions.reason)
@@ -68,22 +71,15 @@ export function createInstantInterviews({
         const self = peerRefusal({ isSelf: true, online: true, availability: 'AVAILABLE', inInterview: false })!;
         throw conflict(self.message, { reason: self.code });
       }
+      const spent = await outgoing.consume(viewer.id);
+      if (!spent.ok) {
+        throw rateLimited(`You may send at most ${OUTGOING_LIMIT} instant interview requests per ${OUTGOING_WINDOW_MS / 60_000} minutes.`, spent.retryAfterMs);
+      }
+      // Only requests that were made count: a refused one gives its place back.
       return events.transaction(async (tx, emit) => {
         const users = await lockUsers(tx, [viewer.id, input.peerId]);
         const peer = users.find((u) => u.id === input.peerId);
         if (!peer) throw notFound('User');
-
-        const recent = await tx.instantRequest.findMany({
-          where: { requesterId: viewer.id, createdAt: { gt: new Date(now.getTime() - OUTGOING_WINDOW_MS) } },
-          select: { createdAt: true },
-        });
-        const budget = outgoingBudget(
-          recent.map((r) => r.createdAt),
-          now,
-        );
-        if (!budget.ok) {
-          throw rateLimited(`You may send at most ${OUTGOING_LIMIT} instant interview requests per ${OUTGOING_WINDOW_MS / 60_000} minutes.`, budget.retryAfterMs);
-        }
 
         const pending = await tx.instantRequest.findFirst({
           where: {
@@ -136,6 +132,9 @@ export function createInstantInterviews({
           },
         });
         return created;
+      }).catch(async (err: unknown) => {
+        await outgoing.refund(viewer.id);
+        throw err;
       });
     },
 

@@ -23,7 +23,7 @@ import WebSocket from 'ws';
 import { ERROR_CODES } from '../../src/domain/errors.js';
 import { schema } from '../../src/schema/index.js';
 import { admitted, connectWs, type WsConnection } from '../support/client.js';
-import { book, createSlot, matchPair, registerUser, type TestUser } from '../support/fixtures.js';
+import { book, createSlot, matchPair, registerAdmin, registerUser, type TestUser } from '../support/fixtures.js';
 import { startTestStack } from '../support/server.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261201);
@@ -561,7 +561,7 @@ async function online(user: TestUser): Promise<WsConnection> {
 
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: ADMIN_EMAIL });
-  users.admin = await registerUser(stack.url, 'Admin', ADMIN_EMAIL);
+  users.admin = await registerAdmin(stack.url, stack.db.url, ADMIN_EMAIL);
   for (const name of ['a', 'b', 'c', 'e', 'f', 'victim'] as const) users[name] = await registerUser(stack.url, `fuzz${name}`);
   // Real rows for valid-looking ids: an interview in progress with chat and
   // feedback, a scheduled one, a plain booking, a pending instant request.

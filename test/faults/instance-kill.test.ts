@@ -5,7 +5,7 @@ import { freePort } from '../../src/infra/free-port.js';
 import { graphql } from '../generated/gql.js';
 import { connectWs, ok, subscribe, type Subscription, type WsConnection } from '../support/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { book, createSlot, registerUser, type TestUser } from '../support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from '../support/fixtures.js';
 import { testEnv } from '../support/server.js';
 import { spawnServer, type Spawned } from '../support/spawn.js';
 
@@ -83,7 +83,7 @@ async function take(sub: Subscription<{ events: { id: string; type: string } }>,
 
 it('clients resume on the survivor with their last seen id and miss nothing; the survivor runs the match job', async () => {
   const [a, b] = await Promise.all([startInstance('kill-a'), startInstance('kill-b')]);
-  const admin = await registerUser(b.url, 'Admin', 'kill-admin@example.com');
+  const admin = await registerAdmin(b.url, db.url, 'kill-admin@example.com');
   const clients = [await registerUser(b.url, 'One'), await registerUser(b.url, 'Two')];
   // One stored event for the user, produced through B (setting the value a user already has announces nothing).
   const busy = new Map<string, boolean>();

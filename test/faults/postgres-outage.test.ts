@@ -2,7 +2,7 @@
 // fail cleanly meanwhile, nothing crashes, and everything recovers in place.
 import { graphql } from '../generated/gql.js';
 import { connectWs, gql, ok, subscribe, type GqlResponse, type WsConnection } from '../support/client.js';
-import { book, createSlot, registerUser, type TestUser } from '../support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from '../support/fixtures.js';
 import { probe, readyTurns, until } from '../support/poll.js';
 import { privatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { startServer, testEnv, type TestServer } from '../support/server.js';
@@ -71,7 +71,7 @@ function traffic(user: TestUser) {
 const failed = (o: Outcome) => 'thrown' in o || (o.errors?.length ?? 0) > 0;
 
 it('fails requests cleanly while PostgreSQL is down and recovers without a restart', async () => {
-  const admin = await registerUser(server.url, 'Admin', 'pg-admin@example.com');
+  const admin = await registerAdmin(server.url, pg!.url, 'pg-admin@example.com');
   const watcher = await registerUser(server.url, 'Watcher');
   const loopers = [await registerUser(server.url), await registerUser(server.url), await registerUser(server.url)];
   const [p1, p2] = [await registerUser(server.url), await registerUser(server.url)];

@@ -3,7 +3,7 @@
 import { graphql } from '../generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type WsConnection } from '../support/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { book, createSlot, registerUser, type TestUser } from '../support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from '../support/fixtures.js';
 import { probe, readyTurns, until } from '../support/poll.js';
 import { privateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { startServer, testEnv, type TestServer } from '../support/server.js';
@@ -18,6 +18,7 @@ const Leave = graphql(`mutation RedisFaultLeave($bookingId: ID!) { leaveWaitingR
 const Login = graphql(`mutation RedisFaultLogin($input: LoginInput!) { login(input: $input) { token } }`);
 const Me = graphql(`query RedisFaultMe { me { id name } }`);
 const MeOnline = graphql(`query RedisFaultMeOnline { me { id online } }`);
+const RedisLogin = graphql(`mutation RedisFaultLogin($input: LoginInput!) { login(input: $input) { token } }`);
 
 let redis: PrivateRedis;
 let db: TestDatabase;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   server = await startServer(testEnv(db, { REDIS_URL: redis.url, ADMIN_EMAILS: 'redis-admin@example.com' }));
   base = server.app.url();
-  admin = await registerUser(server.url, 'Admin', 'redis-admin@example.com');
+  admin = await registerAdmin(server.url, db.url, 'redis-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
@@ -135,4 +136,21 @@ it('survives a Redis outage: ready says so, events are stored, delivery resumes 
   const next = (await resumed.next()).data!.events;
   expect(next.id).toBe(String(BigInt(before.id) + 5n));
   expect(resumed.pending()).toBe(0);
+}, 60_000);
+
+it('while Redis is down, sign-in limits still hold on the instance (in memory), and the owner signs in from another address', async () => {
+  const email = `redis-limits-${Date.now()}@example.com`;
+  await registerUser(server.url, 'Limited', email);
+  await redis.stop();
+  await readyTurns(base, 503);
+  try {
+    for (let i = 0; i < 10; i++) {
+      expect(codes(await gql(server.url, RedisLogin, { input: { email, password: 'wrong password' } }, { ip: '10.77.0.1' }))).toEqual(['UNAUTHENTICATED']);
+    }
+    expect(codes(await gql(server.url, RedisLogin, { input: { email, password: 'password123' } }, { ip: '10.77.0.1' }))).toEqual(['RATE_LIMITED']);
+    expect((await gql(server.url, RedisLogin, { input: { email, password: 'password123' } }, { ip: '10.77.0.2' })).errors).toBeUndefined();
+  } finally {
+    await redis.start();
+    await readyTurns(base, 200);
+  }
 }, 60_000);

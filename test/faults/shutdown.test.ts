@@ -8,7 +8,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { graphql } from '../generated/gql.js';
 import { connectWs, gql, ok, subscribe, type GqlResponse, type WsConnection } from '../support/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { book, createSlot, matchPair, registerUser, type TestUser } from '../support/fixtures.js';
+import { book, createSlot, matchPair, registerAdmin, registerUser, type TestUser } from '../support/fixtures.js';
 import { startServer, testEnv, type TestServer } from '../support/server.js';
 import { spawnServer, within, type Spawned } from '../support/spawn.js';
 import { freePort } from '../../src/infra/free-port.js';
@@ -101,7 +101,7 @@ it('sends SERVER_SHUTDOWN to every live subscription before 1001, resumes exactl
   const A = { url: `http://127.0.0.1:${port}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
   const B = other;
 
-  const admin = await registerUser(B.url, 'Admin', 'fault-shutdown-admin@example.com');
+  const admin = await registerAdmin(B.url, db.url, 'fault-shutdown-admin@example.com');
   const [u1, u2] = [await registerUser(B.url), await registerUser(B.url)];
   const { interviewId } = await matchPair(B.url, admin, u1, u2);
   const room = await createSlot(B.url, admin, 5); // waiting room open

@@ -1,4 +1,5 @@
 // Small builders shared by the integration tests: users, slots, bookings.
+import pg from 'pg';
 import { graphql } from '../generated/gql.js';
 import { ok } from './client.js';
 
@@ -25,6 +26,33 @@ export async function registerUser(url: string, name = `user${++counter}`, email
   const address = email ?? `${name.toLowerCase()}-${++counter}-${Date.now()}@example.com`;
   const data = await ok(url, RegisterUser, { input: { email: address, password: 'password123', name } });
   return { id: data.register.user.id, name, token: data.register.token, email: address };
+}
+
+const VerifyEmail = graphql(`mutation FixtureVerifyEmail($token: String!) { verifyEmail(token: $token) { id role } }`);
+
+/** The token of the newest verification email sent to `email`, read from the outbox as the mail server would deliver it. */
+export async function verificationToken(databaseUrl: string, email: string): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ body: string }>(
+      `SELECT body FROM "EmailOutbox" WHERE "to" = $1 AND body LIKE '%/verify-email?token=%' ORDER BY "createdAt" DESC LIMIT 1`,
+      [email.trim().toLowerCase()],
+    );
+    const token = /verify-email\?token=([\w-]+)/.exec(rows[0]?.body ?? '')?.[1];
+    if (!token) throw new Error(`no verification email to ${email}`);
+    return token;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A user who verified their address, as ADMIN_EMAILS requires for ADMIN: pass an email listed there. */
+export async function registerAdmin(url: string, databaseUrl: string, email: string, name = 'Admin'): Promise<TestUser> {
+  const user = await registerUser(url, name, email);
+  const { verifyEmail } = await ok(url, VerifyEmail, { token: await verificationToken(databaseUrl, email) });
+  if (verifyEmail.role !== 'ADMIN') throw new Error(`${email} is not in ADMIN_EMAILS`);
+  return user;
 }
 
 /** A slot starting `startsInMinutes` from now (rounded to the minute). */

@@ -25,6 +25,8 @@ export function testEnv(db: Pick<TestDatabase, 'url'>, extra: Record<string, str
     // Rate-limit keys of one test file never meet another's.
     JOBS_ENABLED: process.env['TEST_JOBS'] ?? 'false',
     RATE_LIMIT_PREFIX: `rl:${randomBytes(4).toString('hex')}:`,
+    // Test files register all their users from one address; test/security-login.test.ts sets it low to test it.
+    REGISTRATIONS_PER_ADDRESS: '100000',
     // Each stack's realtimeStats sees its own instances only.
     REALTIME_STATS_PREFIX: `realtime:${randomBytes(4).toString('hex')}:`,
     // Most tests' clients share one address; the tests of these caps set their own.
