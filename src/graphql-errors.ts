@@ -1,10 +1,10 @@
-// Errors a client's document caused, in API.md's terms, for HTTP and WebSocket alike.
+// Errors a client's document caused, in the contract's terms (docs/api.md), for HTTP and WebSocket alike.
 import { GraphQLError, Kind, visit, type ArgumentNode, type DocumentNode, type ObjectFieldNode } from 'graphql';
 import { ERROR_CODES, type ErrorCode } from './domain/errors.js';
 
 const CLIENT_CODES = new Set<string>(ERROR_CODES);
 
-/** Keeps an API.md code the error already has; anything else the client caused is BAD_USER_INPUT. */
+/** Keeps a contract code (docs/api.md) the error already has; anything else the client caused is BAD_USER_INPUT. */
 export function asClientError(error: GraphQLError): GraphQLError {
   const code = error.extensions['code'];
   if (typeof code === 'string' && CLIENT_CODES.has(code)) return error;

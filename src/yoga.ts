@@ -87,7 +87,7 @@ function clientIp(req: IncomingMessage | undefined, trustProxy: boolean): string
   return req?.socket.remoteAddress ?? 'unknown';
 }
 
-/** Yoga returns validation errors as a result, so maskError never sees them; give them API.md's code here. */
+/** Yoga returns validation errors as a result, so maskError never sees them; give them the contract's code here. */
 function clientValidationErrors(): Plugin {
   return {
     onValidate: () => ({ result, setResult }) => {

@@ -212,7 +212,7 @@ async function waitUntilSubscribed(conn: WsConnection) {
   await s.next();
 }
 
-describe('matching (API.md example, end to end)', () => {
+describe('matching (the contract\'s example, end to end)', () => {
   it('pairs {E1,E2} and {M1,H1}; H2 keeps waiting and hears nothing', async () => {
     const slot = await createSlot(stack.url, admin, 5, 'TECHNICAL');
     const names = ['E1', 'E2', 'M1', 'H1', 'H2'] as const;

@@ -164,7 +164,7 @@ export async function createWsServer(opts: {
           params: payload,
         });
         // The client's document is at fault: an error for this operation with an
-        // API.md code, as over HTTP. (A throw here would close the whole socket
+        // contract code (docs/api.md), as over HTTP. (A throw here would close the whole socket
         // with 4500, which is what graphql-armor's limits do inside validate.)
         let document;
         let errors: readonly GraphQLError[];

@@ -2,7 +2,7 @@
 // the schema (the list comes from the app's schema, so a new operation is
 // fuzzed without touching this file), over real HTTP, graphql-ws and raw
 // sockets, as anonymous, users, an admin and bad tokens, on real rows.
-// Every response must carry API.md codes only, never INTERNAL_SERVER_ERROR,
+// Every response must carry the contract's codes only (docs/api.md), never INTERNAL_SERVER_ERROR,
 // never internals; the server must survive and its data stay consistent.
 // Reproduce a failure with the printed FUZZ_SEED (and FUZZ_RUNS).
 import fc from 'fast-check';
@@ -511,7 +511,7 @@ function errorProblems(errors: unknown): string[] {
     const message = typeof e?.message === 'string' ? e.message : '';
     if (typeof e?.message !== 'string') problems.push(`error without a message: ${JSON.stringify(e).slice(0, 200)}`);
     if (code === 'INTERNAL_SERVER_ERROR') problems.push(`INTERNAL_SERVER_ERROR: ${message}`);
-    else if (typeof code !== 'string' || !CODES.has(code)) problems.push(`error code ${JSON.stringify(code)} not in API.md: ${message.slice(0, 200)}`);
+    else if (typeof code !== 'string' || !CODES.has(code)) problems.push(`error code ${JSON.stringify(code)} not in docs/api.md: ${message.slice(0, 200)}`);
     for (const leak of leaks(`${message} ${JSON.stringify(e?.extensions ?? {})}`)) problems.push(`${leak} leaked: ${message.slice(0, 300)}`);
   }
   return problems;
