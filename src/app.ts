@@ -64,7 +64,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   if (!pubsubHandle.redis) log.info('REDIS_URL not set: single-instance mode (in-process pub/sub and rate limits)');
   const pubsub = pubsubHandle.engine;
   const limiter = createRateLimiter(pubsubHandle.redis, config.rateLimitPrefix);
-  const accounts = createAccounts({ db, sql, listenEpoch: pubsubHandle.listenEpoch, config, limiter, pubsub, log });
+  const accounts = createAccounts({ db, sql, listenEpoch: () => pubsubHandle.listenEpoch(), config, limiter, pubsub, log });
   const events = createEvents({ db, pubsub, log });
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
@@ -136,7 +136,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       return `http://127.0.0.1:${addr?.port ?? config.port}`;
     },
     async start(port = config.port) {
-      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: realtimeStats.changed });
+      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: () => realtimeStats.changed() });
       realtime = ws;
       realtimeStats.start(() => ws.stats());
       await new Promise<void>((resolve, reject) => {
@@ -147,7 +147,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
         });
       });
       if (config.jobsEnabled && jobs.length) {
-        scheduler = await startScheduler({ databaseUrl: databaseUrl!, instanceName: config.instanceName, jobs, log, metrics });
+        scheduler = await startScheduler({ databaseUrl: databaseUrl, instanceName: config.instanceName, jobs, log, metrics });
       }
       const bound = (httpServer.address() as AddressInfo).port;
       log.info({ port: bound, graphql: `http://localhost:${bound}/graphql` }, 'MockMate API listening');

@@ -26,6 +26,7 @@ export function asSocketClientError(error: GraphQLError): GraphQLError {
 }
 
 /** NUL, or half a UTF-16 surrogate pair: neither fits in PostgreSQL text (UTF-8). */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL text cannot store.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**

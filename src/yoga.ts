@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Infra, type Services } from './context.js';
 import { AppError, type ErrorCode } from './domain/errors.js';
@@ -144,14 +144,14 @@ function operationObserver(metrics: Metrics, log: Logger): Plugin<Context> {
     onExecute({ args }) {
       const started = performance.now();
       const op = (args.document as DocumentNode).definitions.find(
-        (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
       );
       const type = op?.operation ?? 'unknown';
-      const name = args.operationName ?? op?.name?.value ?? 'anonymous';
-      const ctx = args.contextValue;
+      const name = (args.operationName as string | null | undefined) ?? op?.name?.value ?? 'anonymous';
+      const ctx = args.contextValue as Context;
       return {
         onExecuteDone({ result }) {
-          const errors = 'errors' in result ? (result.errors ?? []) : [];
+          const errors = ('errors' in result ? (result.errors ?? []) : []) as readonly GraphQLError[];
           const outcome = errors.length ? 'error' : 'ok';
           const durationMs = performance.now() - started;
           metrics.requests.inc({ operation_type: type, operation_name: name, outcome });

@@ -215,7 +215,7 @@ describe('expiry', () => {
     await peer.next(); // RECEIVED
     const { instant } = stack.app.services;
 
-    const status = async () => (await stack.db.query(`SELECT status FROM "InstantRequest" WHERE id = $1`, [request.id]))[0]!['status'];
+    const status = async () => (await stack.db.query(`SELECT status FROM "InstantRequest" WHERE id = $1`, [request.id]))[0]!['status'] as string;
     await instant.expireDue(new Date(Date.now() + 30_000));
     expect(await status()).toBe('PENDING');
     expect(await instant.expireDue(new Date(Date.now() + 61_000))).toBeGreaterThanOrEqual(1);

@@ -14,11 +14,10 @@ import type { Duplex } from 'node:stream';
 import { CloseCode, MessageType } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, Kind, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
 import { resolveViewer, type Infra, type Services } from '../context.js';
-import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import type { FieldCount } from '../domain/realtime-stats.js';
 import type { Metrics } from '../infra/metrics.js';
@@ -57,7 +56,7 @@ export interface RealtimeServer {
 function rootField(document: DocumentNode, operationName: string | null | undefined): string {
   const op = getOperationAST(document, operationName);
   const first = op?.selectionSet.selections[0];
-  return first?.kind === 'Field' ? first.name.value : (op?.operation ?? 'unknown');
+  return first?.kind === Kind.FIELD ? first.name.value : (op?.operation ?? 'unknown');
 }
 
 /** Messages only a server sends: graphql-ws would treat one from a client as its own failure (4500). */
@@ -158,6 +157,8 @@ export async function createWsServer(opts: {
         const auth = ctx.extra.auth;
         if (auth?.viewer) await services.userPresence.socketClosed(auth.viewer.id, auth.socketId);
       },
+      // yoga.getEnveloped() is typed loosely (its parts are `any`); the values are graphql-js's own.
+      /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */
       onSubscribe: async (ctx, id, payload) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           socketAuth: ctx.extra.auth,
@@ -177,7 +178,7 @@ export async function createWsServer(opts: {
         }
         if (errors.length > 0) return errors.map(asSocketClientError);
         // graphql-ws would answer an operation it cannot pick with an uncoded error.
-        if (!getOperationAST(document!, payload.operationName)) {
+        if (!getOperationAST(document, payload.operationName)) {
           // graphql-js's words, as HTTP answers.
           const message =
             payload.operationName != null
@@ -209,6 +210,7 @@ export async function createWsServer(opts: {
           rootValue: { execute, subscribe, [DIRECT_DELIVERY]: deliver } satisfies Executors,
         };
       },
+      /* eslint-enable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */
       onComplete: (ctx, id) => {
         const subs = subscriptionsBySocket.get(ctx.extra.socket);
         const field = subs?.get(id);
