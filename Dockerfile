@@ -17,7 +17,7 @@ RUN chown node:node /app
 USER node
 
 # Dependencies first so they stay cached while only src/ changes. The
-# postinstall (`prisma generate`) needs prisma/. Not `npm ci`: see STACK.md.
+# postinstall (`prisma generate`) needs prisma/. Not `npm ci`: see the README (Quick start).
 COPY --chown=node:node package.json package-lock.json .npmrc ./
 COPY --chown=node:node prisma ./prisma
 RUN npm install --omit=dev

@@ -37,7 +37,7 @@ const yoga = createYoga({
     },
   }),
 });
-const server = createServer(yoga);
+const server = createServer((req, res) => void yoga(req, res));
 serveParent({}, async () => {
   await new Promise<void>((r) => server.close(() => r()));
   await db.$disconnect();

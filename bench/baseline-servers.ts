@@ -38,7 +38,7 @@ try {
     io.on('connection', (socket) => void socket.join(room));
     count = () => io.of('/').sockets.size;
     stops.push(async () => {
-      await new Promise<void>((r) => io.close(() => r()));
+      await new Promise<void>((r) => void io.close(() => r()));
       await Promise.allSettled([pub.quit(), sub.quit()]);
     });
   } else if (kind === 'ws') {

@@ -87,7 +87,7 @@ function run(arg: RunArg) {
         },
       },
       (err, result) => {
-        if (err) return reject(err);
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         resolve({
           rps: result.requests.average,
           total: result.requests.total,

@@ -93,10 +93,10 @@ export function startServer(kind: Kind, appEnvironment: NodeJS.ProcessEnv, names
         });
   const url = child.ready.then(({ port }) =>
     kind === 'mockmate'
-      ? `ws://127.0.0.1:${port}/graphql`
+      ? `ws://127.0.0.1:${String(port)}/graphql`
       : kind === 'socketio'
-        ? `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`
-        : `ws://127.0.0.1:${port}/`,
+        ? `ws://127.0.0.1:${String(port)}/socket.io/?EIO=4&transport=websocket`
+        : `ws://127.0.0.1:${String(port)}/`,
   );
   return { child, url };
 }

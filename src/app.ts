@@ -68,7 +68,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const pubsub = pubsubHandle.engine;
   const limiter = createRateLimiter(pubsubHandle.redis, config.rateLimitPrefix);
   const hasher = createPasswordHasher({ ...config.argon2, onRun: (kind) => metrics.passwordHashes.inc({ kind }) });
-  const accounts = createAccounts({ db, sql, listenEpoch: pubsubHandle.listenEpoch, config, limiter, hasher, pubsub, log });
+  const accounts = createAccounts({ db, sql, listenEpoch: () => pubsubHandle.listenEpoch(), config, limiter, hasher, pubsub, log });
   const events = createEvents({ db, pubsub, log });
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
@@ -147,7 +147,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       return `http://127.0.0.1:${addr?.port ?? config.port}`;
     },
     async start(port = config.port) {
-      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: realtimeStats.changed });
+      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: () => realtimeStats.changed() });
       realtime = ws;
       realtimeStats.start(() => ws.stats());
       await new Promise<void>((resolve, reject) => {

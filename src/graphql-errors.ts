@@ -1,11 +1,11 @@
-// Errors a client's document caused, in API.md's terms, for HTTP and WebSocket alike.
+// Errors a client's document caused, in the contract's terms (docs/api.md), for HTTP and WebSocket alike.
 import { GraphQLError, Kind, visit, type ArgumentNode, type DocumentNode, type ObjectFieldNode } from 'graphql';
 import { ERROR_CODES, type ErrorCode } from './domain/errors.js';
 
-/** API.md's codes, and the automatic persisted query protocol's, which clients act on. */
+/** The contract's codes (docs/api.md), and the automatic persisted query protocol's, which clients act on. */
 const CLIENT_CODES = new Set<string>([...ERROR_CODES, 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_MISMATCH']);
 
-/** Keeps an API.md code the error already has; anything else the client caused is BAD_USER_INPUT. */
+/** Keeps a contract code (docs/api.md) the error already has; anything else the client caused is BAD_USER_INPUT. */
 export function asClientError(error: GraphQLError): GraphQLError {
   const code = error.extensions['code'];
   if (typeof code === 'string' && CLIENT_CODES.has(code)) return error;
@@ -27,6 +27,7 @@ export function asSocketClientError(error: GraphQLError): GraphQLError {
 }
 
 /** NUL, or half a UTF-16 surrogate pair: neither fits in PostgreSQL text (UTF-8). */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL text cannot store.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**

@@ -6,6 +6,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useAPQ, type APQStore } from '@graphql-yoga/plugin-apq';
 import {
   GraphQLError,
+  Kind,
   getOperationAST,
   type DocumentNode,
   type ExecutionArgs,
@@ -110,7 +111,7 @@ export function createGraphQL(
 
 export type GraphQLServer = ReturnType<typeof createGraphQL>;
 
-/** Yoga returns validation errors as a result, so maskError never sees them; give them API.md's code here. */
+/** Yoga returns validation errors as a result, so maskError never sees them; give them the contract's code here. */
 function clientValidationErrors(): Plugin {
   return {
     onValidate: () => ({ result, setResult }) => {
@@ -209,15 +210,15 @@ function operationObserver(metrics: Metrics, log: Logger): Plugin<Context> {
     onExecute({ args }) {
       const started = performance.now();
       const op = (args.document as DocumentNode).definitions.find(
-        (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
       );
       const type = op?.operation ?? 'unknown';
-      const name = args.operationName ?? op?.name?.value ?? 'anonymous';
-      const label = operationLabel(args.schema, args.document, args.operationName);
-      const ctx = args.contextValue;
+      const name = (args.operationName as string | null | undefined) ?? op?.name?.value ?? 'anonymous';
+      const label = operationLabel(args.schema, args.document, args.operationName as string | null | undefined);
+      const ctx = args.contextValue as Context;
       return {
         onExecuteDone({ result }) {
-          const errors = 'errors' in result ? (result.errors ?? []) : [];
+          const errors = ('errors' in result ? (result.errors ?? []) : []) as readonly GraphQLError[];
           const outcome = errors.length ? 'error' : 'ok';
           const durationMs = performance.now() - started;
           metrics.requests.inc({ operation_type: type, operation_name: label, outcome });

@@ -81,7 +81,7 @@ async function eventsOf(user: TestUser) {
   const conn = connectWs(stack.wsUrl, user.token);
   sockets.push(conn);
   const sub = subscribe(conn, ChatEvents, { after: '0' });
-  closers.push(sub.stop);
+  closers.push(() => sub.stop());
   type Ev = NonNullable<Awaited<ReturnType<typeof sub.next>>['data']>['events'];
   const buffer: Ev[] = [];
   const take = async (timeoutMs?: number) => {
@@ -154,7 +154,7 @@ function sessionSub(user: TestUser, interviewId: string) {
   const conn = connectWs(stack.wsUrl, user.token);
   sockets.push(conn);
   const sub = subscribe(conn, ChatSession, { interviewId });
-  closers.push(sub.stop);
+  closers.push(() => sub.stop());
   type Ev = NonNullable<Awaited<ReturnType<typeof sub.next>>['data']>['interviewSession'];
   const buffer: Ev[] = [];
   const take = async (timeoutMs?: number) => {

@@ -151,7 +151,7 @@ it('records a rejected email, retries it on later runs, and gives up after 5 att
 it('sends each email once when two instances run the job at the same time', async () => {
   const emails = [await requestReset(), await requestReset(), await requestReset()];
   const results = await Promise.all([job().sendDue(), job().sendDue()]);
-  const sent = results.reduce<number>((sum, r) => sum + (r as { sent: number }).sent, 0);
+  const sent = results.reduce<number>((sum, r) => sum + (r).sent, 0);
   expect(sent).toBe(emails.length);
   expect(received.map((m) => m.to[0]).sort()).toEqual([...emails].sort());
 });

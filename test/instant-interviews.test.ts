@@ -202,7 +202,7 @@ describe('cancel', () => {
     expect(conflictReason(await respond(peer, request.id, true))).toMatchObject({ code: 'CONFLICT', message: 'This request is already cancelled.' });
     expect(conflictReason(await cancel(requester, request.id))).toMatchObject({ code: 'CONFLICT' });
     expect((await ok(stack.url, Pending, {}, { token: peer.token })).myInstantRequests).toEqual([]);
-    // No event for a cancellation (API.md's EventType has none): the addressee's stream has only RECEIVED.
+    // No event for a cancellation (the contract's EventType has none): the addressee's stream has only RECEIVED.
     const stored = await stack.db.query(`SELECT type FROM "Event" WHERE "userId" = $1 AND type::text LIKE 'INSTANT%'`, [peer.id]);
     expect(stored).toEqual([{ type: 'INSTANT_REQUEST_RECEIVED' }]);
   });
@@ -215,7 +215,7 @@ describe('expiry', () => {
     await peer.next(); // RECEIVED
     const { instant } = stack.app.services;
 
-    const status = async () => (await stack.db.query(`SELECT status FROM "InstantRequest" WHERE id = $1`, [request.id]))[0]!['status'];
+    const status = async () => (await stack.db.query(`SELECT status FROM "InstantRequest" WHERE id = $1`, [request.id]))[0]!['status'] as string;
     await instant.expireDue(new Date(Date.now() + 30_000));
     expect(await status()).toBe('PENDING');
     expect(await instant.expireDue(new Date(Date.now() + 61_000))).toBeGreaterThanOrEqual(1);

@@ -32,7 +32,7 @@ const walkOrder = <T extends WaitingEntry>(entries: readonly T[]) =>
   );
 
 /**
- * API.md's wording, literally: one queue per level in join order; walk the
+ * The contract's wording (docs/api.md), literally: one queue per level in join order; walk the
  * levels from EASY to HARD pairing neighbours; an odd user left over is carried
  * to the front of the next level; the last odd user keeps waiting.
  */
@@ -49,7 +49,7 @@ function referenceMatch<T extends WaitingEntry>(entries: readonly T[]) {
 }
 
 describe('matchWaitingRoom', () => {
-  it('pairs the example of API.md: {E1, E2}, {M1, H1}, and H2 keeps waiting', () => {
+  it('pairs the example of docs/api.md: {E1, E2}, {M1, H1}, and H2 keeps waiting', () => {
     const room = joinedInOrder(['E1', 'EASY'], ['E2', 'EASY'], ['M1', 'MEDIUM'], ['H1', 'HARD'], ['H2', 'HARD']);
     expect(ids(matchWaitingRoom(room))).toEqual({ pairs: [['E1', 'E2'], ['M1', 'H1']], unmatched: 'H2' });
   });
@@ -187,7 +187,7 @@ describe('matchWaitingRoom', () => {
       );
     });
 
-    it('agrees with the level-by-level carry algorithm of API.md', () => {
+    it('agrees with the level-by-level carry algorithm of docs/api.md', () => {
       fc.assert(
         fc.property(roomArb, (room) => {
           expect(matchWaitingRoom(room)).toEqual(referenceMatch(room));

@@ -211,7 +211,7 @@ async function waitUntilSubscribed(conn: WsConnection) {
   await s.next();
 }
 
-describe('matching (API.md example, end to end)', () => {
+describe('matching (the contract\'s example, end to end)', () => {
   it('pairs {E1,E2} and {M1,H1}; H2 keeps waiting and hears nothing', async () => {
     const slot = await createSlot(stack.url, admin, 5, 'TECHNICAL');
     const names = ['E1', 'E2', 'M1', 'H1', 'H2'] as const;
@@ -227,7 +227,7 @@ describe('matching (API.md example, end to end)', () => {
     const bookings: Record<string, string> = {};
     for (const n of names) {
       bookings[n] = (await book(stack.url, users[n]!, slot.id, level[n])).id;
-      await ok(stack.url, Join, { bookingId: bookings[n]! }, { token: users[n]!.token });
+      await ok(stack.url, Join, { bookingId: bookings[n] }, { token: users[n]!.token });
     }
     const user = await registerUser(stack.url);
     expect(codes(await gql(stack.url, Pair, { slotId: slot.id }, { token: user.token }))).toEqual(['FORBIDDEN']);
@@ -275,7 +275,7 @@ describe('matching (API.md example, end to end)', () => {
     // Interviews are visible to participants and admins only.
     const interviewId = pairWaitingRoom[0]!.id;
     const participant = pairWaitingRoom[0]!.participants[0]!.user.id;
-    const token = Object.values(users).find((u) => u!.id === participant)!.token;
+    const token = Object.values(users).find((u) => u.id === participant)!.token;
     expect((await ok(stack.url, InterviewQ, { id: interviewId }, { token })).interview?.id).toBe(interviewId);
     expect((await ok(stack.url, InterviewQ, { id: interviewId }, { token: admin.token })).interview?.id).toBe(interviewId);
     expect(codes(await gql(stack.url, InterviewQ, { id: interviewId }, { token: user.token }))).toEqual(['NOT_FOUND']);

@@ -1,5 +1,5 @@
 // The schema clients see: the checked-in schema.graphql is what the code
-// builds, and the contract of API.md holds for every part implemented so far.
+// builds, and every name of the contract (docs/api.md) holds.
 import fs from 'node:fs';
 import {
   Kind,
@@ -20,42 +20,39 @@ import { schema } from '../src/schema/index.js';
 import { SCHEMA_FILE, printSchemaFile } from '../src/schema/print.js';
 
 /**
- * API.md's binding names, copied verbatim from it, one entry per implemented
- * section. A feature adds its section here when it lands. Written as API.md
- * writes them: `type`/`input`/`enum` blocks (the fields and values listed must
- * exist with exactly these types; more are allowed) and `Type.field(args): T`
- * lines (the field, every listed argument and the return type must match).
+ * The contract, docs/api.md: every ```graphql block of every section is checked.
+ * Blocks are SDL as the document writes it: `type`/`input`/`enum` blocks (the
+ * fields and values listed must exist with exactly these types; more are
+ * allowed) and `Type.field(args): T` lines (the field, every listed argument and
+ * the return type must match). A section added to the document is checked
+ * without touching this file.
  */
-const CONTRACT: Record<string, string> = {
-  Enums: `
-    enum Availability { AVAILABLE BUSY OFFLINE }
-    enum Role { USER ADMIN }
-  `,
-  Accounts: `
-    type AuthPayload { token: String!  refreshToken: String!  user: User! }
-    input RegisterInput { email: String!  password: String!  name: String! }
-    input LoginInput { email: String!  password: String! }
+const CONTRACT_FILE = new URL('../docs/api.md', import.meta.url);
+const contractText = fs.readFileSync(CONTRACT_FILE, 'utf8');
 
-    Query.me: User
-    Mutation.register(input: RegisterInput!): AuthPayload!
-    Mutation.login(input: LoginInput!): AuthPayload!
-    Mutation.refreshSession(refreshToken: String!): AuthPayload!
-    Mutation.logout: Boolean!
-    Mutation.requestPasswordReset(email: String!): Boolean!
-    Mutation.resetPassword(token: String!, newPassword: String!): AuthPayload!
+/** `## Heading` → the text of its ```graphql blocks, for sections that have any. */
+function contractSections(markdown: string): Record<string, string> {
+  const sections: Record<string, string> = {};
+  for (const part of markdown.split(/^## /m).slice(1)) {
+    const heading = part.slice(0, part.indexOf('\n')).trim();
+    const blocks = [...part.matchAll(/^```graphql\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+    if (blocks.length) sections[heading] = blocks.join('\n');
+  }
+  return sections;
+}
 
-    type User { id: ID!  name: String!  role: Role!  availability: Availability!  email: String }
-  `,
-  'Events and ids (second round)': `
-    type UserEvent { id: String!  type: EventType!  at: DateTime!  interview: Interview  payload: JSON  data: EventData }
-    type SessionEvent { type: EventType!  at: DateTime!  interview: Interview!  payload: JSON  data: EventData }
-    type WaitingRoom { id: ID! }
-    type InterviewParticipant { id: ID! }
-  `,
+const CONTRACT = contractSections(contractText);
+
+/**
+ * Names the schema does not match yet, each with who fixes it. A gap that gets
+ * fixed fails the last test below, so this list only ever shrinks.
+ */
+const KNOWN_GAPS: Record<string, string> = {
+  'Query.notifications': 'is QueryNotificationsConnection!; issue 14 restores UserEventConnection!',
 };
 
-/** API.md's error codes, in its order. */
-const CONTRACT_ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'MAINTENANCE'];
+/** The codes in the first column of the Errors section's table, in order. */
+const CONTRACT_ERROR_CODES = [...(/^## Errors\n([\s\S]*?)^## /m.exec(contractText)?.[1] ?? '').matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
 
 /** Turns `Type.field(args): T` lines into `extend type Type { field(args): T }` so graphql-js parses the whole section. */
 function parseContract(text: string): readonly DefinitionNode[] {
@@ -130,12 +127,24 @@ describe('schema.graphql', () => {
   });
 });
 
-describe("API.md's contract", () => {
+describe('the contract, docs/api.md', () => {
+  it('has the sections it promises', () => {
+    expect(Object.keys(CONTRACT)).toEqual(expect.arrayContaining(['Enums', 'Accounts', 'Interviews', "The viewer's event stream"]));
+  });
+
   it.each(Object.entries(CONTRACT))('%s: every name and type holds', (_section, text) => {
     const checks = contractChecks(text);
     expect(checks.length).toBeGreaterThan(0);
-    const broken = checks.filter((c) => c.expected !== c.actual).map((c) => `${c.what}: expected ${c.expected}, is ${c.actual}`);
+    const broken = checks
+      .filter((c) => c.expected !== c.actual && !(c.what in KNOWN_GAPS))
+      .map((c) => `${c.what}: expected ${c.expected}, is ${c.actual}`);
     expect(broken).toEqual([]);
+  });
+
+  it('every known gap is still one (remove it from KNOWN_GAPS once fixed)', () => {
+    const all = Object.values(CONTRACT).flatMap(contractChecks);
+    const fixed = Object.keys(KNOWN_GAPS).filter((what) => all.some((c) => c.what === what && c.expected === c.actual));
+    expect(fixed).toEqual([]);
   });
 
   it('the contract checker notices a broken name, argument or type', () => {
@@ -155,9 +164,8 @@ describe("API.md's contract", () => {
     ]);
   });
 
-  it('error codes are those of API.md plus SERVICE_UNAVAILABLE', () => {
-    // Plus our extension: SERVICE_UNAVAILABLE (retryable) when the database refuses connections.
-    expect([...ERROR_CODES]).toEqual([...CONTRACT_ERROR_CODES, 'SERVICE_UNAVAILABLE']);
+  it('error codes are exactly those of its Errors section', () => {
+    expect([...ERROR_CODES]).toEqual(CONTRACT_ERROR_CODES);
   });
 });
 

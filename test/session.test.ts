@@ -82,7 +82,7 @@ async function eventsOf(user: TestUser) {
         if (!r.data || !UNRELATED.has(r.data.events.type)) return r;
       }
     },
-    stop: sub.stop,
+    stop: () => sub.stop(),
   };
   return filtered;
 }

@@ -168,7 +168,7 @@ describe('shared execution of room events', () => {
     const frames: Record<string, unknown>[] = [];
     const waiters: (() => void)[] = [];
     socket.on('message', (data) => {
-      frames.push(JSON.parse(String(data)));
+      frames.push(JSON.parse((data as Buffer).toString()) as Record<string, unknown>);
       for (const w of waiters.splice(0)) w();
     });
     /** Resolves at the next frame, or after `ms` at the latest. */

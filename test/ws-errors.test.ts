@@ -1,5 +1,5 @@
 // A client's mistake over WebSocket is an error for that operation, with an
-// API.md code, and never costs the connection its other subscriptions.
+// contract code (docs/api.md), and never costs the connection its other subscriptions.
 import WebSocket from 'ws';
 import { connectWs, type WsConnection } from './support/client.js';
 import { startTestStack } from './support/server.js';

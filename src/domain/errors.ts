@@ -1,4 +1,4 @@
-// The error codes of API.md. Domain and service code throws AppError; the
+// The error codes of the contract (docs/api.md). Domain and service code throws AppError; the
 // GraphQL layer turns it into a GraphQLError with extensions.code, and masks
 // everything else as INTERNAL_SERVER_ERROR.
 export const ERROR_CODES = [

@@ -1,4 +1,4 @@
-// Every event of API.md's EventType, declared once. The GraphQL enum, the
+// Every event of the contract's EventType (docs/api.md), declared once. The GraphQL enum, the
 // stored Event rows, the pub/sub channels and the typed payloads all derive
 // from this module.
 import type { ParticipantRole } from './interview-state.js';

@@ -1,4 +1,4 @@
-// The interview lifecycle of API.md as a pure state machine, plus the clock
+// The interview lifecycle of the contract (docs/api.md) as a pure state machine, plus the clock
 // rules (no-show deadline, automatic end). Services ask `transition` before
 // they write, so every caller (mutations, jobs) refuses the same things with
 // the same words.

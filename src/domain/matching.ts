@@ -1,4 +1,4 @@
-// The matching rule of API.md as a pure function over one slot's waiting room:
+// The matching rule of the contract (docs/api.md) as a pure function over one slot's waiting room:
 // who is paired with whom, and who keeps waiting. Loading the WAITING bookings
 // and storing the interviews atomically is the caller's business.
 import type { ParticipantRole } from './interview-state.js';
@@ -31,7 +31,7 @@ export interface MatchResult<T> {
 }
 
 /**
- * API.md's rule: order by difficulty, earliest join first within a difficulty;
+ * The contract's rule: order by difficulty, earliest join first within a difficulty;
  * walk the levels from EASY to HARD pairing neighbours; an odd user left over
  * at one level is carried to the front of the next level.
  *

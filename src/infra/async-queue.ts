@@ -46,7 +46,7 @@ export function closable<T>(gen: AsyncGenerator<T>, queue: { close(): void }): A
     next: () => gen.next(),
     return: (value?: unknown) => {
       queue.close();
-      return gen.return(value as T);
+      return gen.return(value);
     },
     throw: (err?: unknown) => {
       queue.close();

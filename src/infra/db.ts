@@ -70,7 +70,7 @@ export function releaseDroppedClients(pool: pg.Pool) {
     client.on('error', () => {});
     client.once('end', () =>
       setImmediate(() => {
-        const held = client as pg.PoolClient;
+        const held = client;
         if (checkedOut.has(held)) held.release(new Error('connection lost'));
       }),
     );

@@ -1,6 +1,6 @@
 // Applies prisma/migrations/*/migration.sql in order and records them in
 // _prisma_migrations exactly as `prisma migrate deploy` would, because Prisma's
-// own migrate engine cannot run offline here (see STACK.md).
+// own migrate engine cannot run offline here (README, "Database and migrations").
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';

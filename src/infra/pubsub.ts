@@ -41,14 +41,14 @@ export function createPubSub(redisUrl: string | undefined, onRedisError: (err: E
   // after that is answered only once the channels are subscribed again.
   subscriber.on('ready', () => {
     const current = epoch;
-    setImmediate(() => subscriber.ping().then(() => void (epoch === current && (confirmed = current)), () => {}));
+    setImmediate(() => void subscriber.ping().then(() => void (epoch === current && (confirmed = current)), () => {}));
   });
   return {
     engine,
     redis,
     listenEpoch: () => (subscriber.status === 'ready' && confirmed === epoch ? epoch : null),
     async close() {
-      engine.close();
+      void engine.close();
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
     },
   };

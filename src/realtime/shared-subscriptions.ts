@@ -8,6 +8,7 @@ import {
   execute,
   getOperationAST,
   Kind,
+  OperationTypeNode,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -32,7 +33,7 @@ export const SHARED_SUBSCRIPTION_FIELDS: ReadonlySet<string> = new Set(['waiting
 export function isSharedOperation(document: DocumentNode, operationName: string | null | undefined): boolean {
   const op = getOperationAST(document, operationName);
   return (
-    op?.operation === 'subscription' &&
+    op?.operation === OperationTypeNode.SUBSCRIPTION &&
     op.selectionSet.selections.every(
       (s) => s.kind === Kind.FIELD && !s.directives?.length && SHARED_SUBSCRIPTION_FIELDS.has(s.name.value),
     )
@@ -54,7 +55,7 @@ const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
 function sharedExecute(event: object, key: string, run: () => Promise<ExecutionResult>) {
   let perEvent = results.get(event);
-  if (!perEvent) results.set(event, (perEvent = new Map()));
+  if (!perEvent) results.set(event, (perEvent = new Map<string, Promise<ExecutionResult>>()));
   let result = perEvent.get(key);
   if (!result) perEvent.set(key, (result = run()));
   return result;
@@ -84,7 +85,7 @@ export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLEr
   return {
     onSubscribe({ args, setSubscribeFn }) {
       const deliver = (args.rootValue as { [DIRECT_DELIVERY]?: DirectDelivery } | undefined)?.[DIRECT_DELIVERY];
-      if (!deliver || !isSharedOperation(args.document, args.operationName)) return;
+      if (!deliver || !isSharedOperation(args.document as DocumentNode, args.operationName as string | null | undefined)) return;
       const key = operationKey(args);
       setSubscribeFn(async (subArgs: ExecutionArgs) => {
         const source = await createSourceEventStream(subArgs);
@@ -101,7 +102,7 @@ export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLEr
           for (;;) {
             const next = await events.next();
             if (next.done) return;
-            const event = next.value as unknown;
+            const event = next.value;
             const result = await (typeof event === 'object' && event !== null ? sharedExecute(event, key, () => run(event)) : run(event));
             // Nothing after the client's `complete`, as graphql-ws would not send it either.
             if (stopped) return;

@@ -18,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import { CloseCode, MessageType } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, Kind, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { decodeJwt } from 'jose';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
@@ -64,7 +64,7 @@ export interface RealtimeServer {
 function rootField(document: DocumentNode, operationName: string | null | undefined): string {
   const op = getOperationAST(document, operationName);
   const first = op?.selectionSet.selections[0];
-  return first?.kind === 'Field' ? first.name.value : (op?.operation ?? 'unknown');
+  return first?.kind === Kind.FIELD ? first.name.value : (op?.operation ?? 'unknown');
 }
 
 /** setTimeout's longest delay; a token lasting longer is closed early, and the client reconnects. */
@@ -255,6 +255,8 @@ export async function createWsServer(opts: {
         const auth = ctx.extra.auth;
         if (auth?.viewer) await services.userPresence.socketClosed(auth.viewer.id, auth.socketId);
       },
+      // yoga.getEnveloped() is typed loosely (its parts are `any`); the values are graphql-js's own.
+      /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */
       onSubscribe: async (ctx, id, payload) => {
         // GraphiQL sends its Headers pane as `extensions.headers` on each operation: a token
         // there signs in that operation (presence and the socket limit stay the socket's).
@@ -278,7 +280,7 @@ export async function createWsServer(opts: {
           params: payload,
         });
         // The client's document is at fault: an error for this operation with an
-        // API.md code, as over HTTP. (A throw here would close the whole socket
+        // contract code (docs/api.md), as over HTTP. (A throw here would close the whole socket
         // with 4500, which is what graphql-armor's limits do inside validate.)
         let document;
         let errors: readonly GraphQLError[];
@@ -291,7 +293,7 @@ export async function createWsServer(opts: {
         }
         if (errors.length > 0) return errors.map(asSocketClientError);
         // graphql-ws would answer an operation it cannot pick with an uncoded error.
-        if (!getOperationAST(document!, payload.operationName)) {
+        if (!getOperationAST(document, payload.operationName)) {
           // graphql-js's words, as HTTP answers.
           const message =
             payload.operationName != null
@@ -328,6 +330,7 @@ export async function createWsServer(opts: {
           rootValue: { execute, subscribe, [DIRECT_DELIVERY]: deliver } satisfies Executors,
         };
       },
+      /* eslint-enable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */
       onComplete: (ctx, id) => {
         const subs = subscriptionsBySocket.get(ctx.extra.socket);
         const field = subs?.get(id);

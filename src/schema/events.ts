@@ -39,6 +39,8 @@ builder.subscriptionField('events', (t) =>
   }),
 );
 
+// Paged by hand rather than with plugin-relay's resolveCursorConnection for the reason given at chat's messagePage:
+// cursors are event ids clients already hold, and bad arguments must be BAD_USER_INPUT.
 builder.queryField('notifications', (t) =>
   t.connection({
     type: UserEventRef,

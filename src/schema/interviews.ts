@@ -136,7 +136,7 @@ builder.queryFields((t) => ({
           orderBy: [{ matchedAt: 'desc' }, { id: 'desc' }],
         }),
     },
-    // API.md's names for the connection and its edges.
+    // The contract's names for the connection and its edges (docs/api.md).
     { name: 'InterviewConnection' },
     { name: 'InterviewEdge' },
   ),

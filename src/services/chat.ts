@@ -245,6 +245,9 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
      * are message ids, so a client may also page on from an id it got in an event.
      * `first`/`after` page forward, `last`/`before` backward (the newest page: `last` alone).
      */
+    // Not @pothos/plugin-relay's resolveCursorConnection: cursors are raw message ids (a client pages on
+    // from an id it got in an event) and a bad cursor or first+last must be BAD_USER_INPUT, while the
+    // helper's own argument errors are not the client's (masked as INTERNAL_SERVER_ERROR, see schema/args.ts).
     async messagePage(interviewId: string, args: MessagePageArgs) {
       if (args.first != null && args.last != null) throw badInput('last', 'pass either first or last, not both.');
       for (const field of ['first', 'last'] as const) {

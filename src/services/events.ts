@@ -97,7 +97,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
 
   /** A channel's messages as a queue; closing the queue unsubscribes. */
   async function subscribeQueue<T>(channel: string): Promise<AsyncQueue<T>> {
-    const queue = new AsyncQueue<T>(() => pubsub.unsubscribe(subId));
+    const queue = new AsyncQueue<T>(() => void pubsub.unsubscribe(subId));
     const subId = await pubsub.subscribe(channel, (m: T) => queue.push(m), {});
     return queue;
   }

@@ -200,7 +200,7 @@ export function createInstantInterviews({
     },
 
     /**
-     * The requester withdraws. No event: API.md's EventType has no
+     * The requester withdraws. No event: the contract's EventType (docs/api.md) has no
      * cancellation, and the stored enum cannot grow without a migration; the
      * addressee's UI sees the status (and times out at `expiresAt`).
      */

@@ -3,6 +3,8 @@
 // channels.sessionsRevoked and drops the entry on every instance as it arrives; the
 // TTL bounds what a missed announcement can cost, and nothing is trusted
 // while the announcements may be missed (see PubSubHandle.listenEpoch).
+// Not lru-cache: it would replace only the size bound and the TTL; the listen-epoch and
+// revocation-race checks would stay ours around it, so one small Map stays simpler.
 import type { Role } from '../generated/prisma/enums.js';
 
 export interface CachedSession {

@@ -116,7 +116,7 @@ export function subscribe<T, V>(conn: WsConnection, document: TypedDocumentNode<
     { query: print(document), variables: variables as Record<string, unknown> | undefined },
     {
       next: (r) => push(r as ExecutionResult<T>),
-      error: (err) => push({ errors: Array.isArray(err) ? err : [{ message: String((err as Error)?.message ?? err) }] } as never),
+      error: (err) => push({ errors: Array.isArray(err) ? err : [{ message: String((err as Error)?.message ?? err) }] }),
       complete: () => {},
     },
   );

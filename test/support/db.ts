@@ -28,8 +28,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.toString(),
     name,
-    async query(sql, params) {
-      return (await pool.query(sql, params)).rows;
+    async query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
+      return (await pool.query<T>(sql, params)).rows;
     },
     async drop() {
       await pool.end();

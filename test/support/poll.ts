@@ -10,7 +10,7 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (last error: ${lastError instanceof Error ? String(lastError) : JSON.stringify(lastError)})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

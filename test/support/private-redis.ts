@@ -26,7 +26,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
       child = proc;
       return new Promise<void>((resolve, reject) => {
         let out = '';
-        proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
           out += chunk;
           if (out.includes('Ready to accept connections')) resolve();
         });

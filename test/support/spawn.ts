@@ -22,7 +22,7 @@ export function spawnServer(env: NodeJS.ProcessEnv, command = [process.execPath,
   const lines: Record<string, unknown>[] = [];
   const waiters: { msg: RegExp; resolve: (l: Record<string, unknown>) => void }[] = [];
   let buffered = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk;
     let nl;
     while ((nl = buffered.indexOf('\n')) >= 0) {
@@ -44,7 +44,7 @@ export function spawnServer(env: NodeJS.ProcessEnv, command = [process.execPath,
     }
   });
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
