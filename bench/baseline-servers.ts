@@ -1,7 +1,9 @@
 // Child process: the WebSocket baselines of bench:fanout and bench:connections.
 //   socketio  Socket.IO 4 (websocket transport) with @socket.io/redis-adapter;
-//             every client joins room BENCH_ROOM on connection; broadcasts reach
-//             it from another node (the orchestrator) through Redis.
+//             every client joins room BENCH_ROOM on connection (with
+//             BENCH_SIO_ROOMS=user: room `user:<auth.user>` of its CONNECT
+//             packet instead); broadcasts reach it from another node (the
+//             orchestrator) through Redis.
 //   ws        a bare `ws` server subscribed to Redis channel BENCH_CHANNEL; each
 //             message is broadcast as-is (one Buffer, sent to every client).
 // Both listen on 127.0.0.1 and a free port; permessage-deflate is off, as in
@@ -35,7 +37,8 @@ try {
       adapter: createAdapter(pub, sub, { key: process.env['BENCH_SIO_KEY'] ?? 'socket.io' }),
     });
     const room = process.env['BENCH_ROOM'] ?? 'bench';
-    io.on('connection', (socket) => void socket.join(room));
+    const perUser = process.env['BENCH_SIO_ROOMS'] === 'user';
+    io.on('connection', (socket) => void socket.join(perUser ? `user:${String(socket.handshake.auth['user'])}` : room));
     count = () => io.of('/').sockets.size;
     stops.push(async () => {
       await new Promise<void>((r) => io.close(() => r()));
