@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { badInput, conflict, forbidden, notFound } from '../domain/errors.js';
 import { SLOT_DURATION_MAX, SLOT_DURATION_MIN, isRoomOpen, isWholeMinute, overlaps, roomWindow, slotEnd } from '../domain/slots.js';
 import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
 import { sqlTransaction, type Db, type Sql, type Tx } from '../infra/db.js';
 import type { Booking, Difficulty, InterviewType, Slot } from '../generated/prisma/client.js';
 import type { Viewer } from './accounts.js';
@@ -21,6 +22,20 @@ export async function lockSlot(tx: Tx, slotId: string, mode: 'SHARE' | 'UPDATE')
 }
 
 export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; events: Events; config: Config }) {
+  // Booking status per (slot, user), for subscribe-time checks: the checks of a
+  // wave of (re)connecting sockets share one plain SQL query.
+  const bookingStatus = new DataLoader<{ slotId: string; userId: string }, string | null, string>(
+    async (keys) => {
+      const { rows } = await sql.query<{ slotId: string; userId: string; status: string }>(
+        `SELECT b."slotId", b."userId", b.status FROM "Booking" b
+         JOIN unnest($1::uuid[], $2::uuid[]) AS k(s, u) ON b."slotId" = k.s AND b."userId" = k.u`,
+        [keys.map((k) => k.slotId), keys.map((k) => k.userId)],
+      );
+      const found = new Map(rows.map((r) => [`${r.slotId}/${r.userId}`, r.status]));
+      return keys.map((k) => found.get(`${k.slotId}/${k.userId}`) ?? null);
+    },
+    { cache: false },
+  );
   /** Loads a booking of the viewer's, locking its slot and the booking. */
   async function ownBooking(tx: Tx, viewer: Viewer, bookingId: string) {
     const found = await tx.booking.findUnique({ where: { id: bookingId }, select: { slotId: true, userId: true } });
@@ -153,8 +168,8 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
     /** Users booked in the slot (not cancelled) and admins may watch its room. */
     async canWatchRoom(viewer: Viewer, slotId: string): Promise<boolean> {
       if (viewer.role === 'ADMIN') return true;
-      const b = await db.booking.findUnique({ where: { slotId_userId: { slotId, userId: viewer.id } }, select: { status: true } });
-      return b !== null && b.status !== 'CANCELLED';
+      const status = await bookingStatus.load({ slotId, userId: viewer.id });
+      return status !== null && status !== 'CANCELLED';
     },
   };
 }
