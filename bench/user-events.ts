@@ -118,7 +118,7 @@ await main(async () => {
     return { userId, seq: next.toString(), type: 'MESSAGE_SENT', at, interviewId, payload: { messageId: randomUUID(), senderId: interviewId } };
   };
   const publishers: Record<string, (userId: string, at: string) => Promise<unknown>> = {
-    mockmate: (userId, at) => app.services.pubsub.publish(channels.user(userId), message(userId, at)),
+    mockmate: (userId, at) => app.infra.pubsub.publish(channels.user(userId), message(userId, at)),
     socketio: async (userId, at) => {
       const m = message(userId, at);
       sio.to(`user:${userId}`).emit('e', { data: { events: { id: m.seq, type: m.type, at: m.at, payload: m.payload } } });
