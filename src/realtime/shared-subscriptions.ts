@@ -88,7 +88,7 @@ export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLEr
           const result = execute({ ...subArgs, rootValue: event });
           return result instanceof Promise ? result.then(mask) : mask(result);
         };
-        // Joined before the stream is given back, so no event falls between the two.
+        // Joined before the per-subscriber stream is released, so no event falls between the two.
         let leave: () => void;
         try {
           leave = await fanout.join(feed, key, run, target);
