@@ -15,7 +15,6 @@ import {
   type PlannerGrid,
 } from '../domain/slots.js';
 import { randomUUID } from 'node:crypto';
-import DataLoader from 'dataloader';
 import { sqlTransaction, type Db, type Planned, type Sql, type Tx } from '../infra/db.js';
 import type { Booking, Difficulty, InterviewType, Prisma, Slot } from '../generated/prisma/client.js';
 import type { Viewer } from './accounts.js';
@@ -35,20 +34,6 @@ export async function lockSlot(tx: Tx, slotId: string, mode: 'SHARE' | 'UPDATE')
 }
 
 export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; events: Events; config: Config }) {
-  // Booking status per (slot, user), for subscribe-time checks: the checks of a
-  // wave of (re)connecting sockets share one plain SQL query.
-  const bookingStatus = new DataLoader<{ slotId: string; userId: string }, string | null, string>(
-    async (keys) => {
-      const { rows } = await sql.query<{ slotId: string; userId: string; status: string }>(
-        `SELECT b."slotId", b."userId", b.status FROM "Booking" b
-         JOIN unnest($1::uuid[], $2::uuid[]) AS k(s, u) ON b."slotId" = k.s AND b."userId" = k.u`,
-        [keys.map((k) => k.slotId), keys.map((k) => k.userId)],
-      );
-      const found = new Map(rows.map((r) => [`${r.slotId}/${r.userId}`, r.status]));
-      return keys.map((k) => found.get(`${k.slotId}/${k.userId}`) ?? null);
-    },
-    { cache: false },
-  );
   /** Loads a booking of the viewer's, locking its slot and the booking. */
   async function ownBooking(tx: Tx, viewer: Viewer, bookingId: string) {
     const found = await tx.booking.findUnique({ where: { id: bookingId }, select: { slotId: true, userId: true } });
@@ -57,6 +42,12 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
     await lockSlot(tx, found.slotId, 'SHARE');
     await tx.$queryRaw`SELECT id FROM "Booking" WHERE id = ${bookingId}::uuid FOR UPDATE`;
     return tx.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { slot: true } });
+  }
+
+  async function requireSlot(slotId: string) {
+    const slot = await db.slot.findUnique({ where: { id: slotId } });
+    if (!slot) throw notFound('Slot');
+    return slot;
   }
 
   return {
@@ -186,17 +177,12 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       });
     },
 
-    async waitingRoom(slotId: string) {
-      const slot = await db.slot.findUnique({ where: { id: slotId } });
-      if (!slot) throw notFound('Slot');
-      return { slot, ...(await roomCounts(db, slotId)) };
-    },
+    requireSlot,
 
-    /** Users booked in the slot (not cancelled) and admins may watch its room. */
-    async canWatchRoom(viewer: Viewer, slotId: string): Promise<boolean> {
-      if (viewer.role === 'ADMIN') return true;
-      const status = await bookingStatus.load({ slotId, userId: viewer.id });
-      return status !== null && status !== 'CANCELLED';
+    /** Any signed-in user may see a room's counts (the schema checks that); who waits is never disclosed. */
+    async waitingRoom(slotId: string) {
+      const slot = await requireSlot(slotId);
+      return { slot, ...(await roomCounts(db, slotId)) };
     },
 
     /** Bookings whose slot ended while still waiting (or never joined) become EXPIRED. */
