@@ -11,6 +11,8 @@ import { createMetrics } from './infra/metrics.js';
 import { migrate } from './infra/migrate.js';
 import { createInstanceRegistry } from './infra/instance-registry.js';
 import { createPresence } from './infra/presence.js';
+import { serveGraphiQLAsset } from './graphiql.js';
+import { createPersistedQueryStore } from './infra/persisted-queries.js';
 import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
 import { scheduledJobs } from './jobs/registry.js';
@@ -78,7 +80,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const services: Services = { accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats };
   const infra: Infra = { config, db, sql, log, pubsub, limiter, presence };
 
-  const yoga = createGraphQL(services, infra, metrics);
+  const yoga = createGraphQL(services, infra, metrics, createPersistedQueryStore(pubsubHandle.redis, log));
   const httpServer = createServer((req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -105,6 +107,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       return res.end(await metrics.registry.metrics());
     }
+    if (serveGraphiQLAsset(path!, req, res)) return;
     const refused = bodyRefusal(req, config.limits.httpMaxBodyBytes);
     if (refused) {
       // The unread body is not worth reading: the connection ends with the answer.

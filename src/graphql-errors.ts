@@ -2,7 +2,8 @@
 import { GraphQLError, Kind, visit, type ArgumentNode, type DocumentNode, type ObjectFieldNode } from 'graphql';
 import { ERROR_CODES, type ErrorCode } from './domain/errors.js';
 
-const CLIENT_CODES = new Set<string>(ERROR_CODES);
+/** API.md's codes, and the automatic persisted query protocol's, which clients act on. */
+const CLIENT_CODES = new Set<string>([...ERROR_CODES, 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_MISMATCH']);
 
 /** Keeps an API.md code the error already has; anything else the client caused is BAD_USER_INPUT. */
 export function asClientError(error: GraphQLError): GraphQLError {

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useAPQ, type APQStore } from '@graphql-yoga/plugin-apq';
 import {
   GraphQLError,
   getOperationAST,
@@ -15,11 +16,13 @@ import {
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Infra, type Services } from './context.js';
 import { AppError, rateLimited, type ErrorCode } from './domain/errors.js';
+import { DEFAULT_QUERY, renderGraphiQL } from './graphiql.js';
 import { asClientError, unstorableTextAt } from './graphql-errors.js';
 import { clientIp, corsFor } from './infra/client-origin.js';
 import { databaseUnavailable } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
 import type { Metrics } from './infra/metrics.js';
+import { costError, operationCost } from './query-cost.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
 import { sharedSubscriptionExecution } from './realtime/shared-subscriptions.js';
 import { schema } from './schema/index.js';
@@ -32,7 +35,12 @@ interface ServerContext {
 }
 
 
-export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 'db' | 'log' | 'limiter'>, metrics: Metrics) {
+export function createGraphQL(
+  services: Services,
+  infra: Pick<Infra, 'config' | 'db' | 'log' | 'limiter'>,
+  metrics: Metrics,
+  persistedQueries: APQStore,
+) {
   const { log, config, db } = infra;
 
   const MASKED_MESSAGE = 'Something went wrong on our side. It has been logged.';
@@ -62,7 +70,8 @@ export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'MockMate API', subscriptionsProtocol: 'WS' },
+    graphiql: { title: 'MockMate API', subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY },
+    renderGraphiQL,
     batching: false,
     logging: false,
     cors: corsFor(config.corsOrigins),
@@ -76,10 +85,13 @@ export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 
     },
     maskedErrors: { maskError, errorMessage: MASKED_MESSAGE },
     plugins: [
+      // Answered with 200 and the code in the body, the way Apollo's PersistedQueryLink and urql's persistedExchange retry.
+      useAPQ({ store: persistedQueries, responseConfig: { forceStatusCodeOk: true } }),
       EnvelopArmorPlugin({
         maxAliases: { n: 15 },
         maxDepth: { n: 12, ignoreIntrospection: true },
-        costLimit: { maxCost: 5000, ignoreIntrospection: true },
+        // The cost limit is ours (queryCostLimit below): armor's ignores list sizes and counts every union member.
+        costLimit: { enabled: false },
         maxTokens: { n: 2000 },
         maxDirectives: { n: 20 },
         // Introspection is public (GraphiQL), so hiding suggestions would protect nothing.
@@ -90,6 +102,7 @@ export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 
       clientValidationErrors(),
       httpRefusals(),
       refuseUnstorableText(),
+      queryCostLimit(),
       sharedSubscriptionExecution({ maskError: (error) => maskError(error, MASKED_MESSAGE) }),
     ],
   });
@@ -164,6 +177,17 @@ function anonymousRateLimit({ limiter, config }: Pick<Infra, 'limiter' | 'config
     if (count <= limit) return;
     const err = rateLimited(`At most ${limit} operations per minute without signing in; wait a moment or sign in.`, resetMs);
     setResultAndStopExecution({ errors: [new GraphQLError(err.message, { extensions: { ...err.extensions, code: err.code } })] });
+  };
+  return { onExecute: check, onSubscribe: check };
+}
+
+/** Refuses an operation that could return more objects than MAX_COST (see src/query-cost.ts), before it runs. */
+function queryCostLimit(): Plugin {
+  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return;
+    const error = costError(operationCost(args.schema, args.document, operation, args.variableValues ?? {}));
+    if (error) setResultAndStopExecution({ errors: [error] });
   };
   return { onExecute: check, onSubscribe: check };
 }

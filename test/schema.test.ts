@@ -6,6 +6,7 @@ import {
   isEnumType,
   isInputObjectType,
   isObjectType,
+  isUnionType,
   parse,
   print,
   type DefinitionNode,
@@ -44,6 +45,12 @@ const CONTRACT: Record<string, string> = {
     Mutation.resetPassword(token: String!, newPassword: String!): AuthPayload!
 
     type User { id: ID!  name: String!  role: Role!  availability: Availability!  email: String }
+  `,
+  'Events and ids (second round)': `
+    type UserEvent { id: String!  type: EventType!  at: DateTime!  interview: Interview  payload: JSON  data: EventData }
+    type SessionEvent { type: EventType!  at: DateTime!  interview: Interview!  payload: JSON  data: EventData }
+    type WaitingRoom { id: ID! }
+    type InterviewParticipant { id: ID! }
   `,
 };
 
@@ -151,5 +158,30 @@ describe("API.md's contract", () => {
   it('error codes are those of API.md plus SERVICE_UNAVAILABLE', () => {
     // Plus our extension: SERVICE_UNAVAILABLE (retryable) when the database refuses connections.
     expect([...ERROR_CODES]).toEqual([...CONTRACT_ERROR_CODES, 'SERVICE_UNAVAILABLE']);
+  });
+});
+
+describe('event data', () => {
+  it('keeps the untyped payload, deprecated with a reason, beside the typed data', () => {
+    for (const name of ['UserEvent', 'SessionEvent']) {
+      const type = schema.getType(name);
+      if (!isObjectType(type)) throw new Error(`${name} is not an object type`);
+      expect(type.getFields()['payload']!.deprecationReason).toMatch(/data/);
+      expect(String(type.getFields()['data']!.type)).toBe('EventData');
+    }
+  });
+
+  it('EventData members are all named …Data, and same-named fields have one type across them', () => {
+    const union = schema.getType('EventData');
+    if (!isUnionType(union)) throw new Error('EventData is not a union');
+    const typeOf = new Map<string, string>();
+    for (const member of union.getTypes()) {
+      expect(member.name).toMatch(/Data$/);
+      for (const field of Object.values(member.getFields())) {
+        const seen = typeOf.get(field.name) ?? String(field.type);
+        expect(`${member.name}.${field.name}: ${String(field.type)}`).toBe(`${member.name}.${field.name}: ${seen}`);
+        typeOf.set(field.name, seen);
+      }
+    }
   });
 });

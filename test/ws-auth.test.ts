@@ -25,8 +25,8 @@ afterAll(async () => {
   await stack.close();
 });
 
-const connect = (url: string, token?: string) => {
-  const conn = connectWs(url, token);
+const connect = (url: string, token?: string, connectionParams?: Record<string, unknown>) => {
+  const conn = connectWs(url, token, { connectionParams });
   open.push(conn);
   return conn;
 };
@@ -95,6 +95,27 @@ describe('connection_init', () => {
     const { token, userId } = await signUp();
     expect(await meOver(connect(stack.wsUrl, token))).toEqual({ id: userId });
   });
+
+  it('accepts the authorization key in any case, as GraphiQL and HTTP habits send it', async () => {
+    const { token, userId } = await signUp();
+    for (const key of ['Authorization', 'AUTHORIZATION']) {
+      expect(await meOver(connect(stack.wsUrl, undefined, { [key]: `Bearer ${token}` }))).toEqual({ id: userId });
+    }
+  });
+
+  it.each([
+    ['not Bearer', 'Token abc'],
+    ['a bare token', 'abc.def.ghi'],
+    ['an empty string', ''],
+    ['a number', 42],
+    ['an object', { token: 'abc' }],
+  ])('closes with 4403 on a malformed authorization value (%s)', async (_what, value) => {
+    expect(await connect(stack.wsUrl, undefined, { Authorization: value }).closed).toMatchObject({ code: 4403 });
+  });
+
+  it('treats a null authorization as no token', async () => {
+    expect(await meOver(connect(stack.wsUrl, undefined, { authorization: null }))).toBeNull();
+  });
 });
 
 describe('revoked sessions', () => {
@@ -119,5 +140,41 @@ describe('revoked sessions', () => {
 
     await ok(stack.url, Logout, {}, { token: carol.token });
     expect(await onOther.closed).toMatchObject({ code: 4403 });
+  });
+});
+
+describe('a token per operation (extensions.headers, as GraphiQL sends its Headers pane)', () => {
+  const meWithHeaders = (conn: WsConnection, headers: Record<string, unknown>) =>
+    new Promise<{ data?: { me: { id: string } | null } | null; errors?: { extensions?: Record<string, unknown> }[] }>((resolve) => {
+      conn.client.subscribe(
+        { query: 'query { me { id } }', extensions: { headers } },
+        { next: (r) => resolve(r as never), error: (e) => resolve({ errors: e as never }), complete: () => {} },
+      );
+    });
+
+  it('signs that operation in on a signed-out socket, the key in any case', async () => {
+    const { token, userId } = await signUp();
+    const conn = connect(stack.wsUrl);
+    expect(await meWithHeaders(conn, { Authorization: `Bearer ${token}` })).toEqual({ data: { me: { id: userId } } });
+    expect(await meWithHeaders(conn, { authorization: `Bearer ${token}` })).toEqual({ data: { me: { id: userId } } });
+    // Other operations on the socket stay signed out.
+    expect(await meOver(conn)).toBeNull();
+  });
+
+  it('refuses a bad or malformed token with UNAUTHENTICATED, keeping the socket', async () => {
+    const conn = connect(stack.wsUrl);
+    for (const value of ['Bearer not-a-jwt', 'Token abc']) {
+      const res = await meWithHeaders(conn, { Authorization: value });
+      expect(res.errors?.map((e) => e.extensions?.['code'])).toEqual(['UNAUTHENTICATED']);
+    }
+    expect(await meOver(conn)).toBeNull();
+  });
+
+  it('logging that session out closes the socket with 4403', async () => {
+    const { token, userId } = await signUp();
+    const conn = connect(stack.wsUrl);
+    expect(await meWithHeaders(conn, { Authorization: `Bearer ${token}` })).toEqual({ data: { me: { id: userId } } });
+    await ok(stack.url, Logout, {}, { token });
+    expect(await conn.closed).toMatchObject({ code: 4403 });
   });
 });

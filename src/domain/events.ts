@@ -47,6 +47,8 @@ export interface RoomCounts {
 /**
  * The payload each event type carries in the stored stream. Types not listed
  * carry an empty object. `interviewId` travels beside the payload, not in it.
+ * A shape added here gets its GraphQL `…Data` type in one place: DATA_BY_EVENT
+ * in src/schema/event-data.ts (TypeScript asks for the entry).
  */
 export interface EventPayloads {
   MATCHED: { slotId: string; peerId: string; role: ParticipantRole };

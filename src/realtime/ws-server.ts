@@ -95,6 +95,23 @@ function quietProtocolErrors(socket: WebSocket, log: Logger) {
   }) as typeof socket.emit;
 }
 
+const MALFORMED = Symbol('malformed authorization');
+
+/**
+ * The `authorization` entry of connection params or of an operation's
+ * `extensions.headers`, its key in any case (GraphiQL and hand-written clients
+ * send `Authorization`). Absent or null: none; a value that is not
+ * `Bearer <token>` is refused like a bad token.
+ */
+function authorizationIn(params: unknown): string | null | typeof MALFORMED {
+  if (typeof params !== 'object' || params === null) return null;
+  const record = params as Record<string, unknown>;
+  const key = Object.keys(record).find((k) => k.toLowerCase() === 'authorization');
+  const value = key === undefined ? null : record[key];
+  if (value === null || value === undefined) return null;
+  return bearerToken(value) ? (value as string) : MALFORMED;
+}
+
 /** Messages only a server sends: graphql-ws would treat one from a client as its own failure (4500). */
 const SERVER_MESSAGE_TYPES = new Set<unknown>([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
 
@@ -151,16 +168,24 @@ export async function createWsServer(opts: {
   // While closing, ws answers upgrades with 503, so clients retry elsewhere.
   opts.httpServer.on('upgrade', onUpgrade);
   const socketsBySession = new Map<string, Set<WebSocket>>();
+  /** Sessions signed in per operation (extensions.headers) on each socket, for revocation. */
+  const operationSessions = new Map<WebSocket, Set<string>>();
+  const trackSession = (sid: string, socket: WebSocket) => {
+    const set = socketsBySession.get(sid) ?? new Set();
+    set.add(socket);
+    socketsBySession.set(sid, set);
+  };
   /** Per socket: operation id → root field. */
   const subscriptionsBySocket = new Map<WebSocket, Map<string, string>>();
 
   const untrackSocket = (socket: WebSocket, auth: SocketAuth | undefined) => {
-    const sid = auth?.viewer?.sessionId;
-    if (sid) {
+    for (const sid of [auth?.viewer?.sessionId, ...(operationSessions.get(socket) ?? [])]) {
+      if (!sid) continue;
       const set = socketsBySession.get(sid);
       set?.delete(socket);
       if (set?.size === 0) socketsBySession.delete(sid);
     }
+    operationSessions.delete(socket);
     for (const field of subscriptionsBySocket.get(socket)?.values() ?? []) metrics.activeSubscriptions.dec({ field });
     subscriptionsBySocket.delete(socket);
   };
@@ -183,9 +208,10 @@ export async function createWsServer(opts: {
       subscribe: (args) => (args.rootValue as Executors).subscribe(args) as never,
       onConnect: async (ctx) => {
         const ip = clientIp(ctx.extra.request, config.trustProxy);
-        const authorization = ctx.connectionParams?.['authorization'];
+        const authorization = authorizationIn(ctx.connectionParams);
+        if (authorization === MALFORMED) return false; // graphql-ws closes with 4403 Forbidden
         const { viewer, authFailure } = await resolveViewer(services, authorization);
-        if (authFailure) return false; // graphql-ws closes with 4403 Forbidden
+        if (authFailure) return false;
         const socket = ctx.extra.socket;
         if (!viewer) {
           if ((anonymousByIp.get(ip) ?? 0) >= limits.wsMaxAnonymousSocketsPerAddress) {
@@ -213,9 +239,7 @@ export async function createWsServer(opts: {
         }
         ctx.extra.auth = { viewer, ip, socketId };
         if (viewer) {
-          const set = socketsBySession.get(viewer.sessionId) ?? new Set();
-          set.add(socket);
-          socketsBySession.set(viewer.sessionId, set);
+          trackSession(viewer.sessionId, socket);
           // The socket lives as long as its token: clients reconnect with a fresh one and resume by cursor.
           const { exp } = decodeJwt(bearerToken(authorization)!);
           const expiry = setTimeout(
@@ -233,8 +257,25 @@ export async function createWsServer(opts: {
         if (auth?.viewer) await services.userPresence.socketClosed(auth.viewer.id, auth.socketId);
       },
       onSubscribe: async (ctx, id, payload) => {
+        // GraphiQL sends its Headers pane as `extensions.headers` on each operation: a token
+        // there signs in that operation (presence and the socket limit stay the socket's).
+        let socketAuth = ctx.extra.auth;
+        const headers = payload.extensions?.['headers'];
+        const authorization = authorizationIn(headers);
+        if (authorization !== null) {
+          const refused = (message: string) => [new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' satisfies ErrorCode } })];
+          if (authorization === MALFORMED) return refused('extensions.headers.authorization must be "Bearer <token>".');
+          const { viewer, authFailure } = await resolveViewer(services, authorization);
+          if (!viewer) {
+            return refused(authFailure === 'expired' ? 'Your access token has expired; refresh the session.' : 'Your session is no longer valid; sign in again.');
+          }
+          socketAuth = { ...socketAuth!, viewer };
+          trackSession(viewer.sessionId, ctx.extra.socket);
+          const mine = operationSessions.get(ctx.extra.socket) ?? new Set();
+          operationSessions.set(ctx.extra.socket, mine.add(viewer.sessionId));
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          socketAuth: ctx.extra.auth,
+          socketAuth,
           params: payload,
         });
         // The client's document is at fault: an error for this operation with an

@@ -6,7 +6,7 @@ import { MESSAGE_BODY_MAX } from '../domain/chat.js';
 import { builder } from './builder.js';
 import { uuid } from './args.js';
 import { UserEventRef } from './events.js';
-import { InterviewRef } from './interviews.js';
+import { InterviewRef, participantId, participantIdDescription } from './interviews.js';
 import { SessionEventRef } from './session.js';
 
 export const MessageRef = builder.prismaObject('Message', {
@@ -31,6 +31,7 @@ export const ReadReceiptRef = builder.prismaObject('InterviewParticipant', {
   variant: 'ReadReceipt',
   description: "How far one participant has read the interview's chat. Receipts only move forward.",
   fields: (t) => ({
+    id: t.id({ description: participantIdDescription, resolve: participantId }),
     user: t.relation('user'),
     lastReadMessageId: t.exposeID('lastReadMessageId', {
       nullable: true,

@@ -3,6 +3,7 @@ import type { UserEventMessage } from '../domain/events.js';
 import { badInput } from '../domain/errors.js';
 import { builder } from './builder.js';
 import { EventTypeEnum } from './enums.js';
+import { EventDataUnion, PAYLOAD_DEPRECATION, eventData } from './event-data.js';
 
 const cursor = z.string().regex(/^\d{1,18}$/, 'must be an event id received earlier');
 
@@ -18,7 +19,8 @@ export const UserEventRef = builder.objectRef<UserEventMessage>('UserEvent').imp
       resolve: (query, e, _args, ctx) =>
         e.interviewId ? ctx.db.interview.findUnique({ ...query, where: { id: e.interviewId } }) : null,
     }),
-    payload: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payload }),
+    data: t.field({ type: EventDataUnion, nullable: true, resolve: (e) => eventData(e.type, e.payload) }),
+    payload: t.field({ type: 'JSON', nullable: true, deprecationReason: PAYLOAD_DEPRECATION, resolve: (e) => e.payload }),
   }),
 });
 

@@ -33,8 +33,13 @@ export const FeedbackRef = builder.prismaObject('Feedback', {
   }),
 });
 
+/** One participant of one interview; ReadReceipt (the same row) shares it. */
+export const participantId = (p: { interviewId: string; userId: string }) => `${p.interviewId}:${p.userId}`;
+export const participantIdDescription = 'The interview id and the user id, joined by a colon.';
+
 export const ParticipantRef = builder.prismaObject('InterviewParticipant', {
   fields: (t) => ({
+    id: t.id({ description: participantIdDescription, resolve: participantId }),
     user: t.relation('user'),
     role: t.expose('role', { type: ParticipantRoleEnum }),
     difficulty: t.expose('difficulty', { type: DifficultyEnum, description: 'The difficulty this participant booked.' }),
@@ -92,6 +97,7 @@ const InterviewTypeCountRef = builder.objectRef<InterviewStats['completedByType'
 const InterviewStatsRef = builder.objectRef<InterviewStats>('InterviewStats').implement({
   description: "The viewer's progress. Only feedback the viewer may already see is counted.",
   fields: (t) => ({
+    id: t.id({ description: "The viewer's user id.", resolve: (_s, _args, ctx) => ctx.viewer!.id }),
     completed: t.exposeInt('completed', { description: 'Interviews completed, all types.' }),
     completedByType: t.field({ type: [InterviewTypeCountRef], resolve: (s) => s.completedByType, description: 'Every type, zero included.' }),
     feedbackReceived: t.exposeInt('feedbackReceived', { description: 'Feedbacks received and visible to the viewer.' }),

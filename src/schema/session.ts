@@ -6,6 +6,7 @@ import { FEEDBACK_TEXT_MAX, RATING_MAX, RATING_MIN } from '../domain/feedback.js
 import { builder } from './builder.js';
 import { uuid } from './args.js';
 import { EventTypeEnum } from './enums.js';
+import { EventDataUnion, PAYLOAD_DEPRECATION, eventData } from './event-data.js';
 import { FeedbackRef } from './interviews.js';
 
 /** Other files add fields to it (chat adds `message`). */
@@ -24,7 +25,8 @@ export const SessionEventRef = builder.objectRef<SessionEventMessage>('SessionEv
       description: 'Who caused it; null when the server did (no-show, time limit).',
       resolve: (query, e, _args, ctx) => (e.actorId ? ctx.db.user.findUnique({ ...query, where: { id: e.actorId } }) : null),
     }),
-    payload: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payload }),
+    data: t.field({ type: EventDataUnion, nullable: true, resolve: (e) => eventData(e.type, e.payload) }),
+    payload: t.field({ type: 'JSON', nullable: true, deprecationReason: PAYLOAD_DEPRECATION, resolve: (e) => e.payload }),
   }),
 });
 

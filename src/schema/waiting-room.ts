@@ -16,6 +16,7 @@ const DifficultyCount = builder.objectRef<RoomCounts['byDifficulty'][number]>('D
 const WaitingRoom = builder.objectRef<RoomCounts & { slot: Slot }>('WaitingRoom').implement({
   description: 'Counts only: who is waiting is never disclosed.',
   fields: (t) => ({
+    id: t.id({ description: "The slot's id: one waiting room per slot.", resolve: (r) => r.slot.id }),
     slot: t.field({ type: SlotRef, resolve: (r) => r.slot }),
     waitingCount: t.exposeInt('waitingCount'),
     byDifficulty: t.field({ type: [DifficultyCount], resolve: (r) => r.byDifficulty }),

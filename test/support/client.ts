@@ -49,8 +49,15 @@ export interface WsConnection {
   dispose(): Promise<void>;
 }
 
-/** `headers` go with the upgrade request, e.g. `x-forwarded-for` to act from another address, or `origin`. */
-export function connectWs(wsUrl: string, token?: string | null, opts: { headers?: Record<string, string> } = {}): WsConnection {
+/**
+ * `headers` go with the upgrade request, e.g. `x-forwarded-for` to act from another address, or `origin`;
+ * `connectionParams` replaces the `{ authorization: 'Bearer <token>' }` built from `token`.
+ */
+export function connectWs(
+  wsUrl: string,
+  token?: string | null,
+  opts: { headers?: Record<string, string>; connectionParams?: Record<string, unknown> } = {},
+): WsConnection {
   let resolveClosed!: (e: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((r) => (resolveClosed = r));
   const { headers } = opts;
@@ -65,7 +72,7 @@ export function connectWs(wsUrl: string, token?: string | null, opts: { headers?
       : WebSocket,
     lazy: false,
     retryAttempts: 0,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    connectionParams: opts.connectionParams ?? (token ? { authorization: `Bearer ${token}` } : {}),
     on: {
       closed: (event) => {
         const e = event as { code: number; reason: string };

@@ -35,9 +35,10 @@ export function testEnv(db: Pick<TestDatabase, 'url'>, extra: Record<string, str
   };
 }
 
-export async function startServer(env: NodeJS.ProcessEnv): Promise<TestServer> {
+/** `port` 0 picks a free one; a fixed one stands in for a stopped instance behind the same address. */
+export async function startServer(env: NodeJS.ProcessEnv, fixedPort = 0): Promise<TestServer> {
   const app = await buildApp(loadConfig(env));
-  const port = await app.start(0);
+  const port = await app.start(fixedPort);
   return { app, url: `http://127.0.0.1:${port}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
 }
 

@@ -1,0 +1,45 @@
+
+      export type PossibleTypesResultData = {
+  "possibleTypes": {
+    "EventData": [
+      "AvailabilityData",
+      "FeedbackReceivedData",
+      "InstantRequestAnsweredData",
+      "InstantRequestExpiredData",
+      "InstantRequestReceivedData",
+      "MatchCancelledData",
+      "MatchedData",
+      "MessageData",
+      "MessagesReadData",
+      "RolesSwappedData",
+      "ServerShutdownData",
+      "SessionEndedData",
+      "SessionStartedData",
+      "TypingStoppedData",
+      "UserData"
+    ]
+  }
+};
+      const result: PossibleTypesResultData = {
+  "possibleTypes": {
+    "EventData": [
+      "AvailabilityData",
+      "FeedbackReceivedData",
+      "InstantRequestAnsweredData",
+      "InstantRequestExpiredData",
+      "InstantRequestReceivedData",
+      "MatchCancelledData",
+      "MatchedData",
+      "MessageData",
+      "MessagesReadData",
+      "RolesSwappedData",
+      "ServerShutdownData",
+      "SessionEndedData",
+      "SessionStartedData",
+      "TypingStoppedData",
+      "UserData"
+    ]
+  }
+};
+      export default result;
+    
