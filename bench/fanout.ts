@@ -273,7 +273,12 @@ function print(results: ServerResult[], started: Date, mockmateFrameBytes: numbe
   );
   const rows: string[][] = [];
   if (mm && sio) rows.push(['throughput ≥ 1.0× Socket.IO', `${int(mm.burst.throughput)} vs ${int(sio.burst.throughput)} msg/s`, ratio(mm.burst.throughput, sio.burst.throughput), verdict(mm.burst.throughput >= sio.burst.throughput)]);
-  if (mm && ws) rows.push(['throughput ≥ 0.5× bare ws', `${int(mm.burst.throughput)} vs ${int(ws.burst.throughput)} msg/s`, ratio(mm.burst.throughput, ws.burst.throughput), verdict(mm.burst.throughput >= 0.5 * ws.burst.throughput)]);
+  if (mm && ws) rows.push(['throughput ≥ 0.8× bare ws', `${int(mm.burst.throughput)} vs ${int(ws.burst.throughput)} msg/s`, ratio(mm.burst.throughput, ws.burst.throughput), verdict(mm.burst.throughput >= 0.8 * ws.burst.throughput)]);
+  // Under a loaded machine wall-clock throughput follows the CPU share each server got; CPU per message does not.
+  const cpuPerMessage = (r: ServerResult) => (r.burst.serverCpu / 100) * r.burst.seconds * 1e6 / Math.max(1, r.burst.delivered);
+  if (mm && sio) rows.push(['(server CPU per delivered message, burst)', `${cpuPerMessage(mm).toFixed(1)} vs ${cpuPerMessage(sio).toFixed(1)} µs`, `Socket.IO ÷ MockMate ${ratio(cpuPerMessage(sio), cpuPerMessage(mm))}`, '']);
+  const perSocket = (r: ServerResult) => (r.rssConnected - r.rssBase) / Math.max(1, r.subscribed);
+  if (mm && sio) rows.push(['RSS per subscribed socket ≤ 2× Socket.IO', `${kb(perSocket(mm))} vs ${kb(perSocket(sio))}`, ratio(perSocket(mm), perSocket(sio)), verdict(perSocket(mm) <= 2 * perSocket(sio))]);
   if (mm) rows.push([`p99 < 200 ms (paced, ${RATE} events/s)`, msf(mm.paced.p99), sio ? `Socket.IO ${msf(sio.paced.p99)}` : '', verdict(mm.paced.p99 < 200 && mm.paced.delivered === mm.paced.expected)]);
   if (mm) rows.push(['every event to every socket', `${int(mm.paced.delivered + mm.burst.delivered)} / ${int(mm.paced.expected + mm.burst.expected)}`, '', verdict(mm.paced.delivered === mm.paced.expected && mm.burst.delivered === mm.burst.expected && mm.subscribed === N)]);
   out.push(`\n### Targets (MockMate)\n`);

@@ -22,6 +22,8 @@ interface ConnectArg {
   url: string;
   /** graphql-ws: tokens used round-robin, one per socket. */
   tokens?: string[];
+  /** socketio: the CONNECT packet's auth payload per socket (round-robin), e.g. which user it is. */
+  auth?: Record<string, unknown>[];
   /** graphql-ws: the subscribe payload sent after connection_ack. */
   subscribe?: { query: string; variables?: Record<string, unknown> };
   count: number;
@@ -101,7 +103,10 @@ function open(arg: ConnectArg, i: number): Promise<string | null> {
         if (otherFrames <= 3) console.error(`graphql-ws client got: ${text.slice(0, 300)}`);
       } else if (arg.protocol === 'socketio') {
         if (text === '2') return ws.send('3');
-        if (text.startsWith('0{')) return ws.send('40');
+        if (text.startsWith('0{')) {
+          const auth = arg.auth?.[i % arg.auth.length];
+          return ws.send(auth ? `40${JSON.stringify(auth)}` : '40');
+        }
         if (text.startsWith('40')) return done(null);
         otherFrames++;
         if (otherFrames <= 3) console.error(`socket.io client got: ${text.slice(0, 300)}`);

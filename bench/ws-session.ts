@@ -31,6 +31,7 @@ export interface ClientReport {
   firstAt: number;
   lastAt: number;
   minPerSocket: number;
+  maxPerSocket: number;
   otherFrames: number;
   sample: string | null;
   latencies: string;
@@ -82,14 +83,19 @@ export async function createPublishers(app: App, slotId: string, counts: Pick<Ro
   return { names, publish, frame };
 }
 
-export function startServer(kind: Kind, appEnvironment: NodeJS.ProcessEnv, names: { room: string; wsChannel: string; sioKey: string }) {
+export function startServer(
+  kind: Kind,
+  appEnvironment: NodeJS.ProcessEnv,
+  names: { room: string; wsChannel: string; sioKey: string },
+  baselineEnv: Record<string, string> = {},
+) {
   const child =
     kind === 'mockmate'
       ? spawnChild('mockmate', 'app-server.ts', { cpus: SERVER_CPUS, env: appEnvironment })
       : spawnChild(kind, 'baseline-servers.ts', {
           cpus: SERVER_CPUS,
           args: [kind],
-          env: { REDIS_URL, BENCH_ROOM: names.room, BENCH_CHANNEL: names.wsChannel, BENCH_SIO_KEY: names.sioKey },
+          env: { REDIS_URL, BENCH_ROOM: names.room, BENCH_CHANNEL: names.wsChannel, BENCH_SIO_KEY: names.sioKey, ...baselineEnv },
         });
   const url = child.ready.then(({ port }) =>
     kind === 'mockmate'
@@ -122,7 +128,15 @@ export async function connectSockets(
   kind: Kind,
   url: string,
   count: number,
-  opts: { tokens: string[]; slotId: string; concurrency: number },
+  opts: {
+    tokens: string[];
+    slotId: string;
+    concurrency: number;
+    /** MockMate's subscription instead of the waiting room's. */
+    subscribe?: { query: string; variables?: Record<string, unknown> };
+    /** Socket.IO CONNECT auth payloads, dealt out like the tokens. */
+    auth?: Record<string, unknown>[];
+  },
 ): Promise<Connected> {
   const shares = split(count, clients.length);
   let offset = 0;
@@ -132,13 +146,15 @@ export async function connectSockets(
       const from = offset;
       offset += shares[p]!;
       const tokens = Array.from({ length: shares[p]! }, (_, i) => opts.tokens[(from + i) % opts.tokens.length]!);
+      const auth = opts.auth && Array.from({ length: shares[p]! }, (_, i) => opts.auth![(from + i) % opts.auth!.length]!);
       return c.call<{ ready: number; failures: Record<string, number>; lastReadyAt: number }>(
         'connect',
         {
           protocol: kind === 'mockmate' ? 'graphql-ws' : kind,
           url,
           tokens: kind === 'mockmate' ? tokens : undefined,
-          subscribe: { query: SUBSCRIPTION, variables: { slotId: opts.slotId } },
+          subscribe: opts.subscribe ?? { query: SUBSCRIPTION, variables: { slotId: opts.slotId } },
+          auth: kind === 'socketio' ? auth : undefined,
           count: shares[p]!,
           concurrency: Math.max(1, Math.round(opts.concurrency / clients.length)),
         },
@@ -186,7 +202,14 @@ export async function warmUp(
   kind: Kind,
   url: string,
   publish: (at: string) => Promise<unknown>,
-  opts: { tokens: string[]; slotId: string; count: number; drain: () => Promise<unknown> },
+  opts: {
+    tokens: string[];
+    slotId: string;
+    count: number;
+    drain: () => Promise<unknown>;
+    subscribe?: { query: string; variables?: Record<string, unknown> };
+    auth?: Record<string, unknown>[];
+  },
 ) {
   const c = await connectSockets(clients, kind, url, opts.count, { ...opts, concurrency: 20 });
   const p = await probe(clients, publish, c.total, 30_000);

@@ -13,6 +13,14 @@ const SCAN_COUNT = 500;
 export interface Presence {
   /** Adds a member; returns the key's live member count after adding. */
   add(key: string, member: string): Promise<number>;
+  /**
+   * Adds a member only if the key already has a live one and fewer than `max`
+   * (counting the member itself if present), in one atomic step: the live
+   * count after adding, 'none' (nothing added: no live member), or 'full'.
+   */
+  addIfLive(key: string, member: string, max: number): Promise<number | 'none' | 'full'>;
+  /** Removes a member only if another live one stays, in one atomic step; false: nothing removed. */
+  removeIfOthers(key: string, member: string): Promise<boolean>;
   /** Removes a member and the key's stale ones; returns the key's live member count after removing. */
   remove(key: string, member: string): Promise<number>;
   /** Keys starting with `keyPrefix` that hold stale members (their instance stopped refreshing them). */
@@ -45,6 +53,19 @@ function memoryPresence(member: (id: string) => string): Presence {
       keys.set(key, set);
       return set.size;
     },
+    async addIfLive(key, m, max) {
+      const set = keys.get(key);
+      if (!set?.size) return 'none';
+      if (!set.has(m) && set.size >= max) return 'full';
+      set.add(m);
+      return set.size;
+    },
+    async removeIfOthers(key, m) {
+      const set = keys.get(key);
+      if (!set || set.size - (set.has(m) ? 1 : 0) < 1) return false;
+      set.delete(m);
+      return true;
+    },
     async remove(key, m) {
       const set = keys.get(key);
       set?.delete(m);
@@ -61,6 +82,23 @@ function memoryPresence(member: (id: string) => string): Presence {
     },
   };
 }
+
+// Live members have an expiry after ARGV[1] (now). KEYS[1] key; ARGV now, expiry, member, max, key ttl.
+const ADD_IF_LIVE = `
+local live = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
+if live == 0 then return -1 end
+if not redis.call('ZSCORE', KEYS[1], ARGV[3]) and live >= tonumber(ARGV[4]) then return -2 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')`;
+// KEYS[1] key; ARGV now, member. 1 if removed, 0 if it was the last live member (nothing removed).
+const REMOVE_IF_OTHERS = `
+local live = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
+local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if score and tonumber(score) > tonumber(ARGV[1]) then live = live - 1 end
+if live < 1 then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[2])
+return 1`;
 
 function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id: string) => string): Presence {
   // Local members, refreshed by the heartbeat and removed on close.
@@ -86,8 +124,33 @@ function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id:
       const set = local.get(key) ?? new Set();
       set.add(m);
       local.set(key, set);
-      await touch([[key, new Set([m])]]);
-      return live(key);
+      // One atomic step, so that of concurrent adds exactly one sees 1.
+      const now = Date.now();
+      const k = prefix + key;
+      const [, , [, n]] = (await redis.multi().zadd(k, now + ttlMs, m).pexpire(k, ttlMs * 3).zcount(k, `(${now}`, '+inf').exec()) as [
+        unknown,
+        unknown,
+        [unknown, number],
+      ];
+      return n;
+    },
+    async addIfLive(key, m, max) {
+      const now = Date.now();
+      const n = (await redis.eval(ADD_IF_LIVE, 1, prefix + key, now, now + ttlMs, m, max, ttlMs * 3)) as number;
+      if (n === -1) return 'none';
+      if (n === -2) return 'full';
+      const set = local.get(key) ?? new Set();
+      set.add(m);
+      local.set(key, set);
+      return n;
+    },
+    async removeIfOthers(key, m) {
+      const removed = (await redis.eval(REMOVE_IF_OTHERS, 1, prefix + key, Date.now(), m)) as number;
+      if (removed === 0) return false;
+      const set = local.get(key);
+      set?.delete(m);
+      if (set?.size === 0) local.delete(key);
+      return true;
     },
     async remove(key, m) {
       const set = local.get(key);

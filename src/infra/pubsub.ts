@@ -25,7 +25,8 @@ export function createPubSub(redisUrl: string | undefined, onRedisError: (err: E
   }
   // Commands and PUBLISH share one connection; SUBSCRIBE needs its own.
   const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false };
-  const redis = new Redis(redisUrl, { ...options, connectionName: 'mockmate-cmd' });
+  // Auto-pipelining: commands issued in the same tick (a wave of socket opens) share one round trip.
+  const redis = new Redis(redisUrl, { ...options, connectionName: 'mockmate-cmd', enableAutoPipelining: true });
   const subscriber = new Redis(redisUrl, { ...options, connectionName: 'mockmate-sub' });
   // Queue commands only until the first connection. After that, a lost Redis fails
   // commands at once (rate limits fall back, publishes are logged, presence errors)

@@ -13,6 +13,12 @@ export interface ShutdownNotice {
    * then waits for return(). If `final` throws, the stream carries on without it.
    */
   wrap<T>(source: AsyncIterableIterator<T>, final: (lastDelivered: T | undefined) => T | Promise<T>): AsyncIterableIterator<T>;
+  /**
+   * A stream that sends its own items (the room fan-out writes frames itself):
+   * at announce() `deliver` sends the final item and resolves whether it was
+   * written. Returns the function to call when the stream ends.
+   */
+  track(deliver: () => Promise<boolean>): () => void;
   /** Runs the opening of a stream (which ends in wrap()); announce() waits for openings under way, so they get it too. */
   opening<T>(open: () => Promise<T>): Promise<T>;
   /** Hands every open stream its final item; resolves when all were pulled past, or at the deadline. */
@@ -112,6 +118,28 @@ export function createShutdownNotice(): ShutdownNotice {
       return it;
     },
 
+    track(deliver) {
+      let started = false;
+      let settle!: (sent: boolean) => void;
+      const entry: Entry = {
+        due() {
+          if (started) return;
+          started = true;
+          due++;
+          deliver().then(finish, () => finish(false));
+        },
+        settled: new Promise<boolean>((r) => (settle = r)),
+      };
+      function finish(sent: boolean) {
+        if (!open.delete(entry)) return;
+        if (sent) delivered++;
+        settle(sent);
+      }
+      open.add(entry);
+      if (announced) entry.due();
+      return () => finish(false);
+    },
+
     opening(openStream) {
       const work = openStream();
       openings.add(work);
@@ -124,9 +152,11 @@ export function createShutdownNotice(): ShutdownNotice {
       announced = true; // streams opened from now on start with their final item
       for (const e of open) e.due();
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((r) => (timer = setTimeout(r, deadlineMs)));
+      let late = false;
+      const deadline = new Promise<void>((r) => (timer = setTimeout(() => r(void (late = true)), deadlineMs)));
       await Promise.race([Promise.allSettled([...openings]), deadline]);
-      await Promise.race([Promise.all([...open].map((e) => e.settled)), deadline]);
+      // Streams that finished opening may register a moment later (the room fan-out does): wait for those too.
+      while (open.size > 0 && !late) await Promise.race([Promise.all([...open].map((e) => e.settled)), deadline]);
       clearTimeout(timer);
       return { delivered, undelivered: due - delivered };
     },

@@ -1,20 +1,22 @@
-// Fan-out of room events: one source event reaches every subscriber of the
-// room as the same object (the pub/sub parses a message once and hands it to
-// every listener), so a subscription whose result cannot depend on who is
-// watching executes once per (event, operation) and is encoded once, instead
-// of once per subscriber. Auth still runs per subscriber, at subscribe time.
+// Shared subscriptions: a subscription whose result cannot depend on who is
+// watching executes once per (event, operation) and is encoded once for every
+// subscriber on this instance (room-fanout.ts writes the frames), instead of
+// once per subscriber. Auth still runs per subscriber, at subscribe time.
 import {
   createSourceEventStream,
   execute,
   getOperationAST,
   Kind,
+  GraphQLError,
   OperationTypeNode,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
-  type GraphQLError,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { RoomEventMessage } from '../domain/events.js';
+import { ROOM_FEED, type RoomFeed } from '../services/events.js';
+import { createRoomFanout, type FanoutTarget } from './room-fanout.js';
 
 /**
  * Subscription fields whose events read the same for every viewer allowed to
@@ -50,74 +52,57 @@ function operationKey(args: ExecutionArgs): string {
   return JSON.stringify([id, args.operationName ?? null, args.variableValues ?? null]);
 }
 
-/** Results per source event, per operation key; an event's entry goes when the event object does. */
-const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
-
-function sharedExecute(event: object, key: string, run: () => Promise<ExecutionResult>) {
-  let perEvent = results.get(event);
-  if (!perEvent) results.set(event, (perEvent = new Map<string, Promise<ExecutionResult>>()));
-  let result = perEvent.get(key);
-  if (!result) perEvent.set(key, (result = run()));
-  return result;
-}
-
 /**
- * Where ws-server puts, in rootValue, how a socket takes `next` frames for one
- * subscription. A returned promise means the socket is backed up: the next
- * event waits for it, so a slow client's backlog stays as shared events in
- * its queue rather than as encoded frames in the socket's buffer.
+ * Where ws-server puts, in rootValue, the socket and subscription id a shared
+ * subscription writes its frames to (see room-fanout.ts).
  */
 export const DIRECT_DELIVERY = Symbol('directDelivery');
-export type DirectDelivery = (result: ExecutionResult) => Promise<void> | void;
 
 /**
  * Envelop plugin for shared operations over graphql-ws: resolves the source
  * stream as graphql-js does (the field's subscribe and auth run for this
- * subscriber), executes and masks each event once for every subscriber of
- * the same operation, and hands each result to the socket directly. What it
- * returns to the envelop chain and graphql-ws yields nothing: it ends when the
- * events end (graphql-ws then sends `complete`), fails when they fail
- * (graphql-ws sends `error`), and its return() (client `complete`, socket
- * closed) stops the events. So the per-result wrappers (error masking, which
- * has been done once here) and graphql-ws's per-socket stringify never run.
+ * subscriber), then hands the subscription to the room fan-out, which executes
+ * and masks each event once per operation and writes the frames itself. What
+ * it returns to the envelop chain and graphql-ws yields nothing and never ends
+ * by itself; its return() (client `complete`, socket closed) leaves the room.
+ * So the per-result wrappers (error masking, done once in the fan-out) and
+ * graphql-ws's per-socket stringify never run. A source without a room feed
+ * goes the ordinary way.
  */
 export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLError) => GraphQLError }): Plugin {
+  const mask = (result: ExecutionResult): ExecutionResult =>
+    result.errors ? { ...result, errors: result.errors.map(opts.maskError) } : result;
+  const fanout = createRoomFanout({
+    onError: (err) => ({ data: null, errors: [opts.maskError(new GraphQLError(String(err), { originalError: err as Error }))] }),
+  });
   return {
     onSubscribe({ args, setSubscribeFn }) {
-      const deliver = (args.rootValue as { [DIRECT_DELIVERY]?: DirectDelivery } | undefined)?.[DIRECT_DELIVERY];
-      if (!deliver || !isSharedOperation(args.document as DocumentNode, args.operationName as string | null | undefined)) return;
+      const target = (args.rootValue as { [DIRECT_DELIVERY]?: FanoutTarget } | undefined)?.[DIRECT_DELIVERY];
+      if (!target || !isSharedOperation(args.document as DocumentNode, args.operationName as string | null | undefined)) return;
       const key = operationKey(args);
       setSubscribeFn(async (subArgs: ExecutionArgs) => {
         const source = await createSourceEventStream(subArgs);
-        if (!(Symbol.asyncIterator in source)) return source;
-        const events = source[Symbol.asyncIterator]();
-        const run = async (event: unknown): Promise<ExecutionResult> => {
-          const result = await execute({ ...subArgs, rootValue: event });
-          return result.errors ? { ...result, errors: result.errors.map(opts.maskError) } : result;
+        const feed = (source as { [ROOM_FEED]?: RoomFeed })[ROOM_FEED];
+        if (!feed) return source;
+        const events = source as AsyncIterableIterator<unknown>;
+        const run = (event: RoomEventMessage) => {
+          const result = execute({ ...subArgs, rootValue: event });
+          return result instanceof Promise ? result.then(mask) : mask(result);
         };
-        let stopped = false;
-        let stop!: () => void;
-        const stopping = new Promise<void>((resolve) => (stop = resolve));
-        const delivered = (async () => {
-          for (;;) {
-            const next = await events.next();
-            if (next.done) return;
-            const event = next.value;
-            const result = await (typeof event === 'object' && event !== null ? sharedExecute(event, key, () => run(event)) : run(event));
-            // Nothing after the client's `complete`, as graphql-ws would not send it either.
-            if (stopped) return;
-            const backedUp = deliver(result);
-            if (backedUp) await Promise.race([backedUp, stopping]);
-          }
-        })();
-        // graphql-ws sees a failure through next(); once it has returned, nobody asks.
-        delivered.catch(() => {});
+        // Joined before the per-subscriber stream is released, so no event falls between the two.
+        let leave: () => void;
+        try {
+          leave = await fanout.join(feed, key, run, target);
+        } finally {
+          await events.return?.();
+        }
+        let end!: () => void;
+        const ended = new Promise<IteratorResult<never>>((resolve) => (end = () => resolve({ value: undefined, done: true })));
         const stream: AsyncIterableIterator<never> = {
-          next: () => delivered.then(() => ({ value: undefined, done: true }) as const),
+          next: () => ended,
           async return() {
-            stopped = true;
-            stop();
-            await events.return?.();
+            leave();
+            end();
             return { value: undefined, done: true };
           },
           [Symbol.asyncIterator]() {
@@ -128,12 +113,4 @@ export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLEr
       });
     },
   };
-}
-
-/** The graphql-ws `next` frame for a result; the payload is encoded once per result object. */
-const encoded = new WeakMap<ExecutionResult, string>();
-export function nextFrame(id: string, result: ExecutionResult): string {
-  let payload = encoded.get(result);
-  if (payload === undefined) encoded.set(result, (payload = JSON.stringify(result)));
-  return `{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`;
 }

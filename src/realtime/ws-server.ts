@@ -29,7 +29,8 @@ import type { FieldCount } from '../domain/realtime-stats.js';
 import { clientIp, upgradeOriginAllowed } from '../infra/client-origin.js';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
-import { DIRECT_DELIVERY, nextFrame, type DirectDelivery } from './shared-subscriptions.js';
+import type { FanoutTarget } from './room-fanout.js';
+import { DIRECT_DELIVERY } from './shared-subscriptions.js';
 import type { SocketAuth } from './socket-auth.js';
 
 export const WsCloseCode = {
@@ -48,8 +49,8 @@ type Yoga = YogaServerInstance<Record<string, unknown>, Record<string, unknown>>
 interface Executors {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
-  /** For shared subscriptions, which send their results themselves (see shared-subscriptions.ts). */
-  [DIRECT_DELIVERY]: DirectDelivery;
+  /** For shared subscriptions, which write their frames themselves (see shared-subscriptions.ts). */
+  [DIRECT_DELIVERY]: FanoutTarget;
 }
 
 export interface RealtimeServer {
@@ -313,21 +314,13 @@ export async function createWsServer(opts: {
           metrics.activeSubscriptions.inc({ field });
           changed();
         }
-        const socket = ctx.extra.socket;
-        const deliver: DirectDelivery = (result) => {
-          if (socket.readyState !== socket.OPEN) return;
-          let written: (() => void) | undefined;
-          // Write errors close the socket, which ends the subscription.
-          socket.send(nextFrame(id, result), () => written?.());
-          if (socket.bufferedAmount > 0) return new Promise<void>((resolve) => (written = resolve));
-        };
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe, [DIRECT_DELIVERY]: deliver } satisfies Executors,
+          rootValue: { execute, subscribe, [DIRECT_DELIVERY]: { socket: ctx.extra.socket, id } } satisfies Executors,
         };
       },
       /* eslint-enable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */

@@ -20,10 +20,24 @@ import { DIFFICULTY_ORDER } from '../domain/matching.js';
 import { AsyncQueue, closable } from '../infra/async-queue.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { createShutdownNotice } from '../infra/shutdown-notice.js';
+import { createShutdownNotice, type ShutdownNotice } from '../infra/shutdown-notice.js';
 
 const REPLAY_BATCH = 500;
 const SHUTDOWN_PAYLOAD: EventPayload<'SERVER_SHUTDOWN'> = { reconnect: true };
+
+/**
+ * What a room stream also offers a transport that writes frames itself
+ * (src/realtime/room-fanout.ts): the room's messages without a queue per
+ * subscriber, and the SERVER_SHUTDOWN item to end with.
+ */
+export const ROOM_FEED = Symbol('roomFeed');
+export interface RoomFeed {
+  channel: string;
+  /** Calls `onEvent` with every message of the room until the returned function is called. */
+  listen(onEvent: (event: RoomEventMessage) => void): Promise<() => void>;
+  final(lastDelivered: RoomEventMessage | undefined): Promise<RoomEventMessage>;
+  notice: ShutdownNotice;
+}
 
 /** Collects what a transaction wants to announce. */
 export interface Emitter {
@@ -236,15 +250,26 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
       });
     },
 
-    roomStream(slotId: string): Promise<AsyncIterableIterator<RoomEventMessage>> {
+    roomStream(slotId: string): Promise<AsyncIterableIterator<RoomEventMessage> & { [ROOM_FEED]: RoomFeed }> {
       return shutdownNotice.opening(async () => {
-        const queue = await subscribeQueue<RoomEventMessage>(channels.room(slotId));
+        const channel = channels.room(slotId);
+        const queue = await subscribeQueue<RoomEventMessage>(channel);
         // The counts the client last had; fresh ones if it has had none yet.
-        return shutdownNotice.wrap(queue, async (last) => ({
+        const final = async (last: RoomEventMessage | undefined): Promise<RoomEventMessage> => ({
           ...(last ?? { slotId, ...(await roomCounts(db, slotId)) }),
           type: 'SERVER_SHUTDOWN',
           at: new Date().toISOString(),
-        }));
+        });
+        const feed: RoomFeed = {
+          channel,
+          async listen(onEvent) {
+            const id = await pubsub.subscribe(channel, onEvent, {});
+            return () => pubsub.unsubscribe(id);
+          },
+          final,
+          notice: shutdownNotice,
+        };
+        return Object.assign(shutdownNotice.wrap(queue, final), { [ROOM_FEED]: feed });
       });
     },
 

@@ -81,6 +81,9 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
   // disconnect for good. Once stopping, closes do no database work: the
   // registry's close() removes this instance's members anyway.
   const inFlight = new Set<Promise<unknown>>();
+  /** Admitted sockets of this instance per user (opened, not yet closed). */
+  const admitted = new Map<string, number>();
+  const admit = (userId: string) => void admitted.set(userId, (admitted.get(userId) ?? 0) + 1);
   let stopping = false;
   function track<T>(work: Promise<T>): Promise<T> {
     inFlight.add(work);
@@ -101,28 +104,49 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
       if (stopping) return { ok: true };
       const key = presenceKey(userId);
       const member = presence.member(socketId);
+      const tooMany = { ok: false, reason: `Too many open connections (${MAX_SOCKETS_PER_USER})` } as const;
+      // Not the user's first socket: nothing to announce, so no transaction, only one atomic Redis step.
+      // Only behind a socket of this instance that was admitted, whose USER_ONLINE (if any) has committed.
+      if (admitted.has(userId)) {
+        const added = await presence.addIfLive(key, member, MAX_SOCKETS_PER_USER);
+        if (added === 'full') return tooMany;
+        if (added !== 'none') {
+          admit(userId);
+          return { ok: true };
+        }
+      }
       return track(
         underUserLock(userId, async (tx, emit) => {
           const count = await presence.add(key, member);
           if (count > MAX_SOCKETS_PER_USER) {
             await presence.remove(key, member);
-            return { ok: false, reason: `Too many open connections (${MAX_SOCKETS_PER_USER})` } as const;
+            return tooMany;
           }
           if (count === 1) await announce(tx, emit, userId, true);
           return { ok: true } as const;
-        }).catch(async (err: unknown) => {
-          // The socket will be closed as an internal error and never reach socketClosed: do not leave it counted.
-          await presence.remove(key, member).catch(() => {});
-          throw err;
-        }),
+        })
+          .then((r) => {
+            if (r.ok) admit(userId);
+            return r;
+          })
+          .catch(async (err: unknown) => {
+            // The socket will be closed as an internal error and never reach socketClosed: do not leave it counted.
+            await presence.remove(key, member).catch(() => {});
+            throw err;
+          }),
       );
     },
 
     /** Never throws: it runs from socket close handlers, also while the server shuts down. */
     async socketClosed(userId: string, socketId: string): Promise<void> {
+      const left = (admitted.get(userId) ?? 1) - 1;
+      if (left > 0) admitted.set(userId, left);
+      else admitted.delete(userId);
       if (stopping) return;
       const key = presenceKey(userId);
       const member = presence.member(socketId);
+      // Another socket stays live: not news, no transaction.
+      if (await presence.removeIfOthers(key, member).catch(() => false)) return;
       await track(
         underUserLock(userId, async (tx, emit) => {
           if ((await presence.remove(key, member)) === 0) await announce(tx, emit, userId, false);
