@@ -16,6 +16,9 @@ import type { InstantInterviews } from './services/instant-interviews.js';
 import type { Presence } from './infra/presence.js';
 import type { RealtimeStats } from './services/realtime-stats.js';
 import type { Loaders } from './schema/loaders.js';
+import type { Questions } from './services/questions.js';
+import type { CodePad } from './services/code-pad.js';
+import type { Reports } from './services/reports.js';
 
 export interface Services {
   config: Config;
@@ -34,6 +37,9 @@ export interface Services {
   userPresence: UserPresence;
   instant: InstantInterviews;
   realtimeStats: RealtimeStats;
+  questions: Questions;
+  codePad: CodePad;
+  reports: Reports;
 }
 
 export interface Context {

@@ -72,7 +72,7 @@ export const InterviewRef = builder.prismaObject('Interview', {
   }),
 });
 
-const RatingAveragesRef = builder.objectRef<RatingAverages>('RatingAverages').implement({
+export const RatingAveragesRef = builder.objectRef<RatingAverages>('RatingAverages').implement({
   description: 'Mean ratings over some received feedback; a rating is null when none of it has one.',
   fields: (t) => ({
     count: t.exposeInt('count', { description: 'How many feedbacks the averages cover.' }),
@@ -90,7 +90,7 @@ const InterviewTypeCountRef = builder.objectRef<InterviewStats['completedByType'
   }),
 });
 
-const InterviewStatsRef = builder.objectRef<InterviewStats>('InterviewStats').implement({
+export const InterviewStatsRef = builder.objectRef<InterviewStats>('InterviewStats').implement({
   description: "The viewer's progress. Only feedback the viewer may already see is counted.",
   fields: (t) => ({
     completed: t.exposeInt('completed', { description: 'Interviews completed, all types.' }),

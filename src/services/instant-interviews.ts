@@ -27,6 +27,7 @@ import type { RateLimiter } from '../infra/rate-limit.js';
 import type { JobDefinition } from '../jobs/scheduler.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
+import { assignQuestions } from './questions.js';
 import { inInterviewSql, lockUsers, type UserPresence } from './presence.js';
 
 const EXPIRE_BATCH = 500;
@@ -190,6 +191,13 @@ export function createInstantInterviews({
             },
           },
         });
+        await assignQuestions(tx, [
+          {
+            id: interviewId,
+            type: request.type,
+            participants: [request.requesterId, request.addresseeId].map((userId) => ({ userId, difficulty: request.difficulty })),
+          },
+        ]);
         const accepted = await tx.instantRequest.update({
           where: { id: request.id },
           data: { status: 'ACCEPTED', interviewId, respondedAt: now },
