@@ -60,7 +60,8 @@ builder.queryField('questions', (t) =>
       defaultSize: 20,
       maxSize: 100,
       args: { type: t.arg({ type: InterviewTypeEnum }), difficulty: t.arg({ type: DifficultyEnum }) },
-      validate: prismaConnectionArgs,
+      // Loose: the page checks must not strip the filters.
+      validate: prismaConnectionArgs.loose(),
       resolve: (query, _root, args, ctx) =>
         ctx.services.db.question.findMany({
           ...query,
