@@ -194,7 +194,9 @@ export function weeklySeries(interviews: readonly ReportInterview[], feedback: r
   return weeks;
 }
 
-export function buildSummary(interviews: readonly ReportInterview[], feedback: readonly ReportFeedback[], questions: readonly ReportQuestion[]): ReportSummary {
+export function buildSummary(interviews: readonly ReportInterview[], received: readonly ReportFeedback[], questions: readonly ReportQuestion[]): ReportSummary {
+  // Oldest first, so a grouped remark keeps its earliest wording however the history was read.
+  const feedback = [...received].sort((a, b) => a.at.getTime() - b.at.getTime());
   const points = ratingsOverTime(interviews, feedback);
   return {
     ...counts(interviews),

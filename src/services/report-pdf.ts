@@ -35,8 +35,8 @@ export function ratingsChart(s: ReportSummary): string {
   });
   return svg({
     title: { text: 'Ratings received over time (dashed: trend)', textStyle: { fontSize: 13 } },
-    legend: { top: 22, data: Object.values(LABEL), textStyle: { fontSize: 10 } },
-    grid: { left: 35, right: 15, top: 55, bottom: 30 },
+    legend: { bottom: 0, data: Object.values(LABEL), textStyle: { fontSize: 10 } },
+    grid: { left: 35, right: 15, top: 35, bottom: 50 },
     xAxis: { type: 'time', axisLabel: { fontSize: 9 } },
     yAxis: { type: 'value', min: 1, max: 5, interval: 1 },
     series,
@@ -48,8 +48,8 @@ export function weeklyChart(s: ReportSummary): string {
   const weeks = s.weekly.map((w) => new Date(w.weekStart).toISOString().slice(0, 10));
   return svg({
     title: { text: 'Interviews per week', textStyle: { fontSize: 13 } },
-    legend: { top: 22, textStyle: { fontSize: 10 } },
-    grid: { left: 35, right: 15, top: 55, bottom: 40 },
+    legend: { bottom: 0, textStyle: { fontSize: 10 } },
+    grid: { left: 35, right: 15, top: 35, bottom: 60 },
     xAxis: { type: 'category', data: weeks, axisLabel: { fontSize: 8, rotate: weeks.length > 8 ? 45 : 0 } },
     yAxis: { type: 'value', minInterval: 1 },
     series: [
@@ -65,9 +65,9 @@ export function groupsChart(s: ReportSummary): string {
   const groups = s.byTypeAndDifficulty.map((g) => `${g.type === 'TECHNICAL' ? 'Tech' : 'Behav'} ${g.difficulty.toLowerCase()}`);
   return svg({
     title: { text: 'Average ratings by type and difficulty', textStyle: { fontSize: 13 } },
-    legend: { top: 22, textStyle: { fontSize: 10 } },
-    grid: { left: 35, right: 15, top: 55, bottom: 30 },
-    xAxis: { type: 'category', data: groups, axisLabel: { fontSize: 9 } },
+    legend: { bottom: 0, textStyle: { fontSize: 10 } },
+    grid: { left: 35, right: 15, top: 35, bottom: 50 },
+    xAxis: { type: 'category', data: groups, axisLabel: { fontSize: 9, interval: 0 } },
     yAxis: { type: 'value', min: 0, max: 5, interval: 1 },
     series: (['communication', 'technical', 'problemSolving'] as const).map((r) => ({
       name: LABEL[r],
