@@ -50,7 +50,7 @@ interface Claimed {
 class LostClaim extends Error {}
 
 /** The user's history for reports and weekly stats; only what the user may see of feedback and questions. */
-async function readHistory(db: Db, userId: string, interviewIds: string[] | null, now: Date) {
+export async function readHistory(db: Db, userId: string, interviewIds: string[] | null, now: Date) {
   const rows = await db.interview.findMany({
     where: interviewIds ? { id: { in: interviewIds } } : { participants: { some: { userId } } },
     select: {
