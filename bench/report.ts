@@ -21,7 +21,8 @@ try {
   const app = await buildApp(
     loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, JWT_SECRET: 'bench-secret-0123456789-0123456789-abcdef', LOG_LEVEL: 'warn', JOBS_ENABLED: 'false' }),
   );
-  const { db: prisma, reports } = app.services;
+  const { db: prisma } = app.infra;
+  const { reports } = app.services;
   const users = await Promise.all(
     ['Bench', 'Peer one', 'Peer two'].map((name) =>
       prisma.user.create({ data: { id: randomUUID(), email: `${randomUUID()}@bench.local`, name, passwordHash: 'x' } }),

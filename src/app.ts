@@ -3,7 +3,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import type { Services } from './context.js';
+import type { Infra, Services } from './context.js';
 import { createDatabase } from './infra/db.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { createLogger, type Logger } from './infra/logger.js';
@@ -13,11 +13,12 @@ import { createInstanceRegistry } from './infra/instance-registry.js';
 import { createPresence } from './infra/presence.js';
 import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
-import { sendEmailsJob } from './jobs/send-emails.js';
+import { scheduledJobs } from './jobs/registry.js';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
 import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
 import { createAccounts } from './services/accounts.js';
 import { createBookings } from './services/bookings.js';
+import { createEmailSender } from './services/email-outbox.js';
 import { createEvents } from './services/events.js';
 import { createMatching } from './services/matching.js';
 import { createChat } from './services/chat.js';
@@ -37,8 +38,11 @@ const READY_CHECK_TIMEOUT_MS = 2_000;
 
 export interface App {
   services: Services;
+  infra: Infra;
   /** Null until start(); set when JOBS_ENABLED. */
   scheduler: Scheduler | null;
+  /** The scheduled jobs this instance runs when JOBS_ENABLED. */
+  jobs: readonly JobDefinition[];
   /** Resolves with the bound port (pass 0 for any free port). */
   start(port?: number): Promise<number>;
   stop(): Promise<void>;
@@ -69,9 +73,9 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const matching = createMatching({ db, events, config });
   const presence = createPresence(pubsubHandle.redis, { ttlMs: config.presenceTtlMs });
   const interviews = createInterviews({ db, events, config, presence, log });
-  const chat = createChat({ db, events, limiter, config });
+  const chat = createChat({ db, events, limiter });
   const userPresence = createUserPresence({ db, events, presence, log });
-  const instant = createInstantInterviews({ db, events, limiter, presence: userPresence, config });
+  const instant = createInstantInterviews({ db, events, presence: userPresence });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
   const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
   const questions = createQuestions({ db });
@@ -80,11 +84,12 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const codePad = createCodePad({ db, pubsub, limiter, log });
   const reports = createReports({ db, events, config, log });
   const services: Services = {
-    ...{ config, db, log, pubsub, limiter, accounts, events, bookings, matching },
-    ...{ presence, interviews, chat, userPresence, instant, realtimeStats, questions, codePad, reports },
+    ...{ accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats },
+    ...{ questions, codePad, reports },
   };
+  const infra: Infra = { config, db, sql, log, pubsub, limiter, presence };
 
-  const yoga = createGraphQL(services, metrics);
+  const yoga = createGraphQL(services, infra, metrics);
   const httpServer = createServer((req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -133,22 +138,13 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     return { database, redis };
   }
 
-  const jobs: JobDefinition[] = [
-    { name: 'match-waiting-rooms', every: config.matchInterval, run: () => matching.pairOpenRooms() },
-    { name: 'expire-bookings', every: '1 minute', run: () => matching.expireEndedBookings() },
-    { name: 'plan-slots', every: '1 hour', run: () => matching.planSlots(config.planner) },
-    { name: 'prune-events', every: '1 day', run: () => matching.pruneEvents(config.eventRetentionDays) },
-    // Twice per TTL: a killed instance's users are announced offline within 1.5 TTL of its last refresh.
-    { name: 'sweep-presence', every: `${Math.max(1, Math.round(config.presenceTtlMs / 2000))} seconds`, run: () => userPresence.sweepStale() },
-    ...interviews.jobs,
-    ...instant.jobs,
-    // Takes over reports whose runner died; new ones start at once where they were requested.
-    { name: 'build-reports', every: '10 seconds', run: () => reports.runPending() },
-  ];
-  if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
+  const emails = config.smtpUrl ? createEmailSender({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }) : null;
+  const jobs = scheduledJobs(services, config, emails);
 
   return {
     services,
+    infra,
+    jobs,
     get scheduler() {
       return scheduler;
     },
@@ -157,7 +153,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       return `http://127.0.0.1:${addr?.port ?? config.port}`;
     },
     async start(port = config.port) {
-      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, metrics, path: '/graphql', onChange: realtimeStats.changed });
+      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: realtimeStats.changed });
       realtime = ws;
       realtimeStats.start(() => ws.stats());
       await new Promise<void>((resolve, reject) => {

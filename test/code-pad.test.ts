@@ -176,7 +176,7 @@ it('rate-limits updates per user across instances', async () => {
     return gql(server.url, Update, { id: interviewId, update: b64(Y.encodeStateAsUpdate(doc, before)) }, { token: x.token });
   };
   for (let n = 0; n < 20; n++) expect(codes(await send(n % 2 ? a : b))).toEqual([]);
-  for (let n = 0; n < 100; n++) await b.app.services.limiter.hit(`codepad:${x.id}`, 10_000);
+  for (let n = 0; n < 100; n++) await b.app.infra.limiter.hit(`codepad:${x.id}`, 10_000);
   const refused = await send(a);
   expect(codes(refused)).toEqual(['RATE_LIMITED']);
   expect(refused.errors![0]!.extensions!['retryAfterSeconds']).toBeGreaterThanOrEqual(1);

@@ -104,7 +104,7 @@ describe('starter bank', () => {
   it('loads idempotently: loading again inserts nothing and keeps an admin edit', async () => {
     const [first] = await allQuestions({ type: 'BEHAVIORAL', difficulty: 'EASY' });
     await ok(stack.url, Update, { id: first!.id, input: { type: 'BEHAVIORAL', difficulty: 'EASY', title: 'Edited by an admin', body: first!.body } }, { token: admin.token });
-    expect(await loadStarterQuestions(stack.app.services.db)).toBe(0);
+    expect(await loadStarterQuestions(stack.app.infra.db)).toBe(0);
     const all = await allQuestions();
     expect(all).toHaveLength(60);
     expect(all.find((q) => q.id === first!.id)!.title).toBe('Edited by an admin');

@@ -23,7 +23,7 @@ const CodePadEventRef = builder.objectRef<CodePadEventMessage>('CodePadEvent').i
     by: t.prismaField({
       type: 'User',
       nullable: true,
-      resolve: (query, e, _args, ctx) => ctx.services.db.user.findUnique({ ...query, where: { id: e.byUserId } }),
+      resolve: (query, e, _args, ctx) => ctx.db.user.findUnique({ ...query, where: { id: e.byUserId } }),
     }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
   }),

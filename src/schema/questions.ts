@@ -1,3 +1,4 @@
+import { isAdmin } from '../domain/interview-access.js';
 import { canSeeQuestion } from '../domain/questions.js';
 import { builder } from './builder.js';
 import { prismaConnectionArgs, uuid } from './args.js';
@@ -26,7 +27,7 @@ export const AssignedQuestionRef = builder.prismaObject('AssignedQuestion', {
       description: 'The full question for the one who asks (and admins); null for the one asked until the interview is COMPLETED.',
       select: (_args, _ctx, nested) => ({ askedById: true, askedToId: true, interview: { select: { status: true } }, question: nested() }),
       resolve: (a, _args, ctx) =>
-        ctx.viewer && canSeeQuestion({ id: ctx.viewer.id, admin: ctx.viewer.role === 'ADMIN' }, a, a.interview.status) ? a.question : null,
+        ctx.viewer && canSeeQuestion({ id: ctx.viewer.id, admin: isAdmin(ctx.viewer) }, a, a.interview.status) ? a.question : null,
     }),
     askedBy: t.relation('askedBy'),
     askedTo: t.relation('askedTo'),
@@ -63,7 +64,7 @@ builder.queryField('questions', (t) =>
       // Loose: the page checks must not strip the filters.
       validate: prismaConnectionArgs.loose(),
       resolve: (query, _root, args, ctx) =>
-        ctx.services.db.question.findMany({
+        ctx.db.question.findMany({
           ...query,
           where: { ...(args.type ? { type: args.type } : {}), ...(args.difficulty ? { difficulty: args.difficulty } : {}) },
           orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
@@ -80,20 +81,20 @@ builder.mutationFields((t) => ({
     description: 'Admins only.',
     authScopes: { admin: true },
     args: { input: t.arg({ type: QuestionInput, required: true }) },
-    resolve: (_q, _root, args, ctx) => ctx.services.questions.create(args.input),
+    resolve: (query, _root, args, ctx) => ctx.services.questions.create(args.input, query),
   }),
   updateQuestion: t.prismaField({
     type: 'Question',
     description: 'Admins only. Interviews that already have the question show the new text.',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, validate: uuid }), input: t.arg({ type: QuestionInput, required: true }) },
-    resolve: (_q, _root, args, ctx) => ctx.services.questions.update(String(args.id), args.input),
+    resolve: (query, _root, args, ctx) => ctx.services.questions.update(String(args.id), args.input, query),
   }),
   archiveQuestion: t.prismaField({
     type: 'Question',
     description: 'Admins only: the question is never assigned again.',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (_q, _root, args, ctx) => ctx.services.questions.archive(String(args.id)),
+    resolve: (query, _root, args, ctx) => ctx.services.questions.archive(String(args.id), query),
   }),
 }));

@@ -117,10 +117,7 @@ builder.mutationField('requestProgressReport', (t) =>
     type: 'Report',
     description: "Starts a report over all of the viewer's interviews; while one is PENDING or RUNNING, returns that one.",
     authScopes: { signedIn: true },
-    resolve: async (query, _root, _args, ctx) => {
-      const report = await ctx.services.reports.request(ctx.viewer!);
-      return ctx.services.db.report.findUniqueOrThrow({ ...query, where: { id: report.id } });
-    },
+    resolve: (query, _root, _args, ctx) => ctx.services.reports.request(ctx.viewer!, query),
   }),
 );
 
@@ -135,7 +132,7 @@ builder.queryField('myReports', (t) =>
       maxSize: 100,
       validate: prismaConnectionArgs,
       resolve: (query, _root, _args, ctx) =>
-        ctx.services.db.report.findMany({ ...query, where: { userId: ctx.viewer!.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+        ctx.db.report.findMany({ ...query, where: { userId: ctx.viewer!.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     },
     { name: 'ReportConnection' },
     { name: 'ReportEdge' },

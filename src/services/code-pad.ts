@@ -6,13 +6,14 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
 import * as Y from 'yjs';
 import { CODE_PAD_LIMITS, CODE_PAD_TEXT, canEditPad, checkLanguage, decodeUpdate } from '../domain/code-pad.js';
-import { badInput, conflict, forbidden, notFound, rateLimited } from '../domain/errors.js';
+import { badInput, conflict, rateLimited } from '../domain/errors.js';
 import { channels, type CodePadEventMessage } from '../domain/events.js';
 import { AsyncQueue } from '../infra/async-queue.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
 import type { Viewer } from './accounts.js';
+import { requireParticipant } from './interviews/participants.js';
 
 export interface CodePadView {
   interviewId: string;
@@ -28,13 +29,8 @@ const EMPTY_STATE = Buffer.from(Y.encodeStateAsUpdate(new Y.Doc()));
 
 export function createCodePad({ db, pubsub, limiter, log }: { db: Db; pubsub: PubSubEngine; limiter: RateLimiter; log: Logger }) {
   /** Participants only: anyone else learns nothing (NOT_FOUND); an admin, who may read the interview, FORBIDDEN. */
-  async function interviewFor(client: Db | Tx, viewer: Viewer, interviewId: string) {
-    const interview = await client.interview.findUnique({ where: { id: interviewId }, select: { status: true, participants: { select: { userId: true } } } });
-    if (!interview?.participants.some((p) => p.userId === viewer.id)) {
-      throw interview && viewer.role === 'ADMIN' ? forbidden('Only the participants of this interview can use its code pad.') : notFound('Interview');
-    }
-    return interview;
-  }
+  const interviewFor = (client: Db | Tx, viewer: Viewer, interviewId: string) =>
+    requireParticipant(client, viewer, interviewId, { action: 'use its code pad' });
 
   const view = (interviewId: string, pad: { language: string; text: string; state: Uint8Array; version: number; updatedAt: Date } | null): CodePadView => ({
     interviewId,

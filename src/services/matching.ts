@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { assignRoles, matchWaitingRoom } from '../domain/matching.js';
-import { plannedSlots, type PlannerGrid } from '../domain/slots.js';
 import type { Db } from '../infra/db.js';
 import type { Difficulty } from '../generated/prisma/client.js';
 import { lockSlot } from './bookings.js';
@@ -96,29 +95,6 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
       let interviews = 0;
       for (const { slotId } of rooms) interviews += (await this.pairSlot(slotId)).length;
       return { rooms: rooms.length, interviews };
-    },
-
-    /** Bookings whose slot ended while still waiting (or never joined) become EXPIRED. */
-    async expireEndedBookings(now = new Date()): Promise<number> {
-      return db.$executeRaw`
-        UPDATE "Booking" b SET status = 'EXPIRED', "updatedAt" = ${now}
-        FROM "Slot" s
-        WHERE s.id = b."slotId" AND s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
-    },
-
-    /** Keeps the grid of slots generated ahead; inserting a key twice is a no-op. */
-    async planSlots(grid: PlannerGrid, now = new Date()): Promise<number> {
-      const wanted = plannedSlots(grid, now);
-      const { count } = await db.slot.createMany({
-        data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
-        skipDuplicates: true,
-      });
-      return count;
-    },
-
-    async pruneEvents(retentionDays: number, now = new Date()): Promise<number> {
-      const { count } = await db.event.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - retentionDays * 86_400_000) } } });
-      return count;
     },
   };
 }

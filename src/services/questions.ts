@@ -3,7 +3,10 @@
 import { badInput, notFound } from '../domain/errors.js';
 import { normalizeQuestion, pickQuestion, questionPairs, type Pairing, type QuestionInput } from '../domain/questions.js';
 import { STARTER_QUESTIONS } from '../domain/starter-questions.js';
-import type { Db, Tx } from '../infra/db.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { Db, Planned, Tx } from '../infra/db.js';
+
+type QuestionQuery = Planned<Prisma.QuestionInclude, Prisma.QuestionSelect>;
 
 /** Inserts the starter questions not present yet (by key), so it is safe at every start and on every instance. */
 export async function loadStarterQuestions(db: Db): Promise<number> {
@@ -62,18 +65,18 @@ export function createQuestions({ db }: { db: Db }) {
     if (!(await db.question.findUnique({ where: { id }, select: { id: true } }))) throw notFound('Question');
   };
   return {
-    create(input: QuestionInput) {
-      return db.question.create({ data: checked(input) });
+    create(input: QuestionInput, query: QuestionQuery = {}) {
+      return db.question.create({ ...query, data: checked(input) });
     },
-    async update(id: string, input: QuestionInput) {
+    async update(id: string, input: QuestionInput, query: QuestionQuery = {}) {
       const data = checked(input);
       await exists(id);
-      return db.question.update({ where: { id }, data });
+      return db.question.update({ ...query, where: { id }, data });
     },
     /** Archived questions are never assigned again; interviews that have one keep it. Archiving twice is a no-op. */
-    async archive(id: string) {
+    async archive(id: string, query: QuestionQuery = {}) {
       await exists(id);
-      return db.question.update({ where: { id }, data: { archived: true } });
+      return db.question.update({ ...query, where: { id }, data: { archived: true } });
     },
   };
 }

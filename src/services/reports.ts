@@ -23,7 +23,7 @@ import {
   type ReportSummary,
 } from '../domain/reports.js';
 import { Prisma, type Report } from '../generated/prisma/client.js';
-import type { Db } from '../infra/db.js';
+import type { Db, Planned } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
@@ -38,6 +38,8 @@ export const REPORT_FIELDS = {
   id: true, userId: true, status: true, progress: true, attempts: true, leaseUntil: true,
   runner: true, createdAt: true, completedAt: true, error: true, summary: true,
 } as const satisfies Prisma.ReportSelect;
+
+type ReportQuery = Planned<Prisma.ReportInclude, Prisma.ReportSelect>;
 
 interface Claimed {
   id: string;
@@ -219,13 +221,13 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
 
   const service = {
     /** The viewer's running report, or a new one; its runner starts on this instance at once. */
-    async request(viewer: Viewer): Promise<Omit<Report, 'pdf'>> {
-      const running = () => db.report.findFirst({ where: { userId: viewer.id, status: { in: ['PENDING', 'RUNNING'] } }, select: REPORT_FIELDS });
+    async request(viewer: Viewer, query: ReportQuery = { select: REPORT_FIELDS }): Promise<Report> {
+      const running = () => db.report.findFirst({ ...query, where: { userId: viewer.id, status: { in: ['PENDING', 'RUNNING'] } } });
       const existing = await running();
       if (existing) return existing;
-      let created: Omit<Report, 'pdf'>;
+      let created: Report;
       try {
-        created = await db.report.create({ data: { userId: viewer.id }, select: REPORT_FIELDS });
+        created = await db.report.create({ ...query, data: { userId: viewer.id } });
       } catch (err) {
         // A concurrent request won the partial unique index: theirs is the running one.
         if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
