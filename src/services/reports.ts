@@ -27,7 +27,6 @@ import type { Db, Planned } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
-import { groupsChart, ratingsChart, renderReportPdf, themesChart, weeklyChart } from './report-pdf.js';
 
 /** How long a download link works. */
 export const DOWNLOAD_TTL_MS = 15 * 60_000;
@@ -119,6 +118,8 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
   }
 
   async function build(report: Claimed) {
+    // ECharts and pdfkit load on the first report, not at every start.
+    const { groupsChart, ratingsChart, renderReportPdf, themesChart, weeklyChart } = await import('./report-pdf.js');
     const steps: { name: string; run: () => Promise<void> | void }[] = [];
     let ids: string[] = [];
     const history = { interviews: [] as ReportInterview[], feedback: [] as ReportFeedback[], questions: [] as ReportQuestion[] };
