@@ -161,7 +161,7 @@ it('builds the report on one instance while the other streams its progress; summ
     expect(new Date(stats.weekly[n]!.weekStart).getTime() - new Date(stats.weekly[n - 1]!.weekStart).getTime()).toBe(7 * 86_400_000);
   }
   expect(new Date(stats.weekly[0]!.weekStart).getUTCDay()).toBe(1);
-});
+}, 120_000);
 
 it('one running report per user: a second request, on either instance, returns the running one', async () => {
   const user = await registerUser(a.url);
@@ -183,7 +183,7 @@ it('one running report per user: a second request, on either instance, returns t
   // Once it is done, a new request makes a new report.
   const next = (await ok(a.url, RequestReport, {}, { token: user.token })).requestProgressReport;
   expect(next.id).not.toBe((await reports(user)).at(-1)!.id);
-});
+}, 90_000);
 
 it('a database failure mid-way ends the report FAILED with REPORT_FAILED, never stuck RUNNING', async () => {
   const user = await registerUser(a.url);
@@ -208,7 +208,7 @@ it('a database failure mid-way ends the report FAILED with REPORT_FAILED, never 
   expect(report).toMatchObject({ id: id!, status: 'FAILED', downloadUrl: null, summary: null });
   expect(report!.error).toBeTruthy();
   expect(report!.completedAt).not.toBeNull();
-});
+}, 90_000);
 
 it('a report over 500 interviews finishes with progress all the way', async () => {
   const user = await registerUser(a.url, 'Veteran');
