@@ -29,6 +29,9 @@ import { createInstantInterviews } from './services/instant-interviews.js';
 import { createInterviews } from './services/interviews.js';
 import { createUserPresence } from './services/presence.js';
 import { createRealtimeStats } from './services/realtime-stats.js';
+import { createCodePad } from './services/code-pad.js';
+import { createQuestions, loadStarterQuestions } from './services/questions.js';
+import { createReports } from './services/reports.js';
 import { createGraphQL } from './yoga.js';
 
 const SHUTDOWN_DRAIN_MS = 8_000;
@@ -79,7 +82,15 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const instant = createInstantInterviews({ db, events, limiter, presence: userPresence });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
   const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
-  const services: Services = { accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats };
+  const questions = createQuestions({ db });
+  const added = await loadStarterQuestions(db);
+  if (added) log.info({ added }, 'starter questions loaded');
+  const codePad = createCodePad({ db, pubsub, limiter, log });
+  const reports = createReports({ db, events, config, log });
+  const services: Services = {
+    ...{ accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats },
+    ...{ questions, codePad, reports },
+  };
   const infra: Infra = { config, db, sql, log, pubsub, limiter, presence };
 
   const yoga = createGraphQL(services, infra, metrics, createPersistedQueryStore(pubsubHandle.redis, log));
@@ -97,12 +108,18 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   let stopping = false;
 
   async function route(req: IncomingMessage, res: ServerResponse) {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/health') return json(res, 200, { status: 'ok' });
     if (path === '/ready') {
       const checks = await readiness();
       const ok = !stopping && Object.values(checks).every((v) => v !== 'down');
       return json(res, ok ? 200 : 503, { status: ok ? 'ready' : stopping ? 'stopping' : 'not ready', checks });
+    }
+    if (path.startsWith('/reports/') && req.method === 'GET') {
+      const got = await reports.download(path, new URL(req.url ?? '/', 'http://x').searchParams).catch(() => ({ status: 500, message: 'Internal error.' }));
+      if (!('pdf' in got) || !got.pdf) return json(res, got.status, { error: got.message });
+      res.writeHead(200, { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="mockmate-report.pdf"', 'cache-control': 'private, no-store' });
+      return res.end(got.pdf);
     }
     if (path === '/metrics') {
       metrics.openSockets.set(realtime?.socketCount() ?? 0);
@@ -181,6 +198,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       await closed;
       clearTimeout(drainTimer);
       await scheduler?.stop();
+      await reports.close();
       // Socket close handlers still writing (PEER_LEFT, USER_OFFLINE) finish before the pools close.
       await interviews.close();
       await userPresence.close();

@@ -20,6 +20,9 @@ import type { UserPresence } from './services/presence.js';
 import type { InstantInterviews } from './services/instant-interviews.js';
 import type { RealtimeStats } from './services/realtime-stats.js';
 import type { Loaders } from './schema/loaders.js';
+import type { Questions } from './services/questions.js';
+import type { CodePad } from './services/code-pad.js';
+import type { Reports } from './services/reports.js';
 
 export interface Services {
   accounts: Accounts;
@@ -31,6 +34,9 @@ export interface Services {
   userPresence: UserPresence;
   instant: InstantInterviews;
   realtimeStats: RealtimeStats;
+  questions: Questions;
+  codePad: CodePad;
+  reports: Reports;
 }
 
 /** The plumbing under the services: for the server itself, jobs, tests and benchmarks, never for resolvers. */

@@ -239,6 +239,10 @@ export type EventsSubscription = { events: { id: string, type: EventType, at: st
       | { __typename: 'MatchedData', slotId: string, peerId: string, role: ParticipantRole }
       | { __typename: 'MessageData', messageId: string, senderId: string, editedAt: string | null, deletedAt: string | null }
       | { __typename: 'MessagesReadData', userId: string, upToMessageId: string, readAt: string }
+      | { __typename: 'ReportCompletedData' }
+      | { __typename: 'ReportFailedData' }
+      | { __typename: 'ReportProgressData' }
+      | { __typename: 'ReportStartedData' }
       | { __typename: 'RolesSwappedData', roles: Array<{ userId: string, role: ParticipantRole }> }
       | { __typename: 'ServerShutdownData', reconnect: boolean }
       | { __typename: 'SessionEndedData', endedAt: string, reason: string | null }
@@ -263,6 +267,10 @@ export type NotificationsQuery = { notifications: { pageInfo: { hasNextPage: boo
           | { __typename: 'MatchedData', slotId: string, peerId: string, role: ParticipantRole }
           | { __typename: 'MessageData', messageId: string, senderId: string, editedAt: string | null, deletedAt: string | null }
           | { __typename: 'MessagesReadData', userId: string, upToMessageId: string, readAt: string }
+          | { __typename: 'ReportCompletedData' }
+          | { __typename: 'ReportFailedData' }
+          | { __typename: 'ReportProgressData' }
+          | { __typename: 'ReportStartedData' }
           | { __typename: 'RolesSwappedData', roles: Array<{ userId: string, role: ParticipantRole }> }
           | { __typename: 'ServerShutdownData', reconnect: boolean }
           | { __typename: 'SessionEndedData', endedAt: string, reason: string | null }
@@ -307,6 +315,14 @@ type EventDataFields_MessageData_Fragment = { __typename: 'MessageData', message
 
 type EventDataFields_MessagesReadData_Fragment = { __typename: 'MessagesReadData', userId: string, upToMessageId: string, readAt: string };
 
+type EventDataFields_ReportCompletedData_Fragment = { __typename: 'ReportCompletedData' };
+
+type EventDataFields_ReportFailedData_Fragment = { __typename: 'ReportFailedData' };
+
+type EventDataFields_ReportProgressData_Fragment = { __typename: 'ReportProgressData' };
+
+type EventDataFields_ReportStartedData_Fragment = { __typename: 'ReportStartedData' };
+
 type EventDataFields_RolesSwappedData_Fragment = { __typename: 'RolesSwappedData', roles: Array<{ userId: string, role: ParticipantRole }> };
 
 type EventDataFields_ServerShutdownData_Fragment = { __typename: 'ServerShutdownData', reconnect: boolean };
@@ -329,6 +345,10 @@ export type EventDataFieldsFragment =
   | EventDataFields_MatchedData_Fragment
   | EventDataFields_MessageData_Fragment
   | EventDataFields_MessagesReadData_Fragment
+  | EventDataFields_ReportCompletedData_Fragment
+  | EventDataFields_ReportFailedData_Fragment
+  | EventDataFields_ReportProgressData_Fragment
+  | EventDataFields_ReportStartedData_Fragment
   | EventDataFields_RolesSwappedData_Fragment
   | EventDataFields_ServerShutdownData_Fragment
   | EventDataFields_SessionEndedData_Fragment
@@ -347,6 +367,10 @@ export type UserEventFieldsFragment = { id: string, type: EventType, at: string,
     | { __typename: 'MatchedData', slotId: string, peerId: string, role: ParticipantRole }
     | { __typename: 'MessageData', messageId: string, senderId: string, editedAt: string | null, deletedAt: string | null }
     | { __typename: 'MessagesReadData', userId: string, upToMessageId: string, readAt: string }
+    | { __typename: 'ReportCompletedData' }
+    | { __typename: 'ReportFailedData' }
+    | { __typename: 'ReportProgressData' }
+    | { __typename: 'ReportStartedData' }
     | { __typename: 'RolesSwappedData', roles: Array<{ userId: string, role: ParticipantRole }> }
     | { __typename: 'ServerShutdownData', reconnect: boolean }
     | { __typename: 'SessionEndedData', endedAt: string, reason: string | null }
@@ -365,6 +389,10 @@ export type SessionEventFieldsFragment = { type: EventType, at: string, actor: {
     | { __typename: 'MatchedData', slotId: string, peerId: string, role: ParticipantRole }
     | { __typename: 'MessageData', messageId: string, senderId: string, editedAt: string | null, deletedAt: string | null }
     | { __typename: 'MessagesReadData', userId: string, upToMessageId: string, readAt: string }
+    | { __typename: 'ReportCompletedData' }
+    | { __typename: 'ReportFailedData' }
+    | { __typename: 'ReportProgressData' }
+    | { __typename: 'ReportStartedData' }
     | { __typename: 'RolesSwappedData', roles: Array<{ userId: string, role: ParticipantRole }> }
     | { __typename: 'ServerShutdownData', reconnect: boolean }
     | { __typename: 'SessionEndedData', endedAt: string, reason: string | null }
@@ -466,6 +494,10 @@ export type InterviewSessionEventsSubscription = { interviewSession: { type: Eve
       | { __typename: 'MatchedData', slotId: string, peerId: string, role: ParticipantRole }
       | { __typename: 'MessageData', messageId: string, senderId: string, editedAt: string | null, deletedAt: string | null }
       | { __typename: 'MessagesReadData', userId: string, upToMessageId: string, readAt: string }
+      | { __typename: 'ReportCompletedData' }
+      | { __typename: 'ReportFailedData' }
+      | { __typename: 'ReportProgressData' }
+      | { __typename: 'ReportStartedData' }
       | { __typename: 'RolesSwappedData', roles: Array<{ userId: string, role: ParticipantRole }> }
       | { __typename: 'ServerShutdownData', reconnect: boolean }
       | { __typename: 'SessionEndedData', endedAt: string, reason: string | null }

@@ -82,6 +82,12 @@ export interface EventPayloads {
   AVAILABILITY_CHANGED: { userId: string; availability: 'AVAILABLE' | 'BUSY' | 'OFFLINE' };
   USER_ONLINE: { userId: string };
   USER_OFFLINE: { userId: string };
+  /** A practice report was taken up by a runner (again, after a runner died: `attempt` > 1). */
+  REPORT_STARTED: { reportId: string; attempt: number };
+  /** `progress` 0–100 after a finished step of the report; never decreases for one report. */
+  REPORT_PROGRESS: { reportId: string; progress: number; step: string };
+  REPORT_COMPLETED: { reportId: string };
+  REPORT_FAILED: { reportId: string; reason: string };
   /** Instance-local and never stored: this instance is stopping; reconnect (another one answers) and resubscribe. */
   SERVER_SHUTDOWN: { reconnect: boolean };
 }
@@ -132,10 +138,22 @@ export const channels = {
   room: (slotId: string) => `room:${slotId}`,
   /** The live session of one interview. */
   session: (interviewId: string) => `session:${interviewId}`,
+  /** Accepted updates of one interview's code pad. */
+  codePad: (interviewId: string) => `codepad:${interviewId}`,
   /** Sessions revoked (logout, password reset): every instance closes their sockets. */
   sessionsRevoked: 'system:sessions-revoked',
 } as const;
 
 export interface SessionsRevokedMessage {
   sessionIds: string[];
+}
+
+/** An update the server merged into an interview's code pad, relayed to every watcher on any instance. */
+export interface CodePadEventMessage {
+  interviewId: string;
+  /** The Yjs update as received, base64. */
+  update: string;
+  version: number;
+  byUserId: string;
+  at: string;
 }

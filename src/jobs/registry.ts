@@ -6,7 +6,7 @@ import type { EmailSender } from '../services/email-outbox.js';
 import type { JobDefinition } from './scheduler.js';
 
 export function scheduledJobs(services: Services, config: Config, emails: EmailSender | null): JobDefinition[] {
-  const { matching, bookings, events, interviews, instant, userPresence } = services;
+  const { matching, bookings, events, interviews, instant, userPresence, reports } = services;
   return [
     { name: 'match-waiting-rooms', every: config.matchInterval, run: () => matching.pairOpenRooms() },
     { name: 'expire-bookings', every: '1 minute', run: () => bookings.expireEndedBookings() },
@@ -16,6 +16,8 @@ export function scheduledJobs(services: Services, config: Config, emails: EmailS
     { name: 'expire-instant-requests', every: '5 seconds', run: () => instant.expireDue() },
     // Twice per TTL: a killed instance's users are announced offline within 1.5 TTL of its last refresh.
     { name: 'sweep-presence', every: `${Math.max(1, Math.round(config.presenceTtlMs / 2000))} seconds`, run: () => userPresence.sweepStale() },
+    // Takes over reports whose runner died; new ones start at once where they were requested.
+    { name: 'build-reports', every: '10 seconds', run: () => reports.runPending() },
     ...(emails ? [{ name: 'send-emails', every: '15 seconds', run: () => emails.sendDue() }] : []),
   ];
 }

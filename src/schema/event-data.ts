@@ -150,6 +150,26 @@ const ServerShutdownData = builder.objectRef<Tagged<EventPayloads['SERVER_SHUTDO
   fields: (t) => ({ reconnect: t.exposeBoolean('reconnect') }),
 });
 
+const ReportStartedData = builder.objectRef<Tagged<EventPayloads['REPORT_STARTED']>>('ReportStartedData').implement({
+  description: 'REPORT_STARTED: a run of the report began (`attempt` counts runs, a takeover included).',
+  fields: (t) => ({ reportId: t.exposeID('reportId'), attempt: t.exposeInt('attempt') }),
+});
+
+const ReportProgressData = builder.objectRef<Tagged<EventPayloads['REPORT_PROGRESS']>>('ReportProgressData').implement({
+  description: 'REPORT_PROGRESS: `progress` (0–100) after a finished step; it never goes back for one report.',
+  fields: (t) => ({ reportId: t.exposeID('reportId'), progress: t.exposeInt('progress'), step: t.exposeString('step') }),
+});
+
+const ReportCompletedData = builder.objectRef<Tagged<EventPayloads['REPORT_COMPLETED']>>('ReportCompletedData').implement({
+  description: 'REPORT_COMPLETED: the report is ready (`myReports` has its summary and download link).',
+  fields: (t) => ({ reportId: t.exposeID('reportId') }),
+});
+
+const ReportFailedData = builder.objectRef<Tagged<EventPayloads['REPORT_FAILED']>>('ReportFailedData').implement({
+  description: 'REPORT_FAILED.',
+  fields: (t) => ({ reportId: t.exposeID('reportId'), reason: t.exposeString('reason', { nullable: true }) }),
+});
+
 /**
  * Which `…Data` type each event's payload is. The one place to add an event
  * type's data: TypeScript requires an entry for every shape in EventPayloads.
@@ -176,6 +196,10 @@ const DATA_BY_EVENT = {
   AVAILABILITY_CHANGED: AvailabilityData,
   USER_ONLINE: UserData,
   USER_OFFLINE: UserData,
+  REPORT_STARTED: ReportStartedData,
+  REPORT_PROGRESS: ReportProgressData,
+  REPORT_COMPLETED: ReportCompletedData,
+  REPORT_FAILED: ReportFailedData,
   SERVER_SHUTDOWN: ServerShutdownData,
 } satisfies { [K in keyof EventPayloads]: { name: string } };
 

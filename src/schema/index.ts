@@ -14,5 +14,8 @@ import './chat.js';
 import './presence.js';
 import './instant-interviews.js';
 import './system.js';
+import './questions.js';
+import './code-pad.js';
+import './reports.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -76,7 +76,7 @@ export const InterviewRef = builder.prismaObject('Interview', {
   }),
 });
 
-const RatingAveragesRef = builder.objectRef<RatingAverages>('RatingAverages').implement({
+export const RatingAveragesRef = builder.objectRef<RatingAverages>('RatingAverages').implement({
   description: 'Mean ratings over some received feedback; a rating is null when none of it has one.',
   fields: (t) => ({
     count: t.exposeInt('count', { description: 'How many feedbacks the averages cover.' }),
@@ -94,7 +94,7 @@ const InterviewTypeCountRef = builder.objectRef<InterviewStats['completedByType'
   }),
 });
 
-const InterviewStatsRef = builder.objectRef<InterviewStats>('InterviewStats').implement({
+export const InterviewStatsRef = builder.objectRef<InterviewStats>('InterviewStats').implement({
   description: "The viewer's progress. Only feedback the viewer may already see is counted.",
   fields: (t) => ({
     id: t.id({ description: "The viewer's user id.", resolve: (_s, _args, ctx) => ctx.viewer!.id }),

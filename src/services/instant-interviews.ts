@@ -24,6 +24,7 @@ import type { Db, Planned, Tx } from '../infra/db.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
+import { assignQuestions } from './questions.js';
 import { inInterviewSql, lockUsers, type UserPresence } from './presence.js';
 
 const EXPIRE_BATCH = 500;
@@ -187,6 +188,13 @@ export function createInstantInterviews({
             },
           },
         });
+        await assignQuestions(tx, [
+          {
+            id: interviewId,
+            type: request.type,
+            participants: [request.requesterId, request.addresseeId].map((userId) => ({ userId, difficulty: request.difficulty })),
+          },
+        ]);
         const accepted = await tx.instantRequest.update({
           ...query,
           where: { id: request.id },

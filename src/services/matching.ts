@@ -11,6 +11,7 @@ import type { Db } from '../infra/db.js';
 import type { Difficulty } from '../generated/prisma/client.js';
 import { lockSlot } from './bookings.js';
 import type { Events } from './events.js';
+import { assignQuestions } from './questions.js';
 
 interface WaitingRow {
   id: string;
@@ -69,6 +70,14 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
           if (updated !== participants.length) {
             throw new Error(`pairing ${slotId}: ${updated} of ${participants.length} bookings were still waiting`);
           }
+          await assignQuestions(
+            tx,
+            interviewIds.map((id) => ({
+              id,
+              type: slot.type,
+              participants: participants.filter((p) => p.i === id).map((p) => ({ userId: p.u, difficulty: p.d as Difficulty })),
+            })),
+          );
           emit.room(slotId, 'MATCHED');
           return interviewIds;
         },
