@@ -25,6 +25,12 @@ import { createInstantInterviews } from './services/instant-interviews.js';
 import { createInterviews } from './services/interviews.js';
 import { createUserPresence } from './services/presence.js';
 import { createRealtimeStats } from './services/realtime-stats.js';
+import { createMaintenance } from './services/maintenance.js';
+import { createNotifications } from './services/notifications.js';
+import { createProfiles } from './services/profiles.js';
+import { createReminders } from './services/reminders.js';
+import { pausedDuringMaintenance } from './jobs/maintenance-pause.js';
+import { serveUnsubscribe } from './unsubscribe-page.js';
 import { createGraphQL } from './yoga.js';
 
 const SHUTDOWN_DRAIN_MS = 8_000;
@@ -65,16 +71,23 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
   const presence = createPresence(pubsubHandle.redis, { ttlMs: config.presenceTtlMs });
-  const interviews = createInterviews({ db, events, config, presence, log });
+  const maintenance = createMaintenance({ db, pubsub, events, config, log });
+  const interviews = createInterviews({ db, events, config, presence, log, maintenance });
   const chat = createChat({ db, events, limiter, config });
   const userPresence = createUserPresence({ db, events, presence, log });
   const instant = createInstantInterviews({ db, events, limiter, presence: userPresence, config });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
   const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
+  const notifications = createNotifications({ db, config, userPresence, log });
+  events.beforeStore((tx, stored) => notifications.offlineNotices(tx, stored));
+  const reminders = createReminders({ events, config, notifications });
+  const profiles = createProfiles({ db });
   const services: Services = {
     ...{ config, db, log, pubsub, limiter, accounts, events, bookings, matching },
     ...{ presence, interviews, chat, userPresence, instant, realtimeStats },
+    ...{ maintenance, notifications, reminders, profiles },
   };
+  await maintenance.load();
 
   const yoga = createGraphQL(services, metrics);
   const httpServer = createServer((req, res) => void route(req, res));
@@ -98,6 +111,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       const ok = !stopping && Object.values(checks).every((v) => v !== 'down');
       return json(res, ok ? 200 : 503, { status: ok ? 'ready' : stopping ? 'stopping' : 'not ready', checks });
     }
+    if (path === '/unsubscribe') return serveUnsubscribe(req, res, services);
     if (path === '/metrics') {
       metrics.openSockets.set(realtime?.socketCount() ?? 0);
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -120,14 +134,22 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   }
 
   const jobs: JobDefinition[] = [
-    { name: 'match-waiting-rooms', every: config.matchInterval, run: () => matching.pairOpenRooms() },
-    { name: 'expire-bookings', every: '1 minute', run: () => matching.expireEndedBookings() },
+    // Matching pauses during maintenance; the timeout jobs pause too, and afterwards do not count its time against users.
+    ...pausedDuringMaintenance(maintenance, [
+      { name: 'match-waiting-rooms', every: config.matchInterval, run: () => matching.pairOpenRooms() },
+      { name: 'expire-bookings', every: '1 minute', run: async () => matching.expireEndedBookings(new Date(), await maintenance.recentWindows()) },
+      ...interviews.jobs,
+      ...instant.jobs,
+    ]),
     { name: 'plan-slots', every: '1 hour', run: () => matching.planSlots(config.planner) },
     { name: 'prune-events', every: '1 day', run: () => matching.pruneEvents(config.eventRetentionDays) },
-    // Twice per TTL: a killed instance's users are announced offline within 1.5 TTL of its last refresh.
-    { name: 'sweep-presence', every: `${Math.max(1, Math.round(config.presenceTtlMs / 2000))} seconds`, run: () => userPresence.sweepStale() },
-    ...interviews.jobs,
-    ...instant.jobs,
+    // Twice per TTL: a killed instance's users are announced offline (and its session watchers gone) within 1.5 TTL of its last refresh.
+    {
+      name: 'sweep-presence',
+      every: `${Math.max(1, Math.round(config.presenceTtlMs / 2000))} seconds`,
+      run: async () => ({ offline: await userPresence.sweepStale(), watchersGone: await interviews.sweepStaleWatchers() }),
+    },
+    { name: 'send-reminders', every: '30 seconds', run: () => reminders.sendDue() },
   ];
   if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
 
@@ -144,6 +166,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       const ws = await createWsServer({ httpServer, yoga: yoga as never, services, metrics, path: '/graphql', onChange: realtimeStats.changed });
       realtime = ws;
       realtimeStats.start(() => ws.stats());
+      await maintenance.follow();
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, config.host, () => {
@@ -172,6 +195,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       log.info({ ...notice, ms: Math.round(performance.now() - noticeStarted) }, 'SERVER_SHUTDOWN sent');
       await realtime?.close(WsCloseCode.GoingAway, 'Server shutting down');
       await realtimeStats.close();
+      maintenance.close();
       await closed;
       clearTimeout(drainTimer);
       await scheduler?.stop();

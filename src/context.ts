@@ -16,6 +16,10 @@ import type { InstantInterviews } from './services/instant-interviews.js';
 import type { Presence } from './infra/presence.js';
 import type { RealtimeStats } from './services/realtime-stats.js';
 import type { Loaders } from './schema/loaders.js';
+import type { Maintenance } from './services/maintenance.js';
+import type { Notifications } from './services/notifications.js';
+import type { Profiles } from './services/profiles.js';
+import type { Reminders } from './services/reminders.js';
 
 export interface Services {
   config: Config;
@@ -34,6 +38,10 @@ export interface Services {
   userPresence: UserPresence;
   instant: InstantInterviews;
   realtimeStats: RealtimeStats;
+  maintenance: Maintenance;
+  notifications: Notifications;
+  reminders: Reminders;
+  profiles: Profiles;
 }
 
 export interface Context {

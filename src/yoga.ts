@@ -3,10 +3,21 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  getOperationAST,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Services } from './context.js';
 import { AppError, type ErrorCode } from './domain/errors.js';
+import { ALLOWED_DURING_MAINTENANCE } from './domain/maintenance.js';
 import { asClientError, unstorableTextAt } from './graphql-errors.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
@@ -70,6 +81,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
       clientValidationErrors(),
       httpRefusals(),
       refuseUnstorableText(),
+      maintenanceGuard(services),
       sharedSubscriptionExecution({ maskError: (error) => maskError(error, MASKED_MESSAGE) }),
     ],
   });
@@ -135,6 +147,41 @@ function refuseUnstorableText(): Plugin {
     setResultAndStopExecution({ errors: [clientError(`${at}: must not contain NUL characters or unpaired surrogates.`, { field: at })] });
   };
   return { onExecute: check, onSubscribe: check };
+}
+
+/** The root fields an operation selects (through fragments too). */
+function rootFields(document: DocumentNode, op: OperationDefinitionNode): string[] {
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const names: string[] = [];
+  const walk = (set: SelectionSetNode, seen: Set<string>) => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) names.push(sel.name.value);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, seen);
+      else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        const fragment = fragments.get(sel.name.value);
+        if (fragment) walk(fragment.selectionSet, seen);
+      }
+    }
+  };
+  walk(op.selectionSet, new Set());
+  return names;
+}
+
+/** While maintenance is on, a mutation selecting anything but the allowed fields fails whole with MAINTENANCE (HTTP and WebSocket). */
+function maintenanceGuard(services: Services): Plugin<Context> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      if (!services.maintenance.current().enabled) return;
+      const op = getOperationAST(args.document, args.operationName);
+      if (op?.operation !== 'mutation') return;
+      if (rootFields(args.document, op).every((f) => f === '__typename' || ALLOWED_DURING_MAINTENANCE.has(f))) return;
+      const refusal = services.maintenance.refusal();
+      setResultAndStopExecution({ data: null, errors: [new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, code: refusal.code } })] });
+    },
+  };
 }
 
 /** One log line and metric sample per executed operation (queries, mutations, and each subscription). */

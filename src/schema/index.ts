@@ -14,5 +14,7 @@ import './chat.js';
 import './presence.js';
 import './instant-interviews.js';
 import './system.js';
+import './maintenance.js';
+import './profile.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -61,11 +61,14 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
     },
 
     /** Plain SQL on one connection: the hottest write, where Prisma's per-query compilation cost more than the statements. */
-    async bookSlot(viewer: Viewer, input: { slotId: string; difficulty: Difficulty }, now = new Date()): Promise<Booking> {
+    async bookSlot(viewer: Viewer, input: { slotId: string; difficulty?: Difficulty | null }, now = new Date()): Promise<Booking> {
       return sqlTransaction(sql, async (tx) => {
         // One booking change per user at a time, so two overlapping bookSlot calls cannot both pass the check.
         // NO KEY: the key-share lock a pairing run's participant insert takes on the user must not wait on it.
-        await tx.query('SELECT id FROM "User" WHERE id = $1 FOR NO KEY UPDATE', [viewer.id]);
+        const user = (await tx.query<{ level: Difficulty | null }>('SELECT level FROM "User" WHERE id = $1 FOR NO KEY UPDATE', [viewer.id])).rows[0];
+        // Without a difficulty, the profile's level.
+        const difficulty = input.difficulty ?? user?.level;
+        if (!difficulty) throw badInput('input.difficulty', 'is required while your profile has no level (set one with updateProfile).');
         const slot = (await tx.query<Slot>('SELECT * FROM "Slot" WHERE id = $1 FOR SHARE', [input.slotId])).rows[0];
         if (!slot || slot.instant) throw notFound('Slot');
         if (slot.endsAt <= now) throw badInput('input.slotId', 'This slot has already ended.');
@@ -84,7 +87,7 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
            ON CONFLICT ("slotId", "userId") DO UPDATE
              SET difficulty = EXCLUDED.difficulty, status = 'BOOKED', "joinedAt" = NULL, "interviewId" = NULL, "updatedAt" = now()
            RETURNING *`,
-          [randomUUID(), slot.id, viewer.id, input.difficulty],
+          [randomUUID(), slot.id, viewer.id, difficulty],
         );
         return booked.rows[0]!;
       });

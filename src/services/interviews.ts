@@ -19,6 +19,7 @@ import {
   type RatingAverages,
 } from '../domain/feedback.js';
 import { autoEndAt, canGiveFeedback, noShowOutcome, otherRole, transition } from '../domain/interview-state.js';
+import { clockExcludingMaintenance, type Window } from '../domain/maintenance.js';
 import { generateToken04, token04ExpiresAt } from '../domain/zego-token.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -28,12 +29,14 @@ import type { Feedback, InterviewParticipant, InterviewType } from '../generated
 import type { Viewer } from './accounts.js';
 import { lockSlot } from './bookings.js';
 import type { Emitter, Events } from './events.js';
+import type { Maintenance } from './maintenance.js';
 
 export const VIDEO_PROVIDER = 'zego';
 /** The video room of an interview: one per interview, so a token for one lets nobody into another. */
 export const videoRoomId = (interviewId: string) => `mockmate-${interviewId}`;
 /** Presence key of one participant watching one interview session (any number of subscriptions, any instance). */
-export const watchKey = (interviewId: string, userId: string) => `interview:${interviewId}:${userId}`;
+const WATCH_KEYS = 'interview:';
+export const watchKey = (interviewId: string, userId: string) => `${WATCH_KEYS}${interviewId}:${userId}`;
 
 const INTERVIEW_TYPES: InterviewType[] = ['BEHAVIORAL', 'TECHNICAL'];
 /** Candidates read per query by a timeouts run. */
@@ -63,7 +66,21 @@ function denied(viewer: Viewer, exists: boolean) {
   return exists && viewer.role === 'ADMIN' ? forbidden('Only the participants of this interview can do this.') : notFound('Interview');
 }
 
-export function createInterviews({ db, events, config, presence, log }: { db: Db; events: Events; config: Config; presence: Presence; log: Logger }) {
+export function createInterviews({
+  db,
+  events,
+  config,
+  presence,
+  log,
+  maintenance,
+}: {
+  db: Db;
+  events: Events;
+  config: Config;
+  presence: Presence;
+  log: Logger;
+  maintenance: Pick<Maintenance, 'recentWindows'>;
+}) {
   const lockInterview = (tx: Tx, interviewId: string) =>
     tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Interview" WHERE id = ${interviewId}::uuid FOR UPDATE`;
 
@@ -274,6 +291,32 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
       return it;
     },
 
+    /**
+     * PEER_LEFT for session watchers whose last subscriptions were on an instance that died
+     * (nothing closed them). As with USER_OFFLINE, the stale members are dropped only after the
+     * announcement commits, so a failed one is retried by the next sweep. Returns how many it announced.
+     */
+    async sweepStaleWatchers(): Promise<number> {
+      let announced = 0;
+      for (const key of await presence.stale(WATCH_KEYS)) {
+        const [, interviewId, userId] = key.split(':');
+        if (!interviewId || !userId) continue;
+        const left = await events.transaction(async (tx, emit) => {
+          await lockInterview(tx, interviewId);
+          const { stale, live } = await presence.inspect(key);
+          if (stale === 0 || live > 0) return false;
+          const participants = await tx.interviewParticipant.findMany({ where: { interviewId } });
+          const peer = participants.find((p) => p.userId !== userId);
+          if (!peer || !participants.some((p) => p.userId === userId)) return false;
+          announcePresence(emit, 'PEER_LEFT', interviewId, userId, peer.userId);
+          return true;
+        });
+        await presence.prune(key);
+        if (left) announced += 1;
+      }
+      return announced;
+    },
+
     /** Live watching subscriptions of one participant, across instances. */
     watchers(interviewId: string, userId: string) {
       return presence.count(watchKey(interviewId, userId));
@@ -288,6 +331,7 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
      * change once.
      */
     async runTimeouts(now = new Date()): Promise<Record<TimeoutOutcome, number>> {
+      const windows = await maintenance.recentWindows(now);
       const counts: Record<TimeoutOutcome, number> = { 'no-show': 0, 'time-limit': 0, 'not-started': 0 };
       // A coarse filter only (candidates, not verdicts): settle() decides with the domain's deadlines.
       // Pages by id, so candidates not yet due never crowd out the ones that are.
@@ -302,7 +346,7 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
           LIMIT ${TIMEOUT_BATCH}`;
         for (const { id } of page) {
           try {
-            const outcome = await service.settle(id, now);
+            const outcome = await service.settle(id, now, windows);
             if (outcome) counts[outcome] += 1;
           } catch (err) {
             // One interview's failure must not hold up the others; the next run retries it.
@@ -314,8 +358,11 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
       }
     },
 
-    /** Applies the no-show and time-limit rules to one interview at `now`; returns what it did. */
-    async settle(interviewId: string, now = new Date()): Promise<TimeoutOutcome | null> {
+    /**
+     * Applies the no-show and time-limit rules to one interview at `now`; returns what it did.
+     * Time spent in maintenance `windows` does not count towards either deadline.
+     */
+    async settle(interviewId: string, now = new Date(), windows: Window[] = []): Promise<TimeoutOutcome | null> {
       const head = await db.interview.findUnique({ where: { id: interviewId }, select: { slotId: true } });
       if (!head) return null;
       return events.transaction(async (tx, emit) => {
@@ -327,8 +374,9 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
         const endsAt = autoEndAt({ slotEndsAt: interview.slot.endsAt, graceMinutes: config.sessionGraceMinutes });
         const userIds = interview.participants.map((p) => p.userId);
 
+        const sinceStart = clockExcludingMaintenance(windows, interview.startedAt ?? interview.slot.startsAt, now);
         if (interview.status === 'IN_PROGRESS') {
-          if (now < endsAt) return null;
+          if (sinceStart < endsAt) return null;
           const t = transition(interview.status, 'end');
           if (!t.ok) return null;
           await tx.interview.update({ where: { id: interviewId }, data: { status: t.next, endedAt: now } });
@@ -343,13 +391,13 @@ export function createInterviews({ db, events, config, presence, log }: { db: Db
           matchedAt: interview.matchedAt,
           noShowMinutes: config.noShowMinutes,
           participants: interview.participants,
-          now,
+          now: clockExcludingMaintenance(windows, new Date(Math.max(interview.slot.startsAt.getTime(), interview.matchedAt.getTime())), now),
         });
         if (outcome.cancel) {
           await cancelInterview(tx, emit, interview, { reason: 'no-show', absent: outcome.absent, present: outcome.present, now });
           return 'no-show';
         }
-        if (now >= endsAt) {
+        if (sinceStart >= endsAt) {
           await cancelInterview(tx, emit, interview, { reason: 'not-started', absent: [], present: userIds, now });
           return 'not-started';
         }
