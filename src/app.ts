@@ -3,7 +3,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import type { Services } from './context.js';
+import type { Infra, Services } from './context.js';
 import { createDatabase } from './infra/db.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { createLogger, type Logger } from './infra/logger.js';
@@ -13,11 +13,12 @@ import { createInstanceRegistry } from './infra/instance-registry.js';
 import { createPresence } from './infra/presence.js';
 import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
-import { sendEmailsJob } from './jobs/send-emails.js';
+import { scheduledJobs } from './jobs/registry.js';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
 import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
 import { createAccounts } from './services/accounts.js';
 import { createBookings } from './services/bookings.js';
+import { createEmailSender } from './services/email-outbox.js';
 import { createEvents } from './services/events.js';
 import { createMatching } from './services/matching.js';
 import { createChat } from './services/chat.js';
@@ -29,7 +30,6 @@ import { createMaintenance } from './services/maintenance.js';
 import { createNotifications } from './services/notifications.js';
 import { createProfiles } from './services/profiles.js';
 import { createReminders } from './services/reminders.js';
-import { pausedDuringMaintenance } from './jobs/maintenance-pause.js';
 import { serveUnsubscribe } from './unsubscribe-page.js';
 import { createGraphQL } from './yoga.js';
 
@@ -40,8 +40,11 @@ const READY_CHECK_TIMEOUT_MS = 2_000;
 
 export interface App {
   services: Services;
+  infra: Infra;
   /** Null until start(); set when JOBS_ENABLED. */
   scheduler: Scheduler | null;
+  /** The scheduled jobs this instance runs when JOBS_ENABLED. */
+  jobs: readonly JobDefinition[];
   /** Resolves with the bound port (pass 0 for any free port). */
   start(port?: number): Promise<number>;
   stop(): Promise<void>;
@@ -73,23 +76,23 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const presence = createPresence(pubsubHandle.redis, { ttlMs: config.presenceTtlMs });
   const maintenance = createMaintenance({ db, pubsub, events, config, log });
   const interviews = createInterviews({ db, events, config, presence, log, maintenance });
-  const chat = createChat({ db, events, limiter, config });
+  const chat = createChat({ db, events, limiter });
   const userPresence = createUserPresence({ db, events, presence, log });
-  const instant = createInstantInterviews({ db, events, limiter, presence: userPresence, config });
+  const instant = createInstantInterviews({ db, events, presence: userPresence });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
   const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
-  const notifications = createNotifications({ db, config, userPresence, log });
+  const notifications = createNotifications({ db, events, config, userPresence, log });
   events.beforeStore((tx, stored) => notifications.offlineNotices(tx, stored));
   const reminders = createReminders({ events, config, notifications });
   const profiles = createProfiles({ db });
   const services: Services = {
-    ...{ config, db, log, pubsub, limiter, accounts, events, bookings, matching },
-    ...{ presence, interviews, chat, userPresence, instant, realtimeStats },
+    ...{ accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats },
     ...{ maintenance, notifications, reminders, profiles },
   };
+  const infra: Infra = { config, db, sql, log, pubsub, limiter, presence };
   await maintenance.load();
 
-  const yoga = createGraphQL(services, metrics);
+  const yoga = createGraphQL(services, infra, metrics);
   const httpServer = createServer((req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -111,7 +114,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       const ok = !stopping && Object.values(checks).every((v) => v !== 'down');
       return json(res, ok ? 200 : 503, { status: ok ? 'ready' : stopping ? 'stopping' : 'not ready', checks });
     }
-    if (path === '/unsubscribe') return serveUnsubscribe(req, res, services);
+    if (path === '/unsubscribe') return serveUnsubscribe(req, res, services, log);
     if (path === '/metrics') {
       metrics.openSockets.set(realtime?.socketCount() ?? 0);
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -133,28 +136,13 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     return { database, redis };
   }
 
-  const jobs: JobDefinition[] = [
-    // Matching pauses during maintenance; the timeout jobs pause too, and afterwards do not count its time against users.
-    ...pausedDuringMaintenance(maintenance, [
-      { name: 'match-waiting-rooms', every: config.matchInterval, run: () => matching.pairOpenRooms() },
-      { name: 'expire-bookings', every: '1 minute', run: async () => matching.expireEndedBookings(new Date(), await maintenance.recentWindows()) },
-      ...interviews.jobs,
-      ...instant.jobs,
-    ]),
-    { name: 'plan-slots', every: '1 hour', run: () => matching.planSlots(config.planner) },
-    { name: 'prune-events', every: '1 day', run: () => matching.pruneEvents(config.eventRetentionDays) },
-    // Twice per TTL: a killed instance's users are announced offline (and its session watchers gone) within 1.5 TTL of its last refresh.
-    {
-      name: 'sweep-presence',
-      every: `${Math.max(1, Math.round(config.presenceTtlMs / 2000))} seconds`,
-      run: async () => ({ offline: await userPresence.sweepStale(), watchersGone: await interviews.sweepStaleWatchers() }),
-    },
-    { name: 'send-reminders', every: '30 seconds', run: () => reminders.sendDue() },
-  ];
-  if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
+  const emails = config.smtpUrl ? createEmailSender({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }) : null;
+  const jobs = scheduledJobs(services, config, emails);
 
   return {
     services,
+    infra,
+    jobs,
     get scheduler() {
       return scheduler;
     },
@@ -163,7 +151,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       return `http://127.0.0.1:${addr?.port ?? config.port}`;
     },
     async start(port = config.port) {
-      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, metrics, path: '/graphql', onChange: realtimeStats.changed });
+      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: realtimeStats.changed });
       realtime = ws;
       realtimeStats.start(() => ws.stats());
       await maintenance.follow();

@@ -6,6 +6,7 @@
 // the `unsubscribe(token)` mutation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from './context.js';
+import type { Logger } from './infra/logger.js';
 
 const WHAT = { reminders: 'reminder emails', offline: 'emails while you are offline' } as const;
 
@@ -16,7 +17,7 @@ function page(res: ServerResponse, status: number, title: string, text: string) 
   res.end(body);
 }
 
-export async function serveUnsubscribe(req: IncomingMessage, res: ServerResponse, services: Services) {
+export async function serveUnsubscribe(req: IncomingMessage, res: ServerResponse, services: Services, log: Logger) {
   if (req.method !== 'GET' && req.method !== 'POST') {
     res.writeHead(405, { allow: 'GET, POST' });
     return res.end();
@@ -28,7 +29,7 @@ export async function serveUnsubscribe(req: IncomingMessage, res: ServerResponse
   }
   const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
   const done = await services.notifications.unsubscribe(token).catch((err: unknown) => {
-    services.log.error({ err }, 'unsubscribe failed');
+    log.error({ err }, 'unsubscribe failed');
     return undefined;
   });
   if (done === undefined) return page(res, 500, 'Something went wrong', 'Please open the link again in a moment.');

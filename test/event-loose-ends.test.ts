@@ -3,6 +3,7 @@
 // session watchers, a USER_OFFLINE whose transaction failed is swept (never
 // lost), and Query.notifications as UserEventConnection with last/before.
 import { Redis } from 'ioredis';
+import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from './support/db.js';
@@ -87,7 +88,7 @@ it('a watcher left behind by a dead instance gets PEER_LEFT from the sweep', asy
   expect(left.payload).toEqual({ userId: x.id });
   // Announced once: the stale member is gone, a second sweep has nothing for this interview.
   await b.app.services.interviews.sweepStaleWatchers();
-  expect(await a.app.services.interviews.watchers(interviewId, x.id)).toBe(0);
+  expect(await a.app.infra.presence.count(watchKey(interviewId, x.id))).toBe(0);
   const peerLeft = await db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND type = 'PEER_LEFT'`, [y.id]);
   expect(peerLeft).toHaveLength(1);
 });
@@ -107,7 +108,7 @@ it('a socket close whose USER_OFFLINE transaction fails is swept later, not lost
     CREATE TRIGGER refuse_offline BEFORE INSERT ON "Event" FOR EACH ROW EXECUTE FUNCTION refuse_offline();`);
   try {
     await xConn.dispose();
-    await until(async () => (await b.app.services.presence.inspect(`user:${x.id}`)).stale === 1, 'the failed close left a stale member');
+    await until(async () => (await b.app.infra.presence.inspect(`user:${x.id}`)).stale === 1, 'the failed close left a stale member');
     expect(await db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND type = 'USER_OFFLINE'`, [y.id])).toEqual([]);
   } finally {
     await db.query(`DROP TRIGGER refuse_offline ON "Event"; DROP FUNCTION refuse_offline();`);

@@ -154,7 +154,7 @@ it('survives a restart, pauses the jobs, and switched off lets everything resume
 });
 
 it('does not count maintenance time against users: no-show, auto-end and booking expiry move by it', async () => {
-  const { interviews, matching, maintenance } = a.app.services;
+  const { interviews, bookings, maintenance } = a.app.services;
   const [u, v] = [await registerUser(a.url), await registerUser(a.url)];
   const { interviewId, slot } = await matchPair(a.url, admin, u, v);
   // The slot started 10 minutes ago and nobody showed up: 5 minutes past the no-show deadline…
@@ -172,12 +172,12 @@ it('does not count maintenance time against users: no-show, auto-end and booking
   const late = await registerUser(a.url);
   const booking = await book(a.url, late, ended.id, 'EASY');
   await db.query(`UPDATE "Slot" SET "startsAt" = now() - interval '61 minutes', "endsAt" = now() - interval '1 minute' WHERE id = $1`, [ended.id]);
-  expect(await matching.expireEndedBookings(new Date(), await maintenance.recentWindows())).toBe(0);
+  expect(await bookings.expireEndedBookings(new Date(), await maintenance.recentWindows())).toBe(0);
 
   // Without the window, both rules apply as usual.
   await db.query(`DELETE FROM "MaintenanceWindow" WHERE id = $1`, [w!.id]);
   expect(await interviews.settle(interviewId, new Date(), await maintenance.recentWindows())).toBe('no-show');
-  expect(await matching.expireEndedBookings(new Date(), await maintenance.recentWindows())).toBeGreaterThanOrEqual(1);
+  expect(await bookings.expireEndedBookings(new Date(), await maintenance.recentWindows())).toBeGreaterThanOrEqual(1);
   const [row] = await db.query<{ status: string }>(`SELECT status FROM "Booking" WHERE id = $1`, [booking.id]);
   expect(row!.status).toBe('EXPIRED');
 });

@@ -5,7 +5,7 @@
 // changes in America/New_York and Europe/Berlin.
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { sendEmailsJob } from '../src/jobs/send-emails.js';
+import { createEmailSender } from '../src/services/email-outbox.js';
 import { graphql } from './generated/gql.js';
 import { connectWs, ok, subscribe, type WsConnection } from './support/client.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
@@ -187,8 +187,8 @@ it('send-emails delivers both parts and the List-Unsubscribe headers over SMTP',
     await a.app.services.reminders.sendDue();
     await db.query(`UPDATE "EmailOutbox" SET "sentAt" = now() WHERE "to" <> $1`, [u.email]);
     const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
-    const job = sendEmailsJob({ db: a.app.services.db, smtpUrl, from: 'MockMate <no-reply@mockmate.local>', log: a.app.services.log });
-    expect(await job.run()).toEqual({ sent: 1 });
+    const sender = createEmailSender({ db: a.app.infra.db, smtpUrl, from: 'MockMate <no-reply@mockmate.local>', log: a.app.infra.log });
+    expect(await sender.sendDue()).toEqual({ sent: 1 });
     const [raw] = received;
     expect(raw).toMatch(/^Content-Type: multipart\/alternative/im);
     expect(raw).toMatch(/^Content-Type: text\/plain/im);

@@ -16,14 +16,14 @@ export const UserEventRef = builder.objectRef<UserEventMessage>('UserEvent').imp
       type: 'Interview',
       nullable: true,
       resolve: (query, e, _args, ctx) =>
-        e.interviewId ? ctx.services.db.interview.findUnique({ ...query, where: { id: e.interviewId } }) : null,
+        e.interviewId ? ctx.db.interview.findUnique({ ...query, where: { id: e.interviewId } }) : null,
     }),
     slot: t.prismaField({
       type: 'Slot',
       nullable: true,
       description: 'The slot the event is about (MATCHED, MATCH_CANCELLED, SLOT_REMINDER); null for the others.',
       resolve: (query, e, _args, ctx) =>
-        typeof e.payload['slotId'] === 'string' ? ctx.services.db.slot.findUnique({ ...query, where: { id: e.payload['slotId'] } }) : null,
+        typeof e.payload['slotId'] === 'string' ? ctx.db.slot.findUnique({ ...query, where: { id: e.payload['slotId'] } }) : null,
     }),
     payload: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payload }),
   }),

@@ -31,7 +31,7 @@ builder.mutationField('setAvailability', (t) =>
       'and to everyone sharing an active interview or a pending instant request with them; setting the current value announces nothing.',
     authScopes: { signedIn: true },
     args: { availability: t.arg({ type: AvailabilityEnum, required: true }) },
-    resolve: (_query, _root, args, ctx) => ctx.services.userPresence.setAvailability(ctx.viewer!, args.availability),
+    resolve: (query, _root, args, ctx) => ctx.services.userPresence.setAvailability(ctx.viewer!, args.availability, query),
   }),
 );
 
@@ -43,6 +43,6 @@ builder.queryField('availablePeers', (t) =>
       'never the viewer. With `type`, only users whose `interviewTypes` include it. At most 100, by name.',
     authScopes: { signedIn: true },
     args: { type: t.arg({ type: InterviewTypeEnum }) },
-    resolve: (_query, _root, args, ctx) => ctx.services.userPresence.availablePeers(ctx.viewer!, args.type ?? null),
+    resolve: (query, _root, args, ctx) => ctx.services.userPresence.availablePeers(ctx.viewer!, args.type ?? null, query),
   }),
 );

@@ -72,14 +72,14 @@ builder.mutationFields((t) => ({
     description: "Changes the viewer's profile.",
     authScopes: { signedIn: true },
     args: { input: t.arg({ type: UpdateProfileInput, required: true }) },
-    resolve: (_query, _root, { input }, ctx) => ctx.services.profiles.update(ctx.viewer!, input),
+    resolve: (query, _root, { input }, ctx) => ctx.services.profiles.update(ctx.viewer!, input, query),
   }),
   updateNotificationPreferences: t.prismaField({
     type: 'User',
     description: 'Chooses which emails the viewer gets.',
     authScopes: { signedIn: true },
     args: { input: t.arg({ type: NotificationPreferencesInput, required: true }) },
-    resolve: (_query, _root, { input }, ctx) => ctx.services.notifications.updatePreferences(ctx.viewer!, input),
+    resolve: (query, _root, { input }, ctx) => ctx.services.notifications.updatePreferences(ctx.viewer!, input, query),
   }),
   unsubscribe: t.field({
     type: NotificationPreferencesRef,

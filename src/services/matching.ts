@@ -6,9 +6,7 @@
 // InterviewParticipant.bookingId makes a double match impossible in the database.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
-import { clockExcludingMaintenance, type Window } from '../domain/maintenance.js';
 import { assignRoles, matchWaitingRoom } from '../domain/matching.js';
-import { plannedSlots, type PlannerGrid } from '../domain/slots.js';
 import type { Db } from '../infra/db.js';
 import type { Difficulty } from '../generated/prisma/client.js';
 import { lockSlot } from './bookings.js';
@@ -88,42 +86,6 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
       let interviews = 0;
       for (const { slotId } of rooms) interviews += (await this.pairSlot(slotId)).length;
       return { rooms: rooms.length, interviews };
-    },
-
-    /**
-     * Bookings whose slot ended while still waiting (or never joined) become EXPIRED. Time the
-     * slot spent in maintenance `windows` does not count: its bookings expire that much later.
-     */
-    async expireEndedBookings(now = new Date(), windows: Window[] = []): Promise<number> {
-      if (windows.length === 0) {
-        return db.$executeRaw`
-          UPDATE "Booking" b SET status = 'EXPIRED', "updatedAt" = ${now}
-          FROM "Slot" s
-          WHERE s.id = b."slotId" AND s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
-      }
-      const ended = await db.$queryRaw<{ id: string; startsAt: Date; endsAt: Date }[]>`
-        SELECT DISTINCT s.id, s."startsAt", s."endsAt" FROM "Slot" s JOIN "Booking" b ON b."slotId" = s.id
-        WHERE s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
-      const due = ended.filter((s) => clockExcludingMaintenance(windows, s.startsAt, now) >= s.endsAt).map((s) => s.id);
-      if (due.length === 0) return 0;
-      return db.$executeRaw`
-        UPDATE "Booking" b SET status = 'EXPIRED', "updatedAt" = ${now}
-        WHERE b."slotId" = ANY(string_to_array(${due.join(',')}, ',')::uuid[]) AND b.status IN ('WAITING', 'BOOKED')`;
-    },
-
-    /** Keeps the grid of slots generated ahead; inserting a key twice is a no-op. */
-    async planSlots(grid: PlannerGrid, now = new Date()): Promise<number> {
-      const wanted = plannedSlots(grid, now);
-      const { count } = await db.slot.createMany({
-        data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
-        skipDuplicates: true,
-      });
-      return count;
-    },
-
-    async pruneEvents(retentionDays: number, now = new Date()): Promise<number> {
-      const { count } = await db.event.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - retentionDays * 86_400_000) } } });
-      return count;
     },
   };
 }

@@ -10,10 +10,11 @@ import { instantRequestEmail, matchedEmail, type EmailContent } from '../domain/
 import { badInput } from '../domain/errors.js';
 import type { EventPayload, UserEventInput } from '../domain/events.js';
 import { unsubscribeLink, unsubscribeToken, verifyUnsubscribeToken, type UnsubscribeKind } from '../domain/unsubscribe.js';
-import type { Db, Tx } from '../infra/db.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { Db, Planned, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Viewer } from './accounts.js';
-import { toMessage } from './events.js';
+import type { Events } from './events.js';
 import type { UserPresence } from './presence.js';
 
 export interface NotificationPreferences {
@@ -36,7 +37,19 @@ export async function queueEmail(tx: Tx, to: string, content: EmailContent, unsu
   });
 }
 
-export function createNotifications({ db, config, userPresence, log }: { db: Db; config: Config; userPresence: UserPresence; log: Logger }) {
+export function createNotifications({
+  db,
+  events,
+  config,
+  userPresence,
+  log,
+}: {
+  db: Db;
+  events: Events;
+  config: Config;
+  userPresence: UserPresence;
+  log: Logger;
+}) {
   const linkFor = (userId: string, kind: UnsubscribeKind) => unsubscribeLink(config.appUrl, unsubscribeToken(config.jwtSecret, userId, kind));
 
   return {
@@ -49,15 +62,10 @@ export function createNotifications({ db, config, userPresence, log }: { db: Db;
     async page(viewer: Viewer, args: { first?: number | null; after: bigint | null; last?: number | null; before: bigint | null }) {
       const backward = args.last != null;
       const size = (backward ? args.last : args.first) ?? 20;
-      const seq = { ...(args.after !== null ? { lt: args.after } : {}), ...(args.before !== null ? { gt: args.before } : {}) };
-      const rows = await db.event.findMany({
-        where: { userId: viewer.id, seq },
-        // Backward pages read up from `before`, then turn round to keep newest first.
-        orderBy: { seq: backward ? 'asc' : 'desc' },
-        take: size + 1,
-      });
+      // Backward pages read up from `before`, then turn round to keep newest first.
+      const rows = backward ? await events.storedAfter(viewer.id, args.before, size + 1) : await events.stored(viewer.id, args.after, size + 1);
       const more = rows.length > size;
-      const page = rows.slice(0, size).map(toMessage);
+      const page = rows.slice(0, size);
       if (backward) page.reverse();
       return {
         edges: page.map((node) => ({ cursor: node.seq, node })),
@@ -74,13 +82,17 @@ export function createNotifications({ db, config, userPresence, log }: { db: Db;
       return db.user.findUniqueOrThrow({ where: { id: userId }, select: { emailReminders: true, emailWhenOffline: true } });
     },
 
-    async updatePreferences(viewer: Viewer, input: Partial<Record<keyof NotificationPreferences, boolean | null>>) {
+    async updatePreferences(
+      viewer: Viewer,
+      input: Partial<Record<keyof NotificationPreferences, boolean | null>>,
+      query: Planned<Prisma.UserInclude, Prisma.UserSelect> = {},
+    ) {
       const data: Partial<NotificationPreferences> = {};
       for (const key of ['emailReminders', 'emailWhenOffline'] as const) {
         if (input[key] === null) throw badInput(`input.${key}`, 'must be true or false when given.');
         if (input[key] !== undefined) data[key] = input[key];
       }
-      return db.user.update({ where: { id: viewer.id }, data });
+      return db.user.update({ ...query, where: { id: viewer.id }, data });
     },
 
     /** Turns off what a signed unsubscribe link names; no sign-in. Null when the token is not one of ours. */
@@ -100,8 +112,8 @@ export function createNotifications({ db, config, userPresence, log }: { db: Db;
      * no open socket anywhere who wants such emails. Presence unreadable (Redis down) sends none rather
      * than fail the change the event reports.
      */
-    async offlineNotices(tx: Tx, events: UserEventInput[]) {
-      const notable = events.filter(
+    async offlineNotices(tx: Tx, stored: UserEventInput[]) {
+      const notable = stored.filter(
         (e): e is Extract<UserEventInput, { type: 'MATCHED' | 'INSTANT_REQUEST_RECEIVED' }> => e.type === 'MATCHED' || e.type === 'INSTANT_REQUEST_RECEIVED',
       );
       if (notable.length === 0) return;

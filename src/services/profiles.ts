@@ -2,8 +2,8 @@
 // their level (bookSlot's default difficulty).
 import { badInput } from '../domain/errors.js';
 import { canonicalTimezone } from '../domain/timezones.js';
-import type { Difficulty, InterviewType } from '../generated/prisma/client.js';
-import type { Db } from '../infra/db.js';
+import type { Difficulty, InterviewType, Prisma } from '../generated/prisma/client.js';
+import type { Db, Planned } from '../infra/db.js';
 import type { Viewer } from './accounts.js';
 
 export interface ProfileInput {
@@ -14,10 +14,12 @@ export interface ProfileInput {
   level?: Difficulty | null;
 }
 
+type UserQuery = Planned<Prisma.UserInclude, Prisma.UserSelect>;
+
 export function createProfiles({ db }: { db: Db }) {
   return {
     /** Changes only the fields given. A zone is stored in its canonical IANA spelling. */
-    async update(viewer: Viewer, input: ProfileInput) {
+    async update(viewer: Viewer, input: ProfileInput, query: UserQuery = {}) {
       const data: { name?: string; timezone?: string; interviewTypes?: InterviewType[]; level?: Difficulty | null } = {};
       if (input.name === null) throw badInput('input.name', 'must not be null.');
       if (input.name !== undefined) data.name = input.name.trim();
@@ -33,7 +35,7 @@ export function createProfiles({ db }: { db: Db }) {
         data.interviewTypes = [...new Set(input.interviewTypes)].sort();
       }
       if (input.level !== undefined) data.level = input.level;
-      return db.user.update({ where: { id: viewer.id }, data });
+      return db.user.update({ ...query, where: { id: viewer.id }, data });
     },
   };
 }
