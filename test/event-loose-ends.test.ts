@@ -11,6 +11,9 @@ import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
 import { until } from './support/poll.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
+// Two instances and a few argon2 sign-ups: slow on a loaded machine.
+const BOOT_TIMEOUT_MS = 90_000;
+
 const Events = graphql(`subscription LooseEvents($after: String) { events(after: $after) { id type payload } }`);
 const SetAvailability = graphql(`mutation LooseAvailability($availability: Availability!) { setAvailability(availability: $availability) { id } }`);
 const Request = graphql(`mutation LooseRequest($input: InstantInterviewInput!) { requestInstantInterview(input: $input) { id status } }`);
@@ -36,12 +39,12 @@ beforeAll(async () => {
   const env = testEnv(db, { ADMIN_EMAILS: 'loose-admin@example.com' });
   [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
   admin = await registerUser(a.url, 'Admin', 'loose-admin@example.com');
-});
+}, BOOT_TIMEOUT_MS);
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
   await Promise.all([a.app.stop(), b.app.stop()]);
   await db.drop();
-});
+}, BOOT_TIMEOUT_MS);
 
 const ws = (server: TestServer, user: TestUser) => {
   const c = connectWs(server.wsUrl, user.token);

@@ -8,6 +8,9 @@ import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
+// Two instances and a few argon2 sign-ups: slow on a loaded machine.
+const BOOT_TIMEOUT_MS = 90_000;
+
 const Join = graphql(`mutation OfflineJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { id } }`);
 const Pair = graphql(`mutation OfflinePair($slotId: ID!) { pairWaitingRoom(slotId: $slotId) { id } }`);
 const Prefs = graphql(`
@@ -31,12 +34,12 @@ beforeAll(async () => {
   const env = testEnv(db, { ADMIN_EMAILS: 'offline-admin@example.com', APP_URL });
   [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
   admin = await registerUser(a.url, 'Admin', 'offline-admin@example.com');
-});
+}, BOOT_TIMEOUT_MS);
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
   await Promise.all([a.app.stop(), b.app.stop()]);
   await db.drop();
-});
+}, BOOT_TIMEOUT_MS);
 
 const emailsTo = (email: string) =>
   db.query<{ subject: string; body: string; html: string; headers: Record<string, string> }>(

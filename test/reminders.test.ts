@@ -12,6 +12,9 @@ import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
+// Two instances and a few argon2 sign-ups: slow on a loaded machine.
+const BOOT_TIMEOUT_MS = 90_000;
+
 const Events = graphql(`subscription ReminderEvents($after: String) { events(after: $after) { id type payload slot { id startsAt } } }`);
 const UpdateProfile = graphql(`mutation ReminderProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { timezone } }`);
 const Prefs = graphql(`
@@ -32,12 +35,12 @@ beforeAll(async () => {
   [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
   servers.push(a, b);
   admin = await registerUser(a.url, 'Admin', 'remind-admin@example.com');
-});
+}, BOOT_TIMEOUT_MS);
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
   await Promise.all(servers.map((s) => s.app.stop()));
   await db.drop();
-});
+}, BOOT_TIMEOUT_MS);
 
 const emailsTo = (email: string) =>
   db.query<{ subject: string; body: string; html: string; headers: Record<string, string> }>(
@@ -88,7 +91,7 @@ it('each booked user gets SLOT_REMINDER and an email exactly once, with runs rac
     expect(mail!.headers).toEqual({ 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
   }
   expect(stream.pending()).toBe(0);
-});
+}, BOOT_TIMEOUT_MS);
 
 it('a user who turned reminder emails off still gets the event, but no email', async () => {
   const slot = await createSlot(a.url, admin, 12);
