@@ -32,6 +32,11 @@ import { createRealtimeStats } from './services/realtime-stats.js';
 import { createCodePad } from './services/code-pad.js';
 import { createQuestions, loadStarterQuestions } from './services/questions.js';
 import { createReports } from './services/reports.js';
+import { createMaintenance } from './services/maintenance.js';
+import { createNotifications } from './services/notifications.js';
+import { createProfiles } from './services/profiles.js';
+import { createReminders } from './services/reminders.js';
+import { serveUnsubscribe } from './unsubscribe-page.js';
 import { createGraphQL } from './yoga.js';
 
 const SHUTDOWN_DRAIN_MS = 8_000;
@@ -76,12 +81,17 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
   const presence = createPresence(pubsubHandle.redis, { ttlMs: config.presenceTtlMs });
-  const interviews = createInterviews({ db, events, config, presence, log });
+  const maintenance = createMaintenance({ db, pubsub, events, config, log });
+  const interviews = createInterviews({ db, events, config, presence, log, maintenance });
   const chat = createChat({ db, events, limiter });
   const userPresence = createUserPresence({ db, events, presence, log });
   const instant = createInstantInterviews({ db, events, limiter, presence: userPresence });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
   const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
+  const notifications = createNotifications({ db, events, config, userPresence, log });
+  events.beforeStore((tx, stored) => notifications.offlineNotices(tx, stored));
+  const reminders = createReminders({ events, config, notifications });
+  const profiles = createProfiles({ db });
   const questions = createQuestions({ db });
   const added = await loadStarterQuestions(db);
   if (added) log.info({ added }, 'starter questions loaded');
@@ -89,9 +99,10 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const reports = createReports({ db, events, config, log });
   const services: Services = {
     ...{ accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats },
-    ...{ questions, codePad, reports },
+    ...{ questions, codePad, reports, maintenance, notifications, reminders, profiles },
   };
   const infra: Infra = { config, db, sql, log, pubsub, limiter, presence };
+  await maintenance.load();
 
   const yoga = createGraphQL(services, infra, metrics, createPersistedQueryStore(pubsubHandle.redis, log));
   const httpServer = createServer((req, res) => void route(req, res));
@@ -121,6 +132,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       res.writeHead(200, { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="mockmate-report.pdf"', 'cache-control': 'private, no-store' });
       return res.end(got.pdf);
     }
+    if (path === '/unsubscribe') return serveUnsubscribe(req, res, services, log);
     if (path === '/metrics') {
       metrics.openSockets.set(realtime?.socketCount() ?? 0);
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -167,6 +179,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: () => realtimeStats.changed() });
       realtime = ws;
       realtimeStats.start(() => ws.stats());
+      await maintenance.follow();
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, config.host, () => {
@@ -195,6 +208,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       log.info({ ...notice, ms: Math.round(performance.now() - noticeStarted) }, 'SERVER_SHUTDOWN sent');
       await realtime?.close(WsCloseCode.GoingAway, 'Server shutting down');
       await realtimeStats.close();
+      maintenance.close();
       await closed;
       clearTimeout(drainTimer);
       await scheduler?.stop();

@@ -37,6 +37,17 @@ const envSchema = z.object({
   PLANNER_DURATION_MINUTES: z.coerce.number().int().min(15).max(240).default(60),
   PLANNER_DAYS_AHEAD: z.coerce.number().int().min(0).max(60).default(7),
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  REMINDER_MINUTES: z.coerce
+    .number({ error: 'REMINDER_MINUTES must be a number of minutes' })
+    .int('REMINDER_MINUTES must be a whole number of minutes')
+    .min(1, 'REMINDER_MINUTES must be at least 1')
+    .max(1440, 'REMINDER_MINUTES must be at most 1440')
+    .default(15),
+  MAINTENANCE: z
+    .enum(['true', 'false'], { error: 'MAINTENANCE must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  MAINTENANCE_MESSAGE: z.string().max(500, 'MAINTENANCE_MESSAGE must be at most 500 characters').optional(),
   PRESENCE_TTL_SECONDS: z.coerce.number({ error: 'PRESENCE_TTL_SECONDS must be a number of seconds' }).int().min(3).max(3600).default(60),
   JOBS_ENABLED: z
     .enum(['true', 'false'], { error: 'JOBS_ENABLED must be true or false' })
@@ -102,6 +113,12 @@ export interface Config {
   /** The planner job's grid (UTC). */
   planner: PlannerGrid;
   eventRetentionDays: number;
+  /** SLOT_REMINDER (and its email) this many minutes before a booked slot starts. */
+  reminderMinutes: number;
+  /** MAINTENANCE=true: switch maintenance mode on at boot (it stays on until setMaintenance(false)). */
+  maintenanceAtBoot: boolean;
+  /** The message of the maintenance MAINTENANCE=true switches on. */
+  maintenanceMessage: string | null;
   /** How long a socket counts as online after its instance last refreshed it. */
   presenceTtlMs: number;
   instanceName: string;
@@ -195,6 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       types: DEFAULT_GRID.types,
     },
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    reminderMinutes: e.REMINDER_MINUTES,
+    maintenanceAtBoot: e.MAINTENANCE,
+    maintenanceMessage: e.MAINTENANCE_MESSAGE?.trim() || null,
     presenceTtlMs: e.PRESENCE_TTL_SECONDS * 1000,
     instanceName: e.INSTANCE_NAME ?? `api-${process.pid}`,
     trustProxy: e.TRUST_PROXY,

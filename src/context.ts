@@ -23,6 +23,10 @@ import type { Loaders } from './schema/loaders.js';
 import type { Questions } from './services/questions.js';
 import type { CodePad } from './services/code-pad.js';
 import type { Reports } from './services/reports.js';
+import type { Maintenance } from './services/maintenance.js';
+import type { Notifications } from './services/notifications.js';
+import type { Profiles } from './services/profiles.js';
+import type { Reminders } from './services/reminders.js';
 
 export interface Services {
   accounts: Accounts;
@@ -37,6 +41,10 @@ export interface Services {
   questions: Questions;
   codePad: CodePad;
   reports: Reports;
+  maintenance: Maintenance;
+  notifications: Notifications;
+  reminders: Reminders;
+  profiles: Profiles;
 }
 
 /** The plumbing under the services: for the server itself, jobs, tests and benchmarks, never for resolvers. */

@@ -11,13 +11,16 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Infra, type Services } from './context.js';
 import { AppError, rateLimited, type ErrorCode } from './domain/errors.js';
 import { DEFAULT_QUERY, renderGraphiQL } from './graphiql.js';
+import { ALLOWED_DURING_MAINTENANCE } from './domain/maintenance.js';
 import { asClientError, unstorableTextAt } from './graphql-errors.js';
 import { clientIp, corsFor } from './infra/client-origin.js';
 import { databaseUnavailable } from './infra/db.js';
@@ -104,6 +107,7 @@ export function createGraphQL(
       httpRefusals(),
       refuseUnstorableText(),
       queryCostLimit(),
+      maintenanceGuard(services),
       sharedSubscriptionExecution({ maskError: (error) => maskError(error, MASKED_MESSAGE) }),
     ],
   });
@@ -162,6 +166,41 @@ function refuseUnstorableText(): Plugin {
     setResultAndStopExecution({ errors: [clientError(`${at}: must not contain NUL characters or unpaired surrogates.`, { field: at })] });
   };
   return { onExecute: check, onSubscribe: check };
+}
+
+/** The root fields an operation selects (through fragments too). */
+function rootFields(document: DocumentNode, op: OperationDefinitionNode): string[] {
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const names: string[] = [];
+  const walk = (set: SelectionSetNode, seen: Set<string>) => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) names.push(sel.name.value);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, seen);
+      else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        const fragment = fragments.get(sel.name.value);
+        if (fragment) walk(fragment.selectionSet, seen);
+      }
+    }
+  };
+  walk(op.selectionSet, new Set());
+  return names;
+}
+
+/** While maintenance is on, a mutation selecting anything but the allowed fields fails whole with MAINTENANCE (HTTP and WebSocket). */
+function maintenanceGuard(services: Services): Plugin<Context> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      if (!services.maintenance.current().enabled) return;
+      const op = getOperationAST(args.document, args.operationName);
+      if (op?.operation !== 'mutation') return;
+      if (rootFields(args.document, op).every((f) => f === '__typename' || ALLOWED_DURING_MAINTENANCE.has(f))) return;
+      const refusal = services.maintenance.refusal();
+      setResultAndStopExecution({ data: null, errors: [new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, code: refusal.code } })] });
+    },
+  };
 }
 
 /**

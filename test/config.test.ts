@@ -135,6 +135,17 @@ describe('JWT_SECRET', () => {
   });
 });
 
+describe('reach and maintenance', () => {
+  it('reminds 15 minutes ahead and leaves maintenance off by default', () => {
+    expect(loadConfig({ DATA_DIR: tmp, JWT_SECRET: SECRET })).toMatchObject({ reminderMinutes: 15, maintenanceAtBoot: false, maintenanceMessage: null });
+  });
+
+  it('reads REMINDER_MINUTES, MAINTENANCE and MAINTENANCE_MESSAGE', () => {
+    const config = loadConfig({ DATA_DIR: tmp, JWT_SECRET: SECRET, REMINDER_MINUTES: '30', MAINTENANCE: 'true', MAINTENANCE_MESSAGE: ' Back soon ' });
+    expect(config).toMatchObject({ reminderMinutes: 30, maintenanceAtBoot: true, maintenanceMessage: 'Back soon' });
+  });
+});
+
 describe('ADMIN_EMAILS', () => {
   it('is a comma-separated list, trimmed and lower-cased, blanks ignored', () => {
     const { adminEmails } = loadConfig({ JWT_SECRET: SECRET, ADMIN_EMAILS: ' Boss@Example.com, ,OTHER@x.io,, boss@example.com ' });
@@ -159,6 +170,10 @@ describe('invalid values', () => {
     ['SESSION_GRACE_MINUTES', '1.5'],
     ['JOBS_ENABLED', 'yes'],
     ['TRUST_PROXY', '1'],
+    ['REMINDER_MINUTES', '0'],
+    ['REMINDER_MINUTES', '2.5'],
+    ['MAINTENANCE', 'on'],
+    ['MAINTENANCE_MESSAGE', 'x'.repeat(501)],
   ])('%s=%s is refused with a message naming it', (name, value) => {
     const message = configError({ JWT_SECRET: SECRET, [name]: value });
     expect(message).toMatch(new RegExp(`^  ${name}: `, 'm'));

@@ -202,9 +202,9 @@ describe('cancel', () => {
     expect(conflictReason(await respond(peer, request.id, true))).toMatchObject({ code: 'CONFLICT', message: 'This request is already cancelled.' });
     expect(conflictReason(await cancel(requester, request.id))).toMatchObject({ code: 'CONFLICT' });
     expect((await ok(stack.url, Pending, {}, { token: peer.token })).myInstantRequests).toEqual([]);
-    // No event for a cancellation (the contract's EventType has none): the addressee's stream has only RECEIVED.
-    const stored = await stack.db.query(`SELECT type FROM "Event" WHERE "userId" = $1 AND type::text LIKE 'INSTANT%'`, [peer.id]);
-    expect(stored).toEqual([{ type: 'INSTANT_REQUEST_RECEIVED' }]);
+    // The addressee hears the cancellation (their UI stops ringing).
+    const stored = await stack.db.query(`SELECT type FROM "Event" WHERE "userId" = $1 AND type::text LIKE 'INSTANT%' ORDER BY seq`, [peer.id]);
+    expect(stored).toEqual([{ type: 'INSTANT_REQUEST_RECEIVED' }, { type: 'INSTANT_REQUEST_CANCELLED' }]);
   });
 });
 

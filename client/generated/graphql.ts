@@ -10,7 +10,8 @@ export type Availability =
   | 'OFFLINE';
 
 export type BookSlotInput = {
-  difficulty: Difficulty;
+  /** Defaults to the viewer's `level`; required while they have none. */
+  difficulty?: Difficulty | null | undefined;
   slotId: string;
 };
 
@@ -38,11 +39,14 @@ export type EventType =
   | 'AVAILABILITY_CHANGED'
   | 'FEEDBACK_RECEIVED'
   | 'INSTANT_REQUEST_ACCEPTED'
+  /** The requester withdrew an instant interview request; to both users. Payload `{ requestId, byUserId }`. */
+  | 'INSTANT_REQUEST_CANCELLED'
   | 'INSTANT_REQUEST_EXPIRED'
   | 'INSTANT_REQUEST_RECEIVED'
   | 'INSTANT_REQUEST_REJECTED'
   | 'JOIN_ROOM'
   | 'LEAVE_ROOM'
+  /** Maintenance mode was switched on or off (`Query.maintenance`): to every open `events` subscription on every instance. Never stored; its `id` is the last id that stream delivered. Payload `{ enabled, message, since }`. */
   | 'MAINTENANCE_MODE'
   | 'MATCHED'
   | 'MATCH_CANCELLED'
@@ -61,6 +65,8 @@ export type EventType =
   | 'SERVER_SHUTDOWN'
   | 'SESSION_ENDED'
   | 'SESSION_STARTED'
+  /** A booked slot starts in REMINDER_MINUTES (default 15); stored, once per booking. Payload `{ slotId, bookingId, startsAt, endsAt, type, minutesBefore }`; `UserEvent.slot` is the slot. */
+  | 'SLOT_REMINDER'
   | 'TYPING_STARTED'
   | 'TYPING_STOPPED'
   | 'USER_OFFLINE'

@@ -34,6 +34,8 @@ export const EVENT_TYPES = [
   'REPORT_FAILED',
   'SERVER_SHUTDOWN',
   'MAINTENANCE_MODE',
+  'SLOT_REMINDER',
+  'INSTANT_REQUEST_CANCELLED',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -79,6 +81,10 @@ export interface EventPayloads {
   INSTANT_REQUEST_ACCEPTED: { requestId: string; byUserId: string };
   INSTANT_REQUEST_REJECTED: { requestId: string; byUserId: string; reason: string | null };
   INSTANT_REQUEST_EXPIRED: { requestId: string };
+  /** The requester withdrew before an answer: to both (the addressee's UI stops ringing). */
+  INSTANT_REQUEST_CANCELLED: { requestId: string; byUserId: string };
+  /** REMINDER_MINUTES before a booked slot; times are ISO (UTC). */
+  SLOT_REMINDER: { slotId: string; bookingId: string; startsAt: string; endsAt: string; type: 'BEHAVIORAL' | 'TECHNICAL'; minutesBefore: number };
   AVAILABILITY_CHANGED: { userId: string; availability: 'AVAILABLE' | 'BUSY' | 'OFFLINE' };
   USER_ONLINE: { userId: string };
   USER_OFFLINE: { userId: string };
@@ -90,6 +96,8 @@ export interface EventPayloads {
   REPORT_FAILED: { reportId: string; reason: string };
   /** Instance-local and never stored: this instance is stopping; reconnect (another one answers) and resubscribe. */
   SERVER_SHUTDOWN: { reconnect: boolean };
+  /** Live-only and never stored, to every open `events` stream on every instance when maintenance is switched on or off. */
+  MAINTENANCE_MODE: { enabled: boolean; message: string | null; since: string | null };
 }
 
 export type EventPayload<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, never>;
@@ -142,6 +150,8 @@ export const channels = {
   codePad: (interviewId: string) => `codepad:${interviewId}`,
   /** Sessions revoked (logout, password reset): every instance closes their sockets. */
   sessionsRevoked: 'system:sessions-revoked',
+  /** Maintenance switched on or off: every instance refreshes its state and tells its `events` streams. */
+  maintenance: 'system:maintenance',
 } as const;
 
 export interface SessionsRevokedMessage {

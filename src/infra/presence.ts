@@ -29,6 +29,8 @@ export interface Presence {
   inspect(key: string): Promise<{ stale: number; live: number }>;
   /** Drops a key's stale members. */
   prune(key: string): Promise<void>;
+  /** Keeps a member as stale (no longer live, not yet pruned), for the sweep to act on: a close whose announcement failed. */
+  markStale(key: string, member: string): Promise<void>;
   count(key: string): Promise<number>;
   counts(keys: string[]): Promise<number[]>;
   /** A member name unique to this instance. */
@@ -44,6 +46,8 @@ export function createPresence(redis: Redis | null, opts: { prefix?: string; ttl
 
 function memoryPresence(member: (id: string) => string): Presence {
   const keys = new Map<string, Set<string>>();
+  // Nothing goes stale by itself in one process; only markStale() leaves members here.
+  const staleKeys = new Map<string, Set<string>>();
   const count = async (key: string) => keys.get(key)?.size ?? 0;
   return {
     member,
@@ -70,15 +74,23 @@ function memoryPresence(member: (id: string) => string): Presence {
       const set = keys.get(key);
       set?.delete(m);
       if (set?.size === 0) keys.delete(key);
+      staleKeys.delete(key);
       return set?.size ?? 0;
     },
     count,
     counts: (ks) => Promise.all(ks.map(count)),
-    stale: async () => [],
-    inspect: async (key) => ({ stale: 0, live: await count(key) }),
-    prune: async () => {},
+    stale: async (prefix) => [...staleKeys.keys()].filter((k) => k.startsWith(prefix)),
+    inspect: async (key) => ({ stale: staleKeys.get(key)?.size ?? 0, live: await count(key) }),
+    prune: async (key) => void staleKeys.delete(key),
+    async markStale(key, m) {
+      const set = keys.get(key);
+      set?.delete(m);
+      if (set?.size === 0) keys.delete(key);
+      staleKeys.set(key, (staleKeys.get(key) ?? new Set()).add(m));
+    },
     async close() {
       keys.clear();
+      staleKeys.clear();
     },
   };
 }
@@ -189,6 +201,13 @@ function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id:
     },
     async prune(key) {
       await redis.zremrangebyscore(prefix + key, '-inf', Date.now());
+    },
+    async markStale(key, m) {
+      const set = local.get(key);
+      set?.delete(m);
+      if (set?.size === 0) local.delete(key);
+      // Expired already, so it counts as stale; the key outlives it long enough for the sweep.
+      await redis.multi().zadd(prefix + key, Date.now() - 1, m).pexpire(prefix + key, ttlMs * 3).exec();
     },
     async close() {
       clearInterval(heartbeat);

@@ -18,7 +18,7 @@ export const BookingRef = builder.prismaObject('Booking', {
 const BookSlotInput = builder.inputType('BookSlotInput', {
   fields: (t) => ({
     slotId: t.id({ required: true, validate: uuid }),
-    difficulty: t.field({ type: DifficultyEnum, required: true }),
+    difficulty: t.field({ type: DifficultyEnum, description: "Defaults to the viewer's `level`; required while they have none." }),
   }),
 });
 

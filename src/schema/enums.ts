@@ -15,6 +15,13 @@ const EVENT_TYPE_DESCRIPTIONS: Partial<Record<EventType, string>> = {
     'The instance serving this subscription is stopping: the last event of `events`, `interviewSession` and `waitingRoom` there ' +
     'before the socket closes with 1001. Never stored. Reconnect and resubscribe; in `events` its `id` is the last id that stream ' +
     'delivered, so `events(after: id)` resumes exactly. Payload `{ reconnect: true }`.',
+  MAINTENANCE_MODE:
+    'Maintenance mode was switched on or off (`Query.maintenance`): to every open `events` subscription on every instance. Never ' +
+    'stored; its `id` is the last id that stream delivered. Payload `{ enabled, message, since }`.',
+  SLOT_REMINDER:
+    'A booked slot starts in REMINDER_MINUTES (default 15); stored, once per booking. Payload `{ slotId, bookingId, startsAt, endsAt, ' +
+    'type, minutesBefore }`; `UserEvent.slot` is the slot.',
+  INSTANT_REQUEST_CANCELLED: 'The requester withdrew an instant interview request; to both users. Payload `{ requestId, byUserId }`.',
 };
 
 export const EventTypeEnum = builder.enumType('EventType', {

@@ -150,6 +150,34 @@ const ServerShutdownData = builder.objectRef<Tagged<EventPayloads['SERVER_SHUTDO
   fields: (t) => ({ reconnect: t.exposeBoolean('reconnect') }),
 });
 
+const InstantRequestCancelledData = builder
+  .objectRef<Tagged<EventPayloads['INSTANT_REQUEST_CANCELLED']>>('InstantRequestCancelledData')
+  .implement({
+    description: 'INSTANT_REQUEST_CANCELLED: the requester withdrew the request.',
+    fields: (t) => ({ requestId: t.exposeID('requestId'), byUserId: t.exposeID('byUserId', { nullable: true }) }),
+  });
+
+const SlotReminderData = builder.objectRef<Tagged<EventPayloads['SLOT_REMINDER']>>('SlotReminderData').implement({
+  description: 'SLOT_REMINDER: a booked slot starts in `minutesBefore` minutes (the event\'s `slot` has it in full).',
+  fields: (t) => ({
+    slotId: t.exposeID('slotId'),
+    bookingId: t.exposeID('bookingId'),
+    startsAt: t.field({ type: 'DateTime', resolve: (d) => new Date(d.startsAt) }),
+    endsAt: t.field({ type: 'DateTime', resolve: (d) => new Date(d.endsAt) }),
+    type: t.expose('type', { type: InterviewTypeEnum }),
+    minutesBefore: t.exposeInt('minutesBefore'),
+  }),
+});
+
+const MaintenanceModeData = builder.objectRef<Tagged<EventPayloads['MAINTENANCE_MODE']>>('MaintenanceModeData').implement({
+  description: 'MAINTENANCE_MODE (live only): maintenance was switched on or off; mutations fail with MAINTENANCE while it is on.',
+  fields: (t) => ({
+    enabled: t.exposeBoolean('enabled'),
+    message: t.exposeString('message', { nullable: true }),
+    since: t.field({ type: 'DateTime', nullable: true, resolve: (d) => (d.since ? new Date(d.since) : null) }),
+  }),
+});
+
 const ReportStartedData = builder.objectRef<Tagged<EventPayloads['REPORT_STARTED']>>('ReportStartedData').implement({
   description: 'REPORT_STARTED: a run of the report began (`attempt` counts runs, a takeover included).',
   fields: (t) => ({ reportId: t.exposeID('reportId'), attempt: t.exposeInt('attempt') }),
@@ -201,6 +229,9 @@ const DATA_BY_EVENT = {
   REPORT_COMPLETED: ReportCompletedData,
   REPORT_FAILED: ReportFailedData,
   SERVER_SHUTDOWN: ServerShutdownData,
+  INSTANT_REQUEST_CANCELLED: InstantRequestCancelledData,
+  SLOT_REMINDER: SlotReminderData,
+  MAINTENANCE_MODE: MaintenanceModeData,
 } satisfies { [K in keyof EventPayloads]: { name: string } };
 
 const dataTypeOf: Partial<Record<EventType, { name: string }>> = DATA_BY_EVENT;

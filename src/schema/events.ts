@@ -20,6 +20,13 @@ export const UserEventRef = builder.objectRef<UserEventMessage>('UserEvent').imp
         e.interviewId ? ctx.db.interview.findUnique({ ...query, where: { id: e.interviewId } }) : null,
     }),
     data: t.field({ type: EventDataUnion, nullable: true, resolve: (e) => eventData(e.type, e.payload) }),
+    slot: t.prismaField({
+      type: 'Slot',
+      nullable: true,
+      description: 'The slot the event is about (MATCHED, MATCH_CANCELLED, SLOT_REMINDER); null for the others.',
+      resolve: (query, e, _args, ctx) =>
+        typeof e.payload['slotId'] === 'string' ? ctx.db.slot.findUnique({ ...query, where: { id: e.payload['slotId'] } }) : null,
+    }),
     payload: t.field({ type: 'JSON', nullable: true, deprecationReason: PAYLOAD_DEPRECATION, resolve: (e) => e.payload }),
   }),
 });
@@ -42,28 +49,32 @@ builder.subscriptionField('events', (t) =>
 // Paged by hand rather than with plugin-relay's resolveCursorConnection for the reason given at chat's messagePage:
 // cursors are event ids clients already hold, and bad arguments must be BAD_USER_INPUT.
 builder.queryField('notifications', (t) =>
-  t.connection({
-    type: UserEventRef,
-    description: "The viewer's stored events, newest first.",
-    authScopes: { signedIn: true },
-    args: {},
-    resolve: async (_root, args, ctx) => {
-      const first = args.first ?? 20;
-      if (first < 1 || first > 100) throw badInput('first', 'must be between 1 and 100.');
-      const after = args.after ? cursor.safeParse(args.after) : null;
-      if (after && !after.success) throw badInput('after', 'must be an event id received earlier.');
-      const before = after ? BigInt(after.data) : null;
-      const rows = await ctx.services.events.stored(ctx.viewer!.id, before, first + 1);
-      const page = rows.slice(0, first);
-      return {
-        edges: page.map((node) => ({ cursor: node.seq, node })),
-        pageInfo: {
-          hasNextPage: rows.length > first,
-          hasPreviousPage: before !== null,
-          startCursor: page[0]?.seq ?? null,
-          endCursor: page.at(-1)?.seq ?? null,
-        },
-      };
+  t.connection(
+    {
+      type: UserEventRef,
+      description:
+        "The viewer's stored events, newest first. Forward: `first` (default 20) older than `after`; backward: `last` newer than " +
+        '`before` (the `last` ones just before that cursor in this order). Cursors are event ids; at most 100 per page.',
+      authScopes: { signedIn: true },
+      args: {},
+      resolve: (_root, args, ctx) => {
+        const parse = (name: 'after' | 'before') => {
+          const raw = args[name];
+          if (raw === null || raw === undefined) return null;
+          const parsed = cursor.safeParse(raw);
+          if (!parsed.success) throw badInput(name, 'must be an event id received earlier.');
+          return BigInt(parsed.data);
+        };
+        for (const name of ['first', 'last'] as const) {
+          const n = args[name];
+          if (n !== null && n !== undefined && (n < 1 || n > 100)) throw badInput(name, 'must be between 1 and 100.');
+        }
+        if (args.first != null && args.last != null) throw badInput('last', 'cannot be combined with first.');
+        return ctx.services.notifications.page(ctx.viewer!, { first: args.first, after: parse('after'), last: args.last, before: parse('before') });
+      },
     },
-  }),
+    // API.md's names for the connection and its edges.
+    { name: 'UserEventConnection' },
+    { name: 'UserEventEdge' },
+  ),
 );

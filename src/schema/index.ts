@@ -17,5 +17,7 @@ import './system.js';
 import './questions.js';
 import './code-pad.js';
 import './reports.js';
+import './maintenance.js';
+import './profile.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

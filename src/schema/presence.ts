@@ -40,9 +40,9 @@ builder.queryField('availablePeers', (t) =>
     type: ['User'],
     description:
       'Users an instant interview can be requested from right now: online, AVAILABLE, not in an interview under way, ' +
-      'never the viewer. At most 100, by name. `type` is reserved: users state no type preference, so it filters nothing yet.',
+      'never the viewer. With `type`, only users whose `interviewTypes` include it. At most 100, by name.',
     authScopes: { signedIn: true },
     args: { type: t.arg({ type: InterviewTypeEnum }) },
-    resolve: (query, _root, _args, ctx) => ctx.services.userPresence.availablePeers(ctx.viewer!, query),
+    resolve: (query, _root, args, ctx) => ctx.services.userPresence.availablePeers(ctx.viewer!, args.type ?? null, query),
   }),
 );

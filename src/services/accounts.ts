@@ -413,7 +413,11 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
 
     /** A user's row in plain SQL: `me` reads it on every request. */
     async findUser(id: string): Promise<User | null> {
-      const { rows } = await sql.query<Omit<User, 'eventSeq'> & { eventSeq: string }>('SELECT * FROM "User" WHERE id = $1', [id]);
+      // pg cannot parse an array of a custom enum: read interviewTypes as text[].
+      const { rows } = await sql.query<Omit<User, 'eventSeq'> & { eventSeq: string }>(
+        'SELECT *, "interviewTypes"::text[] AS "interviewTypes" FROM "User" WHERE id = $1',
+        [id],
+      );
       const row = rows[0];
       return row ? { ...row, eventSeq: BigInt(row.eventSeq) } : null;
     },

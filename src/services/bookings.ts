@@ -3,6 +3,7 @@
 // pairing never interleave.
 import type { Config } from '../config.js';
 import { badInput, conflict, forbidden, notFound } from '../domain/errors.js';
+import { clockExcludingMaintenance, type Window } from '../domain/maintenance.js';
 import {
   SLOT_DURATION_MAX,
   SLOT_DURATION_MIN,
@@ -93,11 +94,14 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
 
 
     /** Plain SQL on one connection: the hottest write, where Prisma's per-query compilation cost more than the statements. */
-    async bookSlot(viewer: Viewer, input: { slotId: string; difficulty: Difficulty }, now = new Date()): Promise<Booking> {
+    async bookSlot(viewer: Viewer, input: { slotId: string; difficulty?: Difficulty | null }, now = new Date()): Promise<Booking> {
       return sqlTransaction(sql, async (tx) => {
         // One booking change per user at a time, so two overlapping bookSlot calls cannot both pass the check.
         // NO KEY: the key-share lock a pairing run's participant insert takes on the user must not wait on it.
-        await tx.query('SELECT id FROM "User" WHERE id = $1 FOR NO KEY UPDATE', [viewer.id]);
+        const user = (await tx.query<{ level: Difficulty | null }>('SELECT level FROM "User" WHERE id = $1 FOR NO KEY UPDATE', [viewer.id])).rows[0];
+        // Without a difficulty, the profile's level.
+        const difficulty = input.difficulty ?? user?.level;
+        if (!difficulty) throw badInput('input.difficulty', 'is required while your profile has no level (set one with updateProfile).');
         const slot = (await tx.query<Slot>('SELECT * FROM "Slot" WHERE id = $1 FOR SHARE', [input.slotId])).rows[0];
         if (!slot || slot.instant) throw notFound('Slot');
         if (slot.endsAt <= now) throw badInput('input.slotId', 'This slot has already ended.');
@@ -116,7 +120,7 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
            ON CONFLICT ("slotId", "userId") DO UPDATE
              SET difficulty = EXCLUDED.difficulty, status = 'BOOKED', "joinedAt" = NULL, "interviewId" = NULL, "updatedAt" = now()
            RETURNING *`,
-          [randomUUID(), slot.id, viewer.id, input.difficulty],
+          [randomUUID(), slot.id, viewer.id, difficulty],
         );
         return booked.rows[0]!;
       });
@@ -185,12 +189,25 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       return { slot, ...(await roomCounts(db, slotId)) };
     },
 
-    /** Bookings whose slot ended while still waiting (or never joined) become EXPIRED. */
-    async expireEndedBookings(now = new Date()): Promise<number> {
+    /**
+     * Bookings whose slot ended while still waiting (or never joined) become EXPIRED. Time the
+     * slot spent in maintenance `windows` does not count: its bookings expire that much later.
+     */
+    async expireEndedBookings(now = new Date(), windows: Window[] = []): Promise<number> {
+      if (windows.length === 0) {
+        return db.$executeRaw`
+          UPDATE "Booking" b SET status = 'EXPIRED', "updatedAt" = ${now}
+          FROM "Slot" s
+          WHERE s.id = b."slotId" AND s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
+      }
+      const ended = await db.$queryRaw<{ id: string; startsAt: Date; endsAt: Date }[]>`
+        SELECT DISTINCT s.id, s."startsAt", s."endsAt" FROM "Slot" s JOIN "Booking" b ON b."slotId" = s.id
+        WHERE s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
+      const due = ended.filter((s) => clockExcludingMaintenance(windows, s.startsAt, now) >= s.endsAt).map((s) => s.id);
+      if (due.length === 0) return 0;
       return db.$executeRaw`
         UPDATE "Booking" b SET status = 'EXPIRED', "updatedAt" = ${now}
-        FROM "Slot" s
-        WHERE s.id = b."slotId" AND s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
+        WHERE b."slotId" = ANY(string_to_array(${due.join(',')}, ',')::uuid[]) AND b.status IN ('WAITING', 'BOOKED')`;
     },
   };
 }

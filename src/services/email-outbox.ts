@@ -15,13 +15,20 @@ export function createEmailSender(opts: { db: Db; smtpUrl: string; from: string;
       let sent = 0;
       await opts.db.$transaction(
         async (tx) => {
-          const rows = await tx.$queryRaw<{ id: string; to: string; subject: string; body: string }[]>`
-            SELECT id, "to", subject, body FROM "EmailOutbox"
+          const rows = await tx.$queryRaw<{ id: string; to: string; subject: string; body: string; html: string | null; headers: Record<string, string> | null }[]>`
+            SELECT id, "to", subject, body, html, headers FROM "EmailOutbox"
             WHERE "sentAt" IS NULL AND attempts < ${MAX_ATTEMPTS}
             ORDER BY "createdAt" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
           for (const row of rows) {
             try {
-              await transport.sendMail({ from: opts.from, to: row.to, subject: row.subject, text: row.body });
+              await transport.sendMail({
+                from: opts.from,
+                to: row.to,
+                subject: row.subject,
+                text: row.body,
+                ...(row.html ? { html: row.html } : {}),
+                ...(row.headers ? { headers: row.headers } : {}),
+              });
               await tx.emailOutbox.update({ where: { id: row.id }, data: { sentAt: new Date(), attempts: { increment: 1 } } });
               sent += 1;
             } catch (err) {

@@ -4,7 +4,8 @@
 // `userStream()` replays stored events after a cursor and continues live,
 // with no gap and no duplicate at the seam. Every stream ends, at this
 // instance's shutdown, with a SERVER_SHUTDOWN that is neither stored nor
-// published: `announceShutdown()`.
+// published: `announceShutdown()`. MAINTENANCE_MODE is live-only as well:
+// `announceLive()` hands it to every open `events` stream of this instance.
 import type { PubSubEngine } from 'graphql-subscriptions';
 import {
   channels,
@@ -106,12 +107,25 @@ export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new
   return rows.map(toMessage);
 }
 
+/** Runs inside events.transaction after the change, before its user events are stored (offline notices). */
+export type BeforeStore = (tx: Tx, events: UserEventInput[]) => Promise<void>;
+
+/** Live-only user events (not stored): delivered between stored ones, carrying the stream's last cursor. */
+const LIVE_ONLY = Symbol('liveOnly');
+type LiveOnlyMessage = UserEventMessage & { [LIVE_ONLY]?: true };
+
 export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine; log: Logger }) {
   const shutdownNotice = createShutdownNotice();
+  /** The live queue of every open `events` stream here, for live-only notices (MAINTENANCE_MODE). */
+  const userQueues = new Set<AsyncQueue<LiveOnlyMessage>>();
+  const beforeStore: BeforeStore[] = [];
 
   /** A channel's messages as a queue; closing the queue unsubscribes. */
-  async function subscribeQueue<T>(channel: string): Promise<AsyncQueue<T>> {
-    const queue = new AsyncQueue<T>(() => void pubsub.unsubscribe(subId));
+  async function subscribeQueue<T>(channel: string, onClose = () => {}): Promise<AsyncQueue<T>> {
+    const queue = new AsyncQueue<T>(() => {
+      onClose();
+      void pubsub.unsubscribe(subId);
+    });
     const subId = await pubsub.subscribe(channel, (m: T) => queue.push(m), {});
     return queue;
   }
@@ -141,6 +155,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
       const { result, stored, rooms } = await db.$transaction(
         async (tx) => {
           const result = await fn(tx, emit);
+          for (const hook of beforeStore) if (userEvents.length) await hook(tx, userEvents);
           const stored = await storeUserEvents(tx, userEvents);
           const at = new Date().toISOString();
           const rooms = await Promise.all(
@@ -153,6 +168,21 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
       const at = new Date().toISOString();
       await publish(stored, rooms, sessionEvents.map((e) => ({ ...e, at })));
       return result;
+    },
+
+    /** Adds work to every transaction that stores user events, committed with them (e.g. emails). */
+    beforeStore(hook: BeforeStore) {
+      beforeStore.push(hook);
+    },
+
+    /**
+     * A live-only event (not stored, not published) to every open `events` stream of this
+     * instance: each instance calls it when it hears the news. Its id is the stream's last cursor.
+     */
+    announceLive<T extends 'MAINTENANCE_MODE'>(type: T, payload: EventPayload<T>): number {
+      const at = new Date().toISOString();
+      for (const q of userQueues) q.push({ userId: '', seq: '0', type, at, interviewId: null, payload, [LIVE_ONLY]: true });
+      return userQueues.size;
     },
 
     /** Publishes without storing: ephemeral session events (typing, presence in the session). */
@@ -176,6 +206,16 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
       return rows.map(toMessage);
     },
 
+    /** A user's stored events newer than `after` (all when null), oldest first, at most `take`. */
+    async storedAfter(userId: string, after: bigint | null, take: number): Promise<UserEventMessage[]> {
+      const rows = await db.event.findMany({
+        where: { userId, ...(after !== null ? { seq: { gt: after } } : {}) },
+        orderBy: { seq: 'asc' },
+        take,
+      });
+      return rows.map(toMessage);
+    },
+
     /** Current cursor of a user: the id of their newest event, or "0". */
     async cursor(userId: string): Promise<bigint> {
       const u = await db.user.findUnique({ where: { id: userId }, select: { eventSeq: true } });
@@ -189,7 +229,8 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
      */
     userStream(userId: string, after: bigint | null): Promise<AsyncIterableIterator<UserEventMessage>> {
       return shutdownNotice.opening(async () => {
-        const live = await subscribeQueue<UserEventMessage>(channels.user(userId));
+        const live: AsyncQueue<LiveOnlyMessage> = await subscribeQueue(channels.user(userId), () => userQueues.delete(live));
+        userQueues.add(live);
         const start = after ?? (await this.cursor(userId));
         const readAfter = (from: bigint, upTo: bigint | null) =>
           db.event
@@ -211,6 +252,10 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
             if (batch.length < REPLAY_BATCH) break;
           }
           for await (const e of live) {
+            if (e[LIVE_ONLY]) {
+              yield { ...e, userId, seq: last.toString() };
+              continue;
+            }
             const seq = BigInt(e.seq);
             if (seq <= last) continue;
             while (seq > last + 1n) {

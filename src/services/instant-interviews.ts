@@ -207,15 +207,14 @@ export function createInstantInterviews({
       });
     },
 
-    /**
-     * The requester withdraws. No event: the contract's EventType (docs/api.md) has no
-     * cancellation, and the stored enum cannot grow without a migration; the
-     * addressee's UI sees the status (and times out at `expiresAt`).
-     */
+    /** The requester withdraws; both hear INSTANT_REQUEST_CANCELLED (the addressee's UI stops ringing, the requester's other devices too). */
     async cancel(viewer: Viewer, requestId: string, query: RequestQuery = {}, now = new Date()) {
-      return events.transaction(async (tx) => {
+      return events.transaction(async (tx, emit) => {
         const request = await lockRequest(tx, requestId);
         assertAllowed(request, viewer, 'cancel', now);
+        for (const userId of [request.requesterId, request.addresseeId]) {
+          emit.user({ userId, type: 'INSTANT_REQUEST_CANCELLED', payload: { requestId: request.id, byUserId: viewer.id } });
+        }
         return tx.instantRequest.update({ ...query, where: { id: request.id }, data: { status: 'CANCELLED', respondedAt: now } });
       });
     },

@@ -10,6 +10,7 @@ import type { Logger } from '../infra/logger.js';
 import type { Presence } from '../infra/presence.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
+import type { Maintenance } from './maintenance.js';
 import { createFeedback } from './interviews/feedback.js';
 import { createLifecycle, type InterviewQuery } from './interviews/lifecycle.js';
 import { createStats } from './interviews/stats.js';
@@ -23,7 +24,14 @@ export type { TimeoutOutcome } from './interviews/timeouts.js';
 export { VIDEO_PROVIDER, videoRoomId, type VideoCredentials } from './interviews/video.js';
 export { watchKey } from './interviews/participants.js';
 
-export function createInterviews(deps: { db: Db; events: Events; config: Config; presence: Presence; log: Logger }) {
+export function createInterviews(deps: {
+  db: Db;
+  events: Events;
+  config: Config;
+  presence: Presence;
+  log: Logger;
+  maintenance: Pick<Maintenance, 'recentWindows'>;
+}) {
   const { db } = deps;
   return {
     /** An interview the viewer may read (domain/interview-access.ts: participants and admins); NOT_FOUND otherwise. */

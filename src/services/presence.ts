@@ -8,7 +8,7 @@
 // interview or a pending instant request with them. A killed instance closes
 // nothing, so the sweep job announces USER_OFFLINE for users whose last
 // sockets were its.
-import { Prisma, type Availability } from '../generated/prisma/client.js';
+import { Prisma, type Availability, type InterviewType } from '../generated/prisma/client.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Presence } from '../infra/presence.js';
@@ -151,8 +151,9 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
         underUserLock(userId, async (tx, emit) => {
           if ((await presence.remove(key, member)) === 0) await announce(tx, emit, userId, false);
         }).catch(async (err: unknown) => {
-          await presence.remove(key, member).catch(() => {});
-          log.warn({ err, userId }, 'USER_OFFLINE not announced');
+          // Left behind as a stale member: the sweep announces USER_OFFLINE once it can, so it is never lost.
+          await presence.markStale(key, member).catch(() => {});
+          log.warn({ err, userId }, 'USER_OFFLINE not announced yet; the presence sweep retries it');
         }),
       );
     },
@@ -230,18 +231,19 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
 
     /**
      * Users who could be asked for an instant interview right now: online,
-     * AVAILABLE, not in an interview under way, not the viewer. At most
+     * AVAILABLE, taking interviews of `type` (when given), not in an interview under way, not the viewer. At most
      * AVAILABLE_PEERS_MAX, by name. Scans AVAILABLE users in id batches and
      * asks presence about each batch at once.
      */
-    async availablePeers(viewer: Viewer, query: UserQuery = {}, now = new Date()) {
+    async availablePeers(viewer: Viewer, type: InterviewType | null = null, query: UserQuery = {}, now = new Date()) {
       const found: string[] = [];
       let after = '00000000-0000-0000-0000-000000000000';
+      const takesType = type ? Prisma.sql`${type}::"InterviewType" = ANY(u."interviewTypes")` : Prisma.sql`TRUE`;
       for (;;) {
         const batch = await db.$queryRaw<{ id: string }[]>`
           SELECT u.id FROM "User" u
           WHERE u.availability = 'AVAILABLE' AND u.id <> ${viewer.id}::uuid AND u.id > ${after}::uuid
-            AND NOT ${inInterviewSql(now)}
+            AND ${takesType} AND NOT ${inInterviewSql(now)}
           ORDER BY u.id LIMIT ${SCAN_BATCH}`;
         if (batch.length === 0) break;
         const online = await this.onlineMany(batch.map((b) => b.id));

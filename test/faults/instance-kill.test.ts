@@ -17,7 +17,8 @@ const SetAvailability = graphql(`
 `);
 const Events = graphql(`subscription KillEvents($after: String) { events(after: $after) { id type } }`);
 const Join = graphql(`mutation KillJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { status } }`);
-const PresenceEvents = graphql(`subscription KillPresenceEvents { events { type payload } }`);
+const PresenceEvents = graphql(`subscription KillPresenceEvents { events { type payload interview { id } } }`);
+const Session = graphql(`subscription KillSession($interviewId: ID!) { interviewSession(interviewId: $interviewId) { type } }`);
 const MeOnline = graphql(`query KillMeOnline { me { online } }`);
 const MatchFound = graphql(`subscription KillMatchFound { matchFound { type interview { id } peer { id } } }`);
 
@@ -104,9 +105,14 @@ it('clients resume on the survivor with their last seen id and miss nothing; the
   const pairSlot = await createSlot(b.url, admin, 5);
   const yEvents = subscribe(ws(b, y), PresenceEvents);
   for (const u of [x, y]) await ok(b.url, Join, { bookingId: (await book(b.url, u, pairSlot.id, 'EASY')).id }, { token: u.token });
-  expect((await yEvents.next(20_000)).data!.events.type).toBe('MATCHED'); // by whichever instance's job
-  ws(a, x);
-  expect((await yEvents.next(10_000)).data!.events).toEqual({ type: 'USER_ONLINE', payload: { userId: x.id } });
+  const matchedY = (await yEvents.next(20_000)).data!.events; // by whichever instance's job
+  expect(matchedY.type).toBe('MATCHED');
+  const interviewId = matchedY.interview!.id;
+  const xOnA = ws(a, x);
+  expect((await yEvents.next(10_000)).data!.events).toMatchObject({ type: 'USER_ONLINE', payload: { userId: x.id } });
+  // x also watches the interview session from A: y hears PEER_JOINED.
+  subscribe(xOnA, Session, { interviewId });
+  expect((await yEvents.next(10_000)).data!.events).toMatchObject({ type: 'PEER_JOINED', payload: { userId: x.id } });
 
   // Produced just before the kill: A may or may not have delivered them.
   await Promise.all(clients.map(produce));
@@ -131,8 +137,13 @@ it('clients resume on the survivor with their last seen id and miss nothing; the
     expect(resumed.pending()).toBe(0);
   }
 
-  // Nobody closed x's socket, yet it stops counting and y hears that x went offline.
-  expect((await yEvents.next(15_000)).data!.events).toEqual({ type: 'USER_OFFLINE', payload: { userId: x.id } });
+  // Nobody closed x's socket nor its session subscription, yet they stop counting: y hears that x went
+  // offline and left the session (the sweep announces both; USER_OFFLINE first).
+  const gone = [(await yEvents.next(15_000)).data!.events, (await yEvents.next(15_000)).data!.events];
+  expect(gone.map((e) => [e.type, e.payload])).toEqual([
+    ['USER_OFFLINE', { userId: x.id }],
+    ['PEER_LEFT', { userId: x.id }],
+  ]);
   expect((await ok(b.url, MeOnline, {}, { token: x.token })).me!.online).toBe(false);
 
   // Only the job can pair this room now: users join after the kill and nobody calls pairWaitingRoom.

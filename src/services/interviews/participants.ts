@@ -11,7 +11,8 @@ import type { Viewer } from '../accounts.js';
 import type { Emitter } from '../events.js';
 
 /** Presence key of one participant watching one interview session (any number of subscriptions, any instance). */
-export const watchKey = (interviewId: string, userId: string) => `interview:${interviewId}:${userId}`;
+export const WATCH_KEYS = 'interview:';
+export const watchKey = (interviewId: string, userId: string) => `${WATCH_KEYS}${interviewId}:${userId}`;
 
 export const lockInterview = (tx: Tx, interviewId: string) =>
   tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Interview" WHERE id = ${interviewId}::uuid FOR UPDATE`;

@@ -3,12 +3,14 @@
 // grace are ended; SCHEDULED ones where both showed up but nobody started are
 // cancelled at that same time. The interview-timeouts job runs this.
 import type { Config } from '../../config.js';
+import { clockExcludingMaintenance, type Window } from '../../domain/maintenance.js';
 import { autoEndAt, noShowOutcome, transition } from '../../domain/interview-state.js';
 import type { Db, Tx } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
 import { lockSlot } from '../bookings.js';
 import type { Emitter, Events } from '../events.js';
 import { announceToBoth, lockInterview } from './participants.js';
+import type { Maintenance } from '../maintenance.js';
 
 /** Candidates read per query by a timeouts run. */
 const TIMEOUT_BATCH = 200;
@@ -56,7 +58,20 @@ async function cancelInterview(
   emit.session({ type: 'MATCH_CANCELLED', interviewId: id, actorId: null, payload: { slotId, reason: opts.reason, noShowUserIds: opts.reason === 'no-show' ? absent : [] } });
 }
 
-export function createTimeouts({ db, events, config, log }: { db: Db; events: Events; config: Config; log: Logger }) {
+export function createTimeouts({
+  db,
+  events,
+  config,
+  log,
+  maintenance,
+}: {
+  db: Db;
+  events: Events;
+  config: Config;
+  log: Logger;
+  /** Time in maintenance does not count towards the deadlines. */
+  maintenance: Pick<Maintenance, 'recentWindows'>;
+}) {
   const service = {
     /**
      * Settles every interview that may be due. Each interview is settled in
@@ -64,6 +79,7 @@ export function createTimeouts({ db, events, config, log }: { db: Db; events: Ev
      * each change once.
      */
     async runTimeouts(now = new Date()): Promise<Record<TimeoutOutcome, number>> {
+      const windows = await maintenance.recentWindows(now);
       const counts: Record<TimeoutOutcome, number> = { 'no-show': 0, 'time-limit': 0, 'not-started': 0 };
       // A coarse filter only (candidates, not verdicts): settle() decides with the domain's deadlines.
       // Pages by id, so candidates not yet due never crowd out the ones that are.
@@ -78,7 +94,7 @@ export function createTimeouts({ db, events, config, log }: { db: Db; events: Ev
           LIMIT ${TIMEOUT_BATCH}`;
         for (const { id } of page) {
           try {
-            const outcome = await service.settle(id, now);
+            const outcome = await service.settle(id, now, windows);
             if (outcome) counts[outcome] += 1;
           } catch (err) {
             // One interview's failure must not hold up the others; the next run retries it.
@@ -90,8 +106,11 @@ export function createTimeouts({ db, events, config, log }: { db: Db; events: Ev
       }
     },
 
-    /** Applies the no-show and time-limit rules to one interview at `now`; returns what it did. */
-    async settle(interviewId: string, now = new Date()): Promise<TimeoutOutcome | null> {
+    /**
+     * Applies the no-show and time-limit rules to one interview at `now`; returns what it did.
+     * Time spent in maintenance `windows` does not count towards either deadline.
+     */
+    async settle(interviewId: string, now = new Date(), windows: Window[] = []): Promise<TimeoutOutcome | null> {
       const head = await db.interview.findUnique({ where: { id: interviewId }, select: { slotId: true } });
       if (!head) return null;
       return events.transaction(async (tx, emit) => {
@@ -103,8 +122,9 @@ export function createTimeouts({ db, events, config, log }: { db: Db; events: Ev
         const endsAt = autoEndAt({ slotEndsAt: interview.slot.endsAt, graceMinutes: config.sessionGraceMinutes });
         const userIds = interview.participants.map((p) => p.userId);
 
+        const sinceStart = clockExcludingMaintenance(windows, interview.startedAt ?? interview.slot.startsAt, now);
         if (interview.status === 'IN_PROGRESS') {
-          if (now < endsAt) return null;
+          if (sinceStart < endsAt) return null;
           const t = transition(interview.status, 'end');
           if (!t.ok) return null;
           await tx.interview.update({ where: { id: interviewId }, data: { status: t.next, endedAt: now } });
@@ -119,13 +139,13 @@ export function createTimeouts({ db, events, config, log }: { db: Db; events: Ev
           matchedAt: interview.matchedAt,
           noShowMinutes: config.noShowMinutes,
           participants: interview.participants,
-          now,
+          now: clockExcludingMaintenance(windows, new Date(Math.max(interview.slot.startsAt.getTime(), interview.matchedAt.getTime())), now),
         });
         if (outcome.cancel) {
           await cancelInterview(tx, emit, interview, { reason: 'no-show', absent: outcome.absent, present: outcome.present, now });
           return 'no-show';
         }
-        if (now >= endsAt) {
+        if (sinceStart >= endsAt) {
           await cancelInterview(tx, emit, interview, { reason: 'not-started', absent: [], present: userIds, now });
           return 'not-started';
         }

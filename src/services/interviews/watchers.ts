@@ -7,7 +7,7 @@ import type { Logger } from '../../infra/logger.js';
 import type { Presence } from '../../infra/presence.js';
 import type { Viewer } from '../accounts.js';
 import type { Events } from '../events.js';
-import { announcePresence, lockInterview, requireParticipant, sides, watchKey } from './participants.js';
+import { WATCH_KEYS, announcePresence, lockInterview, requireParticipant, sides, watchKey } from './participants.js';
 
 export function createWatchers({ db, events, presence, log }: { db: Db; events: Events; presence: Presence; log: Logger }) {
   /**
@@ -127,6 +127,32 @@ export function createWatchers({ db, events, presence, log }: { db: Db; events: 
         },
       };
       return it;
+    },
+
+    /**
+     * PEER_LEFT for session watchers whose last subscriptions were on an instance that died
+     * (nothing closed them). As with USER_OFFLINE, the stale members are dropped only after the
+     * announcement commits, so a failed one is retried by the next sweep. Returns how many it announced.
+     */
+    async sweepStaleWatchers(): Promise<number> {
+      let announced = 0;
+      for (const key of await presence.stale(WATCH_KEYS)) {
+        const [, interviewId, userId] = key.split(':');
+        if (!interviewId || !userId) continue;
+        const left = await events.transaction(async (tx, emit) => {
+          await lockInterview(tx, interviewId);
+          const { stale, live } = await presence.inspect(key);
+          if (stale === 0 || live > 0) return false;
+          const participants = await tx.interviewParticipant.findMany({ where: { interviewId } });
+          const peer = participants.find((p) => p.userId !== userId);
+          if (!peer || !participants.some((p) => p.userId === userId)) return false;
+          announcePresence(emit, 'PEER_LEFT', interviewId, userId, peer.userId);
+          return true;
+        });
+        await presence.prune(key);
+        if (left) announced += 1;
+      }
+      return announced;
     },
 
     /**
