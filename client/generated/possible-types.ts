@@ -5,8 +5,10 @@
       "AvailabilityData",
       "FeedbackReceivedData",
       "InstantRequestAnsweredData",
+      "InstantRequestCancelledData",
       "InstantRequestExpiredData",
       "InstantRequestReceivedData",
+      "MaintenanceModeData",
       "MatchCancelledData",
       "MatchedData",
       "MessageData",
@@ -19,6 +21,7 @@
       "ServerShutdownData",
       "SessionEndedData",
       "SessionStartedData",
+      "SlotReminderData",
       "TypingStoppedData",
       "UserData"
     ]
@@ -30,8 +33,10 @@
       "AvailabilityData",
       "FeedbackReceivedData",
       "InstantRequestAnsweredData",
+      "InstantRequestCancelledData",
       "InstantRequestExpiredData",
       "InstantRequestReceivedData",
+      "MaintenanceModeData",
       "MatchCancelledData",
       "MatchedData",
       "MessageData",
@@ -44,6 +49,7 @@
       "ServerShutdownData",
       "SessionEndedData",
       "SessionStartedData",
+      "SlotReminderData",
       "TypingStoppedData",
       "UserData"
     ]
