@@ -70,7 +70,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const userPresence = createUserPresence({ db, events, presence, log });
   const instant = createInstantInterviews({ db, events, limiter, presence: userPresence, config });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
-  const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
+  const realtimeStats = createRealtimeStats({ registry, userPresence, pubsub, prefix: config.realtimeStatsPrefix, instanceName: config.instanceName, log });
   const services: Services = {
     ...{ config, db, log, pubsub, limiter, accounts, events, bookings, matching },
     ...{ presence, interviews, chat, userPresence, instant, realtimeStats },
