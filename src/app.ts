@@ -18,6 +18,7 @@ import { startScheduler, type JobDefinition, type Scheduler } from './jobs/sched
 import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
 import { createAccounts } from './services/accounts.js';
 import { createBookings } from './services/bookings.js';
+import { createDevOutbox } from './services/dev-outbox.js';
 import { createEvents } from './services/events.js';
 import { createMatching } from './services/matching.js';
 import { createChat } from './services/chat.js';
@@ -71,9 +72,10 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const instant = createInstantInterviews({ db, events, limiter, presence: userPresence, config });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
   const realtimeStats = createRealtimeStats({ registry, userPresence, pubsub, prefix: config.realtimeStatsPrefix, instanceName: config.instanceName, log });
+  const devOutbox = createDevOutbox({ db, config });
   const services: Services = {
     ...{ config, db, log, pubsub, limiter, accounts, events, bookings, matching },
-    ...{ presence, interviews, chat, userPresence, instant, realtimeStats },
+    ...{ presence, interviews, chat, userPresence, instant, realtimeStats, devOutbox },
   };
 
   const yoga = createGraphQL(services, metrics);
@@ -129,6 +131,10 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
     ...interviews.jobs,
     ...instant.jobs,
   ];
+  if (config.plannerSoonMinutes > 0) {
+    const { types } = config.planner;
+    jobs.push({ name: 'plan-soon-slots', every: '1 minute', run: () => matching.planSoonSlots(types, config.plannerSoonMinutes) });
+  }
   if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
 
   return {

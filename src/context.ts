@@ -1,6 +1,7 @@
 // What every resolver receives. `services` is built once per app; the rest once
 // per HTTP request or WebSocket subscription.
 import type { PubSubEngine } from 'graphql-subscriptions';
+import type { DevOutbox } from './services/dev-outbox.js';
 import type { Config } from './config.js';
 import type { Db } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
@@ -34,6 +35,7 @@ export interface Services {
   userPresence: UserPresence;
   instant: InstantInterviews;
   realtimeStats: RealtimeStats;
+  devOutbox: DevOutbox;
 }
 
 export interface Context {

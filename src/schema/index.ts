@@ -14,5 +14,6 @@ import './chat.js';
 import './presence.js';
 import './instant-interviews.js';
 import './system.js';
+import './dev-outbox.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { assignRoles, matchWaitingRoom } from '../domain/matching.js';
-import { plannedSlots, type PlannerGrid } from '../domain/slots.js';
+import { plannedSlots, soonSlots, type PlannerGrid } from '../domain/slots.js';
 import type { Db } from '../infra/db.js';
 import type { Difficulty } from '../generated/prisma/client.js';
 import { lockSlot } from './bookings.js';
@@ -21,6 +21,15 @@ interface WaitingRow {
 }
 
 export function createMatching({ db, events, config }: { db: Db; events: Events; config: Config }) {
+  /** Inserting a planner key twice is a no-op. */
+  async function createPlanned(wanted: { key: string; type: string; startsAt: Date; endsAt: Date }[]): Promise<number> {
+    const { count } = await db.slot.createMany({
+      data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
+      skipDuplicates: true,
+    });
+    return count;
+  }
+
   return {
     /** Pairs the slot's waiting room now; returns the ids of the interviews created. */
     async pairSlot(slotId: string): Promise<string[]> {
@@ -97,16 +106,15 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
         WHERE s.id = b."slotId" AND s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
     },
 
-    /** Keeps the grid of slots generated ahead; inserting a key twice is a no-op. */
+    /** Keeps the grid of slots generated ahead. */
     async planSlots(grid: PlannerGrid, now = new Date()): Promise<number> {
-      const wanted = plannedSlots(grid, now);
-      const { count } = await db.slot.createMany({
-        data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
-        skipDuplicates: true,
-      });
-      return count;
+      return createPlanned(plannedSlots(grid, now));
     },
 
+    /** Development: a slot of each type starting within `withinMinutes` (see soonSlots). */
+    async planSoonSlots(types: readonly string[], withinMinutes: number, now = new Date()): Promise<number> {
+      return createPlanned(soonSlots(types, now, withinMinutes));
+    },
     async pruneEvents(retentionDays: number, now = new Date()): Promise<number> {
       const { count } = await db.event.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - retentionDays * 86_400_000) } } });
       return count;
