@@ -15,6 +15,7 @@ import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
 import { sendEmailsJob } from './jobs/send-emails.js';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
+import { createWebStatic } from './infra/web-static.js';
 import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
 import { createAccounts } from './services/accounts.js';
 import { createBookings } from './services/bookings.js';
@@ -43,7 +44,7 @@ export interface App {
   url(): string;
 }
 
-export async function buildApp(config: Config, opts: { log?: Logger } = {}): Promise<App> {
+export async function buildApp(config: Config, opts: { log?: Logger; /** Built web app; default web/dist. */ webDist?: string } = {}): Promise<App> {
   const log = opts.log ?? createLogger(config.logLevel, { instance: config.instanceName });
   let embedded: EmbeddedDatabase | null = null;
   let databaseUrl = config.databaseUrl;
@@ -79,6 +80,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   };
 
   const yoga = createGraphQL(services, metrics);
+  const webApp = createWebStatic(opts.webDist);
   const httpServer = createServer((req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -105,6 +107,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       return res.end(await metrics.registry.metrics());
     }
+    if (path !== '/graphql' && webApp(req, res, path ?? '/')) return;
     return yoga(req, res);
   }
 
@@ -161,7 +164,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
         scheduler = await startScheduler({ databaseUrl: databaseUrl!, instanceName: config.instanceName, jobs, log, metrics });
       }
       const bound = (httpServer.address() as AddressInfo).port;
-      log.info({ port: bound, graphql: `http://localhost:${bound}/graphql` }, 'MockMate API listening');
+      log.info({ port: bound, app: `http://localhost:${bound}/`, graphql: `http://localhost:${bound}/graphql` }, 'MockMate listening');
       return bound;
     },
     async stop() {
