@@ -11,7 +11,7 @@ import { FEEDBACK_FIELDS, FeedbackView, type FeedbackItem } from '../components/
 const RATINGS = 'count communication goodMatch technical problemSolving';
 const HISTORY = gql`
   query History {
-    myInterviews(first: 50) { edges { node { id type status matchedAt endedAt participants { role user { id name } } feedback { ${FEEDBACK_FIELDS} } } } }
+    myInterviews(first: 20) { edges { node { id type status matchedAt endedAt participants { role user { id name } } feedback { ${FEEDBACK_FIELDS} } } } }
     myStats { completed noShows feedbackReceived completedByType { type count } averageRatings { ${RATINGS} } recentAverageRatings { ${RATINGS} } }
   }
 `;

@@ -35,7 +35,7 @@ const INTERVIEW = gql`
       id type status startedAt endedAt
       participants { role user { id name online } }
       readReceipts { user { id } lastReadMessageId }
-      messages(last: 100) { edges { node { ${MESSAGE_FIELDS} } } }
+      messages(last: 40) { edges { node { ${MESSAGE_FIELDS} } } }
       video { appId token roomId }
       feedback { ${FEEDBACK_FIELDS} }
     }
