@@ -244,8 +244,9 @@ describe('instant interview', () => {
     await signUp(dan, 'Dan');
     await signUp(erin, 'Erin');
     await erin.getByRole('link', { name: 'Instant' }).click();
-    await erin.getByTestId('availability').check();
-    await erin.getByTestId('availability').and(erin.locator(':checked')).waitFor();
+    // Controlled by the server's answer: checked once setAvailability(AVAILABLE) returns.
+    await erin.getByTestId('availability').click();
+    await erin.locator('[data-testid="availability"]:checked').waitFor();
     await erin.getByRole('link', { name: 'History' }).click(); // anywhere: incoming requests show on every screen
     await dan.goto(`${base}/peers`);
     const row = dan.getByTestId('peer-row').filter({ hasText: 'Erin' });
