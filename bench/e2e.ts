@@ -86,7 +86,7 @@ await main(async () => {
   const env = appEnv(db.url, { JOBS_ENABLED: 'true', MATCH_INTERVAL });
   const seeder = await buildApp(loadConfig({ ...env, JOBS_ENABLED: 'false' }));
   onCleanup(() => seeder.stop());
-  const opensMinutes = seeder.services.config.waitingRoomOpensMinutes;
+  const opensMinutes = seeder.infra.config.waitingRoomOpensMinutes;
 
   // Deterministic difficulties, so two invocations get the same rooms.
   let seed = 42;

@@ -75,7 +75,7 @@ export async function createPublishers(app: App, slotId: string, counts: Pick<Ro
     await Promise.allSettled([redis.quit(), sioPub.quit(), sioSub.quit()]);
   });
   const publish: Record<Kind, (at: string) => Promise<unknown>> = {
-    mockmate: (at) => app.services.pubsub.publish(channels.room(slotId), roomMessage(at)),
+    mockmate: (at) => app.infra.pubsub.publish(channels.room(slotId), roomMessage(at)),
     socketio: async (at) => void sio.to(names.room).emit('e', frameObject(at)),
     ws: (at) => redis.publish(names.wsChannel, frame(at)),
   };

@@ -3,7 +3,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import type { Services } from './context.js';
+import type { Infra, Services } from './context.js';
 import { createDatabase } from './infra/db.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { createLogger, type Logger } from './infra/logger.js';
@@ -13,13 +13,14 @@ import { createInstanceRegistry } from './infra/instance-registry.js';
 import { createPresence } from './infra/presence.js';
 import { createPubSub } from './infra/pubsub.js';
 import { createRateLimiter } from './infra/rate-limit.js';
-import { sendEmailsJob } from './jobs/send-emails.js';
+import { scheduledJobs } from './jobs/registry.js';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
 import { createWebStatic } from './infra/web-static.js';
 import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
 import { createAccounts } from './services/accounts.js';
 import { createBookings } from './services/bookings.js';
 import { createDevOutbox } from './services/dev-outbox.js';
+import { createEmailSender } from './services/email-outbox.js';
 import { createEvents } from './services/events.js';
 import { createMatching } from './services/matching.js';
 import { createChat } from './services/chat.js';
@@ -36,8 +37,11 @@ const READY_CHECK_TIMEOUT_MS = 2_000;
 
 export interface App {
   services: Services;
+  infra: Infra;
   /** Null until start(); set when JOBS_ENABLED. */
   scheduler: Scheduler | null;
+  /** The scheduled jobs this instance runs when JOBS_ENABLED. */
+  jobs: readonly JobDefinition[];
   /** Resolves with the bound port (pass 0 for any free port). */
   start(port?: number): Promise<number>;
   stop(): Promise<void>;
@@ -68,18 +72,16 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
   const matching = createMatching({ db, events, config });
   const presence = createPresence(pubsubHandle.redis, { ttlMs: config.presenceTtlMs });
   const interviews = createInterviews({ db, events, config, presence, log });
-  const chat = createChat({ db, events, limiter, config });
+  const chat = createChat({ db, events, limiter });
   const userPresence = createUserPresence({ db, events, presence, log });
-  const instant = createInstantInterviews({ db, events, limiter, presence: userPresence, config });
+  const instant = createInstantInterviews({ db, events, presence: userPresence });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
   const realtimeStats = createRealtimeStats({ registry, userPresence, pubsub, prefix: config.realtimeStatsPrefix, instanceName: config.instanceName, log });
   const devOutbox = createDevOutbox({ db, config });
-  const services: Services = {
-    ...{ config, db, log, pubsub, limiter, accounts, events, bookings, matching },
-    ...{ presence, interviews, chat, userPresence, instant, realtimeStats, devOutbox },
-  };
+  const services: Services = { accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats, devOutbox };
+  const infra: Infra = { config, db, sql, log, pubsub, limiter, presence };
 
-  const yoga = createGraphQL(services, metrics);
+  const yoga = createGraphQL(services, infra, metrics);
   const webApp = createWebStatic(opts.webDist);
   const httpServer = createServer((req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
@@ -124,24 +126,13 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
     return { database, redis };
   }
 
-  const jobs: JobDefinition[] = [
-    { name: 'match-waiting-rooms', every: config.matchInterval, run: () => matching.pairOpenRooms() },
-    { name: 'expire-bookings', every: '1 minute', run: () => matching.expireEndedBookings() },
-    { name: 'plan-slots', every: '1 hour', run: () => matching.planSlots(config.planner) },
-    { name: 'prune-events', every: '1 day', run: () => matching.pruneEvents(config.eventRetentionDays) },
-    // Twice per TTL: a killed instance's users are announced offline within 1.5 TTL of its last refresh.
-    { name: 'sweep-presence', every: `${Math.max(1, Math.round(config.presenceTtlMs / 2000))} seconds`, run: () => userPresence.sweepStale() },
-    ...interviews.jobs,
-    ...instant.jobs,
-  ];
-  if (config.plannerSoonMinutes > 0) {
-    const { types } = config.planner;
-    jobs.push({ name: 'plan-soon-slots', every: '1 minute', run: () => matching.planSoonSlots(types, config.plannerSoonMinutes) });
-  }
-  if (config.smtpUrl) jobs.push(sendEmailsJob({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }));
+  const emails = config.smtpUrl ? createEmailSender({ db, smtpUrl: config.smtpUrl, from: config.smtpFrom, log }) : null;
+  const jobs = scheduledJobs(services, config, emails);
 
   return {
     services,
+    infra,
+    jobs,
     get scheduler() {
       return scheduler;
     },
@@ -150,7 +141,7 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
       return `http://127.0.0.1:${addr?.port ?? config.port}`;
     },
     async start(port = config.port) {
-      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, metrics, path: '/graphql', onChange: realtimeStats.changed });
+      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: realtimeStats.changed });
       realtime = ws;
       realtimeStats.start(() => ws.stats());
       await new Promise<void>((resolve, reject) => {

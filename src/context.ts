@@ -1,10 +1,15 @@
 // What every resolver receives. `services` is built once per app; the rest once
-// per HTTP request or WebSocket subscription.
+// per HTTP request or WebSocket subscription. The rule (README, "Where things
+// live"): resolvers read through Pothos-planned queries on `db`, which is typed
+// read-only, or through services; every write goes through a service. The
+// plumbing under the services (pub/sub, rate limiter, presence registry,
+// configuration) is not in the context.
 import type { PubSubEngine } from 'graphql-subscriptions';
 import type { DevOutbox } from './services/dev-outbox.js';
 import type { Config } from './config.js';
-import type { Db } from './infra/db.js';
+import type { Db, ReadDb, Sql } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
+import type { Presence } from './infra/presence.js';
 import type { RateLimiter } from './infra/rate-limit.js';
 import type { Accounts, AuthFailure, Viewer } from './services/accounts.js';
 import type { Bookings } from './services/bookings.js';
@@ -14,22 +19,14 @@ import type { Interviews } from './services/interviews.js';
 import type { Chat } from './services/chat.js';
 import type { UserPresence } from './services/presence.js';
 import type { InstantInterviews } from './services/instant-interviews.js';
-import type { Presence } from './infra/presence.js';
 import type { RealtimeStats } from './services/realtime-stats.js';
 import type { Loaders } from './schema/loaders.js';
 
 export interface Services {
-  config: Config;
-  db: Db;
-  log: Logger;
-  pubsub: PubSubEngine;
-  limiter: RateLimiter;
   accounts: Accounts;
   events: Events;
   bookings: Bookings;
   matching: Matching;
-  /** Low-level cross-instance membership (sockets, session watchers). */
-  presence: Presence;
   interviews: Interviews;
   chat: Chat;
   userPresence: UserPresence;
@@ -38,8 +35,22 @@ export interface Services {
   devOutbox: DevOutbox;
 }
 
+/** The plumbing under the services: for the server itself, jobs, tests and benchmarks, never for resolvers. */
+export interface Infra {
+  config: Config;
+  db: Db;
+  sql: Sql;
+  log: Logger;
+  pubsub: PubSubEngine;
+  limiter: RateLimiter;
+  /** Low-level cross-instance membership (sockets, session watchers). */
+  presence: Presence;
+}
+
 export interface Context {
   services: Services;
+  /** For Pothos-planned reads only (`{ ...query, where }`); read methods only, so writes cannot bypass the services. */
+  db: ReadDb;
   viewer: Viewer | null;
   /** Set when a token was presented but rejected, so errors can say why. */
   authFailure: AuthFailure | null;

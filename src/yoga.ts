@@ -5,9 +5,10 @@ import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { resolveViewer, type Context, type Services } from './context.js';
+import { resolveViewer, type Context, type Infra, type Services } from './context.js';
 import { AppError, type ErrorCode } from './domain/errors.js';
 import { asClientError, unstorableTextAt } from './graphql-errors.js';
+import type { Logger } from './infra/logger.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
 import { sharedSubscriptionExecution } from './realtime/shared-subscriptions.js';
@@ -21,8 +22,8 @@ interface ServerContext {
 }
 
 
-export function createGraphQL(services: Services, metrics: Metrics) {
-  const { log, config } = services;
+export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 'db' | 'log'>, metrics: Metrics) {
+  const { log, config, db } = infra;
 
   const MASKED_MESSAGE = 'Something went wrong on our side. It has been logged.';
   function maskError(error: unknown, message: string): GraphQLError {
@@ -50,10 +51,10 @@ export function createGraphQL(services: Services, metrics: Metrics) {
     context: async ({ req, socketAuth, request }): Promise<Context> => {
       const requestId = randomUUID();
       if (socketAuth) {
-        return { services, viewer: socketAuth.viewer, authFailure: null, requestId, ip: socketAuth.ip, loaders: createLoaders(services.db) };
+        return { services, db, viewer: socketAuth.viewer, authFailure: null, requestId, ip: socketAuth.ip, loaders: createLoaders(db) };
       }
       const auth = await resolveViewer(services, request.headers.get('authorization'));
-      return { services, ...auth, requestId, ip: clientIp(req, config.trustProxy), loaders: createLoaders(services.db) };
+      return { services, db, ...auth, requestId, ip: clientIp(req, config.trustProxy), loaders: createLoaders(db) };
     },
     maskedErrors: { maskError, errorMessage: MASKED_MESSAGE },
     plugins: [
@@ -66,7 +67,7 @@ export function createGraphQL(services: Services, metrics: Metrics) {
         // Introspection is public (GraphiQL), so hiding suggestions would protect nothing.
         blockFieldSuggestion: { enabled: false },
       }),
-      operationObserver(metrics, services),
+      operationObserver(metrics, log),
       clientValidationErrors(),
       httpRefusals(),
       refuseUnstorableText(),
@@ -138,7 +139,7 @@ function refuseUnstorableText(): Plugin {
 }
 
 /** One log line and metric sample per executed operation (queries, mutations, and each subscription). */
-function operationObserver(metrics: Metrics, services: Services): Plugin<Context> {
+function operationObserver(metrics: Metrics, log: Logger): Plugin<Context> {
   return {
     onExecute({ args }) {
       const started = performance.now();
@@ -155,7 +156,7 @@ function operationObserver(metrics: Metrics, services: Services): Plugin<Context
           const durationMs = performance.now() - started;
           metrics.requests.inc({ operation_type: type, operation_name: name, outcome });
           metrics.requestDuration.observe({ operation_type: type }, durationMs / 1000);
-          services.log.info(
+          log.info(
             {
               requestId: ctx.requestId,
               operation: name,

@@ -1,6 +1,7 @@
 // Chat in an interview, end to end over real PostgreSQL, Redis and graphql-ws:
 // both participants' views, a third user, admins, signed-out callers.
 import type { SessionEventMessage } from '../src/domain/events.js';
+import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
 import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
@@ -188,7 +189,7 @@ function sessionSub(user: TestUser, interviewId: string) {
  */
 async function sessionsOf(a: TestUser, b: TestUser, interviewId: string) {
   const aSession = sessionSub(a, interviewId);
-  const watchers = () => stack.app.services.interviews.watchers(interviewId, a.id);
+  const watchers = () => stack.app.infra.presence.count(watchKey(interviewId, a.id));
   for (let i = 0; (await watchers()) < 1; i++) {
     if (i > 200) throw new Error('A never started watching');
     await new Promise((r) => setTimeout(r, 10));

@@ -4,6 +4,7 @@ import { graphql } from './generated/gql.js';
 import { codes, gql, ok } from './support/client.js';
 import { registerUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
+import { loadConfig } from '../src/config.js';
 import { soonSlots } from '../src/domain/slots.js';
 
 const Outbox = graphql(`
@@ -70,8 +71,8 @@ describe('soon slots (development planner)', () => {
   it('keeps a bookable slot of each type starting within the next minutes, once however often it runs', async () => {
     const stack = await startTestStack();
     try {
-      const app = stack.app.services.matching;
-      const types = stack.app.services.config.planner.types;
+      const app = stack.app.services.bookings;
+      const types = loadConfig(stack.env).planner.types;
       expect(await app.planSoonSlots(types, 10)).toBe(2);
       expect(await app.planSoonSlots(types, 10)).toBe(0);
       const to = new Date(Date.now() + 10 * 60_000).toISOString();

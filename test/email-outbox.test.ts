@@ -4,7 +4,8 @@
 // the job at once never send the same email twice.
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { sendEmailsJob } from '../src/jobs/send-emails.js';
+import { scheduledJobs } from '../src/jobs/registry.js';
+import { createEmailSender } from '../src/services/email-outbox.js';
 import { graphql } from './generated/gql.js';
 import { ok } from './support/client.js';
 import { startTestStack } from './support/server.js';
@@ -79,7 +80,7 @@ beforeEach(async () => {
 });
 
 const FROM = 'MockMate <no-reply@mockmate.local>';
-const job = () => sendEmailsJob({ db: stack.app.services.db, smtpUrl, from: FROM, log: stack.app.services.log });
+const job = () => createEmailSender({ db: stack.app.infra.db, smtpUrl, from: FROM, log: stack.app.infra.log });
 
 let n = 0;
 async function requestReset(prefix = 'mail') {
@@ -102,8 +103,9 @@ it('delivers a queued password reset with its link, marks it sent, and sends not
   const link = /https:\/\/app\.example\.test\/reset-password\?token=[\w-]+/.exec(queued!.body)![0];
 
   const sendEmails = job();
-  expect(sendEmails).toMatchObject({ name: 'send-emails', every: expect.any(String) });
-  expect(await sendEmails.run()).toEqual({ sent: 1 });
+  const config = { ...stack.app.infra.config, smtpUrl };
+  expect(scheduledJobs(stack.app.services, config, sendEmails).map((j) => j.name)).toContain('send-emails');
+  expect(await sendEmails.sendDue()).toEqual({ sent: 1 });
 
   expect(received).toHaveLength(1);
   const [mail] = received;
@@ -116,7 +118,7 @@ it('delivers a queued password reset with its link, marks it sent, and sends not
   expect(sent!.sentAt).toBeInstanceOf(Date);
   expect(sent!.attempts).toBe(1);
 
-  expect(await sendEmails.run()).toEqual({ sent: 0 });
+  expect(await sendEmails.sendDue()).toEqual({ sent: 0 });
   expect(received).toHaveLength(1);
 });
 
@@ -125,25 +127,25 @@ it('records a rejected email, retries it on later runs, and gives up after 5 att
   const bounce = await requestReset('bounce');
   const sendEmails = job();
 
-  expect(await sendEmails.run()).toEqual({ sent: 1 });
+  expect(await sendEmails.sendDue()).toEqual({ sent: 1 });
   expect(received.map((m) => m.to)).toEqual([[good]]);
   const [failed] = await outbox(bounce);
   expect(failed).toMatchObject({ sentAt: null, attempts: 1 });
   expect(failed!.lastError).toMatch(/No such mailbox/);
 
   for (let attempt = 2; attempt <= 5; attempt++) {
-    expect(await sendEmails.run()).toEqual({ sent: 0 });
+    expect(await sendEmails.sendDue()).toEqual({ sent: 0 });
     expect((await outbox(bounce))[0]!.attempts).toBe(attempt);
   }
   // Five failures: the row is left alone from now on.
-  await sendEmails.run();
+  await sendEmails.sendDue();
   expect((await outbox(bounce))[0]!.attempts).toBe(5);
   expect(received).toHaveLength(1);
 });
 
 it('sends each email once when two instances run the job at the same time', async () => {
   const emails = [await requestReset(), await requestReset(), await requestReset()];
-  const results = await Promise.all([job().run(), job().run()]);
+  const results = await Promise.all([job().sendDue(), job().sendDue()]);
   const sent = results.reduce<number>((sum, r) => sum + (r as { sent: number }).sent, 0);
   expect(sent).toBe(emails.length);
   expect(received.map((m) => m.to[0]).sort()).toEqual([...emails].sort());

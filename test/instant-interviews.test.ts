@@ -229,7 +229,7 @@ describe('expiry', () => {
     // Expired once: a second run finds nothing more of it.
     await instant.expireDue(new Date(Date.now() + 61_000));
     expect(requester.pending() + peer.pending()).toBe(0);
-    expect(instant.jobs.map((j) => j.name)).toContain('expire-instant-requests');
+    expect(stack.app.jobs.map((j) => j.name)).toContain('expire-instant-requests');
   });
 
   it('a request past its expiry is refused even before the run has marked it, and no longer counts as pending', async () => {

@@ -18,21 +18,22 @@ it('the database enum of event types is the one declared in src/domain/events.ts
 });
 
 it('plan-slots fills the grid ahead and is idempotent', async () => {
-  const { matching, config } = stack.app.services;
+  const { bookings } = stack.app.services;
+  const { config } = stack.app.infra;
   const now = new Date('2030-03-10T09:30:00Z');
   const wanted = plannedSlots(config.planner, now);
   // Default grid: 08:00–22:00 UTC every 2 h (7 starts a day), both types, 7 days ahead.
   expect(config.planner).toEqual(DEFAULT_GRID);
   expect(wanted.filter((s) => s.startsAt.toISOString().startsWith('2030-03-11'))).toHaveLength(14);
   expect(wanted.every((s) => s.startsAt > now)).toBe(true);
-  expect(await matching.planSlots(config.planner, now)).toBe(wanted.length);
-  expect(await matching.planSlots(config.planner, now)).toBe(0);
+  expect(await bookings.planSlots(config.planner, now)).toBe(wanted.length);
+  expect(await bookings.planSlots(config.planner, now)).toBe(0);
   const [row] = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM "Slot" WHERE "plannerKey" IS NOT NULL`);
   expect(Number(row!.n)).toBe(wanted.length);
 });
 
 it('expire-bookings expires WAITING (and never-joined BOOKED) bookings of ended slots only', async () => {
-  const { matching } = stack.app.services;
+  const { bookings } = stack.app.services;
   const ended = await createSlot(stack.url, admin, 60 * 24 * 10);
   const running = await createSlot(stack.url, admin, 60 * 24 * 11);
   const [u1, u2, u3] = [await registerUser(stack.url), await registerUser(stack.url), await registerUser(stack.url)];
@@ -41,7 +42,7 @@ it('expire-bookings expires WAITING (and never-joined BOOKED) bookings of ended 
   const other = await book(stack.url, u3, running.id, 'EASY');
   await stack.db.query(`UPDATE "Booking" SET status = 'WAITING', "joinedAt" = now() WHERE id = $1`, [waiting.id]);
   await stack.db.query(`UPDATE "Slot" SET "startsAt" = now() - interval '2 hours', "endsAt" = now() - interval '1 hour' WHERE id = $1`, [ended.id]);
-  expect(await matching.expireEndedBookings()).toBe(2);
+  expect(await bookings.expireEndedBookings()).toBe(2);
   const rows = await stack.db.query<{ id: string; status: string }>(`SELECT id, status FROM "Booking" WHERE id = ANY($1::uuid[])`, [
     [waiting.id, booked.id, other.id],
   ]);
@@ -69,12 +70,13 @@ it('match-waiting-rooms pairs open rooms only', async () => {
 });
 
 it('prune-events deletes events older than the retention', async () => {
-  const { matching, config } = stack.app.services;
+  const { events } = stack.app.services;
+  const { config } = stack.app.infra;
   const [row] = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM "Event"`);
   expect(Number(row!.n)).toBeGreaterThan(0);
   await stack.db.query(`UPDATE "Event" SET "createdAt" = now() - interval '31 days' WHERE seq = 1`);
   const old = await stack.db.query(`SELECT 1 FROM "Event" WHERE seq = 1`);
-  expect(await matching.pruneEvents(config.eventRetentionDays)).toBe(old.length);
+  expect(await events.prune(config.eventRetentionDays)).toBe(old.length);
   const [after] = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM "Event"`);
   expect(Number(after!.n)).toBe(Number(row!.n) - old.length);
 });

@@ -2,6 +2,7 @@
 // both participants' views, showing up across instances, authorization,
 // no-shows and the time limit (job code called with a chosen `now`), video.
 import { decodeToken04 } from '../src/domain/zego-token.js';
+import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
 import { book, matchPair, registerUser, type TestUser } from './support/fixtures.js';
@@ -297,17 +298,17 @@ describe('showing up across instances', () => {
     const sessB = subscribe(ws(b), SessionWatch, { id: interviewId });
     const eventsB = await eventsOf(b!);
     // B's own subscription has been recorded (the same lock orders everything after it).
-    await until(async () => (await interviews().watchers(interviewId, b!.id)) === 1);
+    await until(async () => (await stack.app.infra.presence.count(watchKey(interviewId, b!.id))) === 1);
 
     const first = subscribe(ws(a, stack), SessionWatch, { id: interviewId });
     expect((await nextData(sessB)).interviewSession).toMatchObject({ type: 'PEER_JOINED', actor: { id: a!.id } });
     expect((await nextData(eventsB)).events.type).toBe('PEER_JOINED');
     const second = subscribe(ws(a, other), SessionWatch, { id: interviewId });
-    await until(async () => (await interviews().watchers(interviewId, a!.id)) === 2);
+    await until(async () => (await stack.app.infra.presence.count(watchKey(interviewId, a!.id))) === 2);
 
     // Closing one of two: A is still watching, B hears nothing.
     first.stop();
-    await until(async () => (await interviews().watchers(interviewId, a!.id)) === 1);
+    await until(async () => (await stack.app.infra.presence.count(watchKey(interviewId, a!.id))) === 1);
     await ok(stack.url, SessionSwap, { id: interviewId }, { token: b!.token });
     expect((await nextData(sessB)).interviewSession.type).toBe('ROLES_SWAPPED');
     expect((await nextData(eventsB)).events.type).toBe('ROLES_SWAPPED');
@@ -317,7 +318,7 @@ describe('showing up across instances', () => {
     second.stop();
     expect((await nextData(sessB)).interviewSession).toMatchObject({ type: 'PEER_LEFT', actor: { id: a!.id } });
     expect((await nextData(eventsB)).events).toMatchObject({ type: 'PEER_LEFT', payload: { userId: a!.id } });
-    expect(await interviews().watchers(interviewId, a!.id)).toBe(0);
+    expect(await stack.app.infra.presence.count(watchKey(interviewId, a!.id))).toBe(0);
     sessB.stop();
   });
 });
@@ -377,7 +378,7 @@ describe('authorization', () => {
 
 describe('no-shows and the time limit (the interview-timeouts job, run with a chosen now)', () => {
   it('is registered as a job', () => {
-    expect(interviews().jobs.map((j) => j.name)).toContain('interview-timeouts');
+    expect(stack.app.jobs.map((j) => j.name)).toContain('interview-timeouts');
   });
 
   it('one participant never shows: cancelled, both told; the one who came waits again and is re-paired; the other is EXPIRED', async () => {

@@ -47,7 +47,7 @@ const roomEvent = (slotId: string): RoomEventMessage => {
     ],
   };
 };
-const publish = (e: RoomEventMessage) => stack.app.services.pubsub.publish(channels.room(e.slotId), e);
+const publish = (e: RoomEventMessage) => stack.app.infra.pubsub.publish(channels.room(e.slotId), e);
 
 /**
  * graphql-ws does not acknowledge a subscribe: publish probe events until every

@@ -1,5 +1,6 @@
 // Pure rules for accounts and credentials: input limits, token formats,
 // and hashing of the secrets we store. No database, no GraphQL.
+import { isUuid } from './ids.js';
 import { createHash, randomBytes } from 'node:crypto';
 
 export const PASSWORD_MIN = 8;
@@ -30,7 +31,7 @@ export function parseRefreshToken(token: string): { sessionId: string; secret: s
   const dot = token.indexOf('.');
   if (dot <= 0 || dot === token.length - 1) return null;
   const sessionId = token.slice(0, dot);
-  if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return null;
+  if (!isUuid(sessionId)) return null;
   return { sessionId, secret: token.slice(dot + 1) };
 }
 

@@ -1,5 +1,6 @@
 // Chat rules that need no database: what a message body may be, who may still
 // write in an interview, how messages are ordered, and the typing timers.
+import type { InterviewStatus } from './interview-state.js';
 
 /** Most characters (Unicode code points, after trimming) a message body may have. */
 export const MESSAGE_BODY_MAX = 4000;
@@ -38,7 +39,6 @@ function countCodePoints(s: string): number {
   return n;
 }
 
-export type InterviewStatus = 'SCHEDULED' | 'IN_PROGRESS' | 'COMPLETED' | 'CANCELLED';
 
 /**
  * Chat is open before, during and after the session. A cancelled interview's

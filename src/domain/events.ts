@@ -1,6 +1,8 @@
 // Every event of API.md's EventType, declared once. The GraphQL enum, the
 // stored Event rows, the pub/sub channels and the typed payloads all derive
 // from this module.
+import type { ParticipantRole } from './interview-state.js';
+import type { Difficulty } from './matching.js';
 
 export const EVENT_TYPES = [
   'JOIN_ROOM',
@@ -36,8 +38,6 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type Difficulty = 'EASY' | 'MEDIUM' | 'HARD';
-export type ParticipantRole = 'INTERVIEWER' | 'INTERVIEWEE';
 
 export interface RoomCounts {
   waitingCount: number;

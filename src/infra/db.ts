@@ -1,8 +1,22 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
+
+type ReadMethod = 'findUnique' | 'findUniqueOrThrow' | 'findFirst' | 'findFirstOrThrow' | 'findMany' | 'count';
+/** The client with its read methods only: what resolvers get, for reads Pothos plans (writes go through services). */
+export type ReadDb = { readonly [M in Uncapitalize<Prisma.ModelName>]: Pick<Db[M], ReadMethod> };
+
+/**
+ * The relations a caller wants with a row (Pothos's planned `query`): a
+ * service spreads it into the read or write whose row it returns, so the
+ * relations come in the same query instead of one more each.
+ */
+export interface Planned<Include, Select> {
+  include?: Include;
+  select?: Select;
+}
 /** The client handed to `db.$transaction(async (tx) => …)` callbacks. */
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 /** Plain SQL on the pool Prisma uses, for the hot request path: Prisma compiles every query (raw ones too) in WebAssembly first. */

@@ -17,7 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
-import { resolveViewer, type Services } from '../context.js';
+import { resolveViewer, type Infra, type Services } from '../context.js';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import type { FieldCount } from '../domain/realtime-stats.js';
@@ -78,12 +78,14 @@ export async function createWsServer(opts: {
   httpServer: HttpServer;
   yoga: Yoga;
   services: Services;
+  infra: Pick<Infra, 'log' | 'pubsub'>;
   metrics: Metrics;
   path: string;
   /** Called when sockets or subscriptions come or go. */
   onChange?: () => void;
 }): Promise<RealtimeServer> {
   const { yoga, services, metrics } = opts;
+  const { log, pubsub } = opts.infra;
   const changed = opts.onChange ?? (() => {});
   // noServer: attached with `server`, ws re-emits the HTTP server's errors (e.g.
   // EADDRINUSE at listen) on wss, where graphql-ws logs them as internal errors
@@ -134,7 +136,7 @@ export async function createWsServer(opts: {
             admitted = await services.userPresence.socketOpened(viewer.id, socketId);
           } catch (err) {
             // Redis or the database is down: tell the client to come back, as 4500 with the error's text would not.
-            services.log.error({ err, userId: viewer.id }, 'socket refused: presence could not be recorded');
+            log.error({ err, userId: viewer.id }, 'socket refused: presence could not be recorded');
             ctx.extra.socket.close(WsCloseCode.TryAgainLater, 'Temporarily unavailable; try again later');
             return false;
           }
@@ -224,7 +226,7 @@ export async function createWsServer(opts: {
       for (const socket of socketsBySession.get(sid) ?? []) socket.close(WsCloseCode.Forbidden, 'Session revoked');
     }
   };
-  const revokedSub = await services.pubsub.subscribe(channels.sessionsRevoked, onRevoked, {});
+  const revokedSub = await pubsub.subscribe(channels.sessionsRevoked, onRevoked, {});
 
   return {
     socketCount: () => wss.clients.size,
@@ -239,7 +241,7 @@ export async function createWsServer(opts: {
       };
     },
     async close(code, reason) {
-      services.pubsub.unsubscribe(revokedSub);
+      pubsub.unsubscribe(revokedSub);
       for (const socket of wss.clients) socket.close(code, reason);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -1,11 +1,10 @@
 // Shared argument rules, so every id and page size is checked the same way.
 import { parsePrismaCursor } from '@pothos/plugin-prisma';
 import { z } from 'zod';
+import { isUuid } from '../domain/ids.js';
 
-/** Ids are UUIDs; anything else is a client error, not a lookup. */
-export const uuid = z.uuid({ error: 'must be a valid id' });
-
-export const pageSize = z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100');
+/** Ids are UUIDs (domain/ids.ts); anything else is a client error, not a lookup. */
+export const uuid = z.string().refine(isUuid, 'must be a valid id');
 
 /** A cursor of a Prisma connection keyed by id: one that does not decode to a UUID never reaches the database. */
 const idCursor = z.string().refine((cursor) => {

@@ -27,7 +27,7 @@ builder.queryField('myBookings', (t) =>
     type: ['Booking'],
     description: "The viewer's bookings, latest slot first.",
     authScopes: { signedIn: true },
-    resolve: (_query, _root, _args, ctx) => ctx.services.bookings.myBookings(ctx.viewer!),
+    resolve: (query, _root, _args, ctx) => ctx.services.bookings.myBookings(ctx.viewer!, query),
   }),
 );
 
@@ -36,6 +36,7 @@ builder.mutationFields((t) => ({
     type: 'Booking',
     authScopes: { signedIn: true },
     args: { input: t.arg({ type: BookSlotInput, required: true }) },
+    // The hot path runs plain SQL (README, "Hot path") and returns the bare row: Pothos loads a selected relation itself.
     resolve: (_query, _root, { input }, ctx) =>
       ctx.services.bookings.bookSlot(ctx.viewer!, { slotId: String(input.slotId), difficulty: input.difficulty }),
   }),
@@ -44,6 +45,6 @@ builder.mutationFields((t) => ({
     description: 'Cancels a booking. A MATCHED one whose interview has not started cancels that interview and puts the peer back to WAITING.',
     authScopes: { signedIn: true },
     args: { bookingId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (_query, _root, args, ctx) => ctx.services.bookings.cancelBooking(ctx.viewer!, String(args.bookingId)),
+    resolve: (query, _root, args, ctx) => ctx.services.bookings.cancelBooking(ctx.viewer!, String(args.bookingId), query),
   }),
 }));

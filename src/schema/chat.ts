@@ -40,7 +40,7 @@ export const ReadReceiptRef = builder.prismaObject('InterviewParticipant', {
       type: 'Message',
       nullable: true,
       resolve: (query, p, _args, ctx) =>
-        p.lastReadMessageId ? ctx.services.db.message.findUnique({ ...query, where: { id: p.lastReadMessageId } }) : null,
+        p.lastReadMessageId ? ctx.db.message.findUnique({ ...query, where: { id: p.lastReadMessageId } }) : null,
     }),
     readAt: t.expose('lastReadAt', { type: 'DateTime', nullable: true, description: 'When they last moved their receipt.' }),
   }),
@@ -81,21 +81,21 @@ builder.mutationFields((t) => {
       description: `Participants only. At most 20 messages (sent or edited) per 10 seconds, then RATE_LIMITED with retryAfterSeconds. A cancelled interview's chat is read-only (CONFLICT).`,
       authScopes: { signedIn: true },
       args: { interviewId: t.arg.id({ required: true, validate: uuid }), body: bodyArg() },
-      resolve: (_query, _root, args, ctx) => ctx.services.chat.sendMessage(ctx.viewer!, String(args.interviewId), args.body),
+      resolve: (query, _root, args, ctx) => ctx.services.chat.sendMessage(ctx.viewer!, String(args.interviewId), args.body, query),
     }),
     editMessage: t.prismaField({
       type: 'Message',
       description: 'Its author only. A deleted message cannot be edited (CONFLICT). Counts toward the sending limit.',
       authScopes: { signedIn: true },
       args: { messageId: t.arg.id({ required: true, validate: uuid }), body: bodyArg() },
-      resolve: (_query, _root, args, ctx) => ctx.services.chat.editMessage(ctx.viewer!, String(args.messageId), args.body),
+      resolve: (query, _root, args, ctx) => ctx.services.chat.editMessage(ctx.viewer!, String(args.messageId), args.body, query),
     }),
     deleteMessage: t.prismaField({
       type: 'Message',
       description: 'Its author only. The message stays in place with `deleted: true` and `body: null`; deleting again is harmless.',
       authScopes: { signedIn: true },
       args: { messageId: t.arg.id({ required: true, validate: uuid }) },
-      resolve: (_query, _root, args, ctx) => ctx.services.chat.deleteMessage(ctx.viewer!, String(args.messageId)),
+      resolve: (query, _root, args, ctx) => ctx.services.chat.deleteMessage(ctx.viewer!, String(args.messageId), query),
     }),
     markMessagesRead: t.boolean({
       description:
@@ -135,7 +135,7 @@ builder.objectField(UserEventRef, 'message', (t) =>
     description: MESSAGE_FIELD,
     resolve: (query, e: UserEventMessage, _args, ctx) => {
       const id = announcedMessageId(e);
-      return id ? ctx.services.db.message.findUnique({ ...query, where: { id } }) : null;
+      return id ? ctx.db.message.findUnique({ ...query, where: { id } }) : null;
     },
   }),
 );
@@ -147,7 +147,7 @@ builder.objectField(SessionEventRef, 'message', (t) =>
     description: MESSAGE_FIELD,
     resolve: (query, e: SessionEventMessage, _args, ctx) => {
       const id = announcedMessageId(e);
-      return id ? ctx.services.db.message.findUnique({ ...query, where: { id } }) : null;
+      return id ? ctx.db.message.findUnique({ ...query, where: { id } }) : null;
     },
   }),
 );

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { UserEventMessage } from '../domain/events.js';
 import { badInput } from '../domain/errors.js';
-import { toMessage } from '../services/events.js';
 import { builder } from './builder.js';
 import { EventTypeEnum } from './enums.js';
 
@@ -17,7 +16,7 @@ export const UserEventRef = builder.objectRef<UserEventMessage>('UserEvent').imp
       type: 'Interview',
       nullable: true,
       resolve: (query, e, _args, ctx) =>
-        e.interviewId ? ctx.services.db.interview.findUnique({ ...query, where: { id: e.interviewId } }) : null,
+        e.interviewId ? ctx.db.interview.findUnique({ ...query, where: { id: e.interviewId } }) : null,
     }),
     payload: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payload }),
   }),
@@ -50,12 +49,8 @@ builder.queryField('notifications', (t) =>
       const after = args.after ? cursor.safeParse(args.after) : null;
       if (after && !after.success) throw badInput('after', 'must be an event id received earlier.');
       const before = after ? BigInt(after.data) : null;
-      const rows = await ctx.services.db.event.findMany({
-        where: { userId: ctx.viewer!.id, ...(before !== null ? { seq: { lt: before } } : {}) },
-        orderBy: { seq: 'desc' },
-        take: first + 1,
-      });
-      const page = rows.slice(0, first).map(toMessage);
+      const rows = await ctx.services.events.stored(ctx.viewer!.id, before, first + 1);
+      const page = rows.slice(0, first);
       return {
         edges: page.map((node) => ({ cursor: node.seq, node })),
         pageInfo: {

@@ -46,7 +46,7 @@ builder.queryField('myInstantRequests', (t) =>
     type: ['InstantRequest'],
     description: "The viewer's instant requests still awaiting an answer, incoming and outgoing, newest first.",
     authScopes: { signedIn: true },
-    resolve: (_query, _root, _args, ctx) => ctx.services.instant.pendingFor(ctx.viewer!),
+    resolve: (query, _root, _args, ctx) => ctx.services.instant.pendingFor(ctx.viewer!, query),
   }),
 );
 
@@ -58,8 +58,8 @@ builder.mutationFields((t) => ({
       'BUSY or PENDING) when they cannot be asked or either of you already asked the other; RATE_LIMITED after 5 requests in 10 minutes.',
     authScopes: { signedIn: true },
     args: { input: t.arg({ type: InstantInterviewInput, required: true }) },
-    resolve: (_query, _root, { input }, ctx) =>
-      ctx.services.instant.request(ctx.viewer!, { peerId: String(input.peerId), type: input.type, difficulty: input.difficulty }),
+    resolve: (query, _root, { input }, ctx) =>
+      ctx.services.instant.request(ctx.viewer!, { peerId: String(input.peerId), type: input.type, difficulty: input.difficulty }, query),
   }),
   respondToInstantRequest: t.prismaField({
     type: 'InstantRequest',
@@ -73,14 +73,14 @@ builder.mutationFields((t) => ({
       accept: t.arg.boolean({ required: true }),
       reason: t.arg.string(),
     },
-    resolve: (_query, _root, args, ctx) =>
-      ctx.services.instant.respond(ctx.viewer!, { requestId: String(args.requestId), accept: args.accept, reason: args.reason }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.instant.respond(ctx.viewer!, { requestId: String(args.requestId), accept: args.accept, reason: args.reason }, query),
   }),
   cancelInstantRequest: t.prismaField({
     type: 'InstantRequest',
     description: 'The requester withdraws a pending request. No event is sent; the request reads CANCELLED.',
     authScopes: { signedIn: true },
     args: { requestId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (_query, _root, args, ctx) => ctx.services.instant.cancel(ctx.viewer!, String(args.requestId)),
+    resolve: (query, _root, args, ctx) => ctx.services.instant.cancel(ctx.viewer!, String(args.requestId), query),
   }),
 }));

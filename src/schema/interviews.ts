@@ -1,4 +1,3 @@
-import { notFound } from '../domain/errors.js';
 import type { RatingAverages } from '../domain/feedback.js';
 import type { InterviewStats, VideoCredentials } from '../services/interviews.js';
 import { builder } from './builder.js';
@@ -113,15 +112,7 @@ builder.queryFields((t) => ({
     description: 'Participants and admins only; anyone else gets NOT_FOUND.',
     authScopes: { signedIn: true },
     args: { id: t.arg.id({ required: true, validate: uuid }) },
-    resolve: async (query, _root, args, ctx) => {
-      const viewer = ctx.viewer!;
-      const interview = await ctx.services.db.interview.findFirst({
-        ...query,
-        where: { id: String(args.id), ...(viewer.role === 'ADMIN' ? {} : { participants: { some: { userId: viewer.id } } }) },
-      });
-      if (!interview) throw notFound('Interview');
-      return interview;
-    },
+    resolve: (query, _root, args, ctx) => ctx.services.interviews.visible(ctx.viewer!, String(args.id), query),
   }),
   myInterviews: t.prismaConnection(
     {
@@ -133,7 +124,7 @@ builder.queryFields((t) => ({
       maxSize: 100,
       validate: prismaConnectionArgs,
       resolve: (query, _root, _args, ctx) =>
-        ctx.services.db.interview.findMany({
+        ctx.db.interview.findMany({
           ...query,
           where: { participants: { some: { userId: ctx.viewer!.id } } },
           orderBy: [{ matchedAt: 'desc' }, { id: 'desc' }],

@@ -31,7 +31,7 @@ builder.mutationField('setAvailability', (t) =>
       'and to everyone sharing an active interview or a pending instant request with them; setting the current value announces nothing.',
     authScopes: { signedIn: true },
     args: { availability: t.arg({ type: AvailabilityEnum, required: true }) },
-    resolve: (_query, _root, args, ctx) => ctx.services.userPresence.setAvailability(ctx.viewer!, args.availability),
+    resolve: (query, _root, args, ctx) => ctx.services.userPresence.setAvailability(ctx.viewer!, args.availability, query),
   }),
 );
 
@@ -43,6 +43,6 @@ builder.queryField('availablePeers', (t) =>
       'never the viewer. At most 100, by name. `type` is reserved: users state no type preference, so it filters nothing yet.',
     authScopes: { signedIn: true },
     args: { type: t.arg({ type: InterviewTypeEnum }) },
-    resolve: (_query, _root, _args, ctx) => ctx.services.userPresence.availablePeers(ctx.viewer!),
+    resolve: (query, _root, _args, ctx) => ctx.services.userPresence.availablePeers(ctx.viewer!, query),
   }),
 );

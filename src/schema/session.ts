@@ -1,9 +1,8 @@
 // The live interview session: start, end, swap roles, the session channel,
 // and feedback. Resolvers stay thin; the rules live in services/interviews.ts.
 import { z } from 'zod';
-import type { Context } from '../context.js';
 import type { SessionEventMessage } from '../domain/events.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { FEEDBACK_TEXT_MAX, RATING_MAX, RATING_MIN } from '../domain/feedback.js';
 import { builder } from './builder.js';
 import { uuid } from './args.js';
 import { EventTypeEnum } from './enums.js';
@@ -17,20 +16,21 @@ export const SessionEventRef = builder.objectRef<SessionEventMessage>('SessionEv
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
     interview: t.prismaField({
       type: 'Interview',
-      resolve: (query, e, _args, ctx) => ctx.services.db.interview.findUniqueOrThrow({ ...query, where: { id: e.interviewId } }),
+      resolve: (query, e, _args, ctx) => ctx.db.interview.findUniqueOrThrow({ ...query, where: { id: e.interviewId } }),
     }),
     actor: t.prismaField({
       type: 'User',
       nullable: true,
       description: 'Who caused it; null when the server did (no-show, time limit).',
-      resolve: (query, e, _args, ctx) => (e.actorId ? ctx.services.db.user.findUnique({ ...query, where: { id: e.actorId } }) : null),
+      resolve: (query, e, _args, ctx) => (e.actorId ? ctx.db.user.findUnique({ ...query, where: { id: e.actorId } }) : null),
     }),
     payload: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payload }),
   }),
 });
 
-const rating = z.number().int('must be a whole number from 1 to 5').min(1, 'must be from 1 to 5').max(5, 'must be from 1 to 5');
-const text = z.string().refine((s) => s.trim().length <= 2000, 'must be at most 2000 characters');
+const ratingRange = `must be from ${RATING_MIN} to ${RATING_MAX}`;
+const rating = z.number().int(`must be a whole number from ${RATING_MIN} to ${RATING_MAX}`).min(RATING_MIN, ratingRange).max(RATING_MAX, ratingRange);
+const text = z.string().refine((s) => s.trim().length <= FEEDBACK_TEXT_MAX, `must be at most ${FEEDBACK_TEXT_MAX} characters`);
 
 const SubmitFeedbackInput = builder.inputType('SubmitFeedbackInput', {
   fields: (t) => ({
@@ -40,17 +40,10 @@ const SubmitFeedbackInput = builder.inputType('SubmitFeedbackInput', {
     problemSolving: t.int({ validate: rating }),
     goodMatch: t.int({ required: true, validate: rating, description: 'How well matched the pair was.' }),
     wouldPass: t.boolean({ description: 'Would the peer pass a real interview like this one?' }),
-    strengths: t.string({ validate: text, description: 'At most 2000 characters after trimming; blank is no text.' }),
-    improvements: t.string({ validate: text, description: 'At most 2000 characters after trimming; blank is no text.' }),
+    strengths: t.string({ validate: text, description: `At most ${FEEDBACK_TEXT_MAX} characters after trimming; blank is no text.` }),
+    improvements: t.string({ validate: text, description: `At most ${FEEDBACK_TEXT_MAX} characters after trimming; blank is no text.` }),
   }),
 });
-
-/**
- * The changed interview read again with the fields the client selected: fields
- * with a `select` (feedback, video) read it from the row Pothos planned.
- */
-const reload = (ctx: Context, query: { include?: Prisma.InterviewInclude; select?: Prisma.InterviewSelect }, interview: { id: string }) =>
-  ctx.services.db.interview.findUniqueOrThrow({ ...query, where: { id: interview.id } });
 
 builder.mutationFields((t) => ({
   startInterview: t.prismaField({
@@ -59,21 +52,21 @@ builder.mutationFields((t) => ({
       'SCHEDULED -> IN_PROGRESS, by either participant; emits SESSION_STARTED. Calling it again is harmless. Counts as showing up (PEER_JOINED to the peer).',
     authScopes: { signedIn: true },
     args: { interviewId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: async (query, _root, args, ctx) => reload(ctx, query, await ctx.services.interviews.startInterview(ctx.viewer!, String(args.interviewId))),
+    resolve: (query, _root, args, ctx) => ctx.services.interviews.startInterview(ctx.viewer!, String(args.interviewId), query),
   }),
   endInterview: t.prismaField({
     type: 'Interview',
     description: 'IN_PROGRESS -> COMPLETED, by either participant; emits SESSION_ENDED.',
     authScopes: { signedIn: true },
     args: { interviewId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: async (query, _root, args, ctx) => reload(ctx, query, await ctx.services.interviews.endInterview(ctx.viewer!, String(args.interviewId))),
+    resolve: (query, _root, args, ctx) => ctx.services.interviews.endInterview(ctx.viewer!, String(args.interviewId), query),
   }),
   swapRoles: t.prismaField({
     type: 'Interview',
     description: 'Interviewer and interviewee trade places (before or during the session); emits ROLES_SWAPPED.',
     authScopes: { signedIn: true },
     args: { interviewId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: async (query, _root, args, ctx) => reload(ctx, query, await ctx.services.interviews.swapRoles(ctx.viewer!, String(args.interviewId))),
+    resolve: (query, _root, args, ctx) => ctx.services.interviews.swapRoles(ctx.viewer!, String(args.interviewId), query),
   }),
   submitFeedback: t.field({
     type: FeedbackRef,

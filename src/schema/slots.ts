@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { builder } from './builder.js';
 import { InterviewTypeEnum } from './enums.js';
+import { SLOT_DURATION_MAX, SLOT_DURATION_MIN } from '../domain/slots.js';
 
 export const SlotRef = builder.prismaObject('Slot', {
   fields: (t) => ({
@@ -19,7 +20,7 @@ export const SlotRef = builder.prismaObject('Slot', {
 const CreateSlotInput = builder.inputType('CreateSlotInput', {
   fields: (t) => ({
     startsAt: t.field({ type: 'DateTime', required: true, description: 'Any offset; stored in UTC. Must be a whole minute in the future.' }),
-    durationMinutes: t.int({ required: true, validate: z.number().int().min(15, 'must be at least 15').max(240, 'must be at most 240') }),
+    durationMinutes: t.int({ required: true, validate: z.number().int().min(SLOT_DURATION_MIN, `must be at least ${SLOT_DURATION_MIN}`).max(SLOT_DURATION_MAX, `must be at most ${SLOT_DURATION_MAX}`) }),
     type: t.field({ type: InterviewTypeEnum, required: true }),
   }),
 });
@@ -33,7 +34,7 @@ builder.queryField('slots', (t) =>
       to: t.arg({ type: 'DateTime' }),
       type: t.arg({ type: InterviewTypeEnum }),
     },
-    resolve: (_query, _root, args, ctx) => ctx.services.bookings.listSlots(args),
+    resolve: (query, _root, args, ctx) => ctx.services.bookings.listSlots(args, query),
   }),
 );
 
@@ -43,6 +44,6 @@ builder.mutationField('createSlot', (t) =>
     description: 'Admins only.',
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateSlotInput, required: true }) },
-    resolve: (_query, _root, { input }, ctx) => ctx.services.bookings.createSlot(ctx.viewer!, input),
+    resolve: (query, _root, { input }, ctx) => ctx.services.bookings.createSlot(ctx.viewer!, input, query),
   }),
 );

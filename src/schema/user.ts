@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Availability, Role } from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
+import { NAME_MAX } from '../domain/account.js';
 
 export const RoleEnum = builder.enumType(Role, { name: 'Role' });
 export const AvailabilityEnum = builder.enumType(Availability, { name: 'Availability' });
@@ -35,4 +36,4 @@ builder.queryField('me', (t) =>
   }),
 );
 
-export const nameSchema = z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters');
+export const nameSchema = z.string().trim().min(1, 'must not be empty').max(NAME_MAX, `must be at most ${NAME_MAX} characters`);

@@ -44,11 +44,11 @@ const MatchFoundEvent = builder.objectRef<MatchFound>('MatchFoundEvent').impleme
     type: t.field({ type: EventTypeEnum, resolve: () => 'MATCHED' as const }),
     interview: t.prismaField({
       type: 'Interview',
-      resolve: (query, e, _args, ctx) => ctx.services.db.interview.findUniqueOrThrow({ ...query, where: { id: e.interviewId } }),
+      resolve: (query, e, _args, ctx) => ctx.db.interview.findUniqueOrThrow({ ...query, where: { id: e.interviewId } }),
     }),
     peer: t.prismaField({
       type: 'User',
-      resolve: (query, e, _args, ctx) => ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id: e.peerId } }),
+      resolve: (query, e, _args, ctx) => ctx.db.user.findUniqueOrThrow({ ...query, where: { id: e.peerId } }),
     }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
   }),
@@ -69,14 +69,14 @@ builder.mutationFields((t) => ({
     description: 'BOOKED -> WAITING while the room is open (from WAITING_ROOM_OPENS_MINUTES before the start until the end). Emits JOIN_ROOM.',
     authScopes: { signedIn: true },
     args: { bookingId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (_q, _root, args, ctx) => ctx.services.bookings.joinWaitingRoom(ctx.viewer!, String(args.bookingId)),
+    resolve: (query, _root, args, ctx) => ctx.services.bookings.joinWaitingRoom(ctx.viewer!, String(args.bookingId), query),
   }),
   leaveWaitingRoom: t.prismaField({
     type: 'Booking',
     description: 'WAITING -> BOOKED. Emits LEAVE_ROOM.',
     authScopes: { signedIn: true },
     args: { bookingId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (_q, _root, args, ctx) => ctx.services.bookings.leaveWaitingRoom(ctx.viewer!, String(args.bookingId)),
+    resolve: (query, _root, args, ctx) => ctx.services.bookings.leaveWaitingRoom(ctx.viewer!, String(args.bookingId), query),
   }),
   pairWaitingRoom: t.prismaField({
     type: ['Interview'],
@@ -85,7 +85,7 @@ builder.mutationFields((t) => ({
     args: { slotId: t.arg.id({ required: true, validate: uuid }) },
     resolve: async (query, _root, args, ctx) => {
       const ids = await ctx.services.matching.pairSlot(String(args.slotId));
-      return ctx.services.db.interview.findMany({ ...query, where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+      return ctx.db.interview.findMany({ ...query, where: { id: { in: ids } }, orderBy: { id: 'asc' } });
     },
   }),
 }));

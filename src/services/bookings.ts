@@ -3,14 +3,28 @@
 // pairing never interleave.
 import type { Config } from '../config.js';
 import { badInput, conflict, forbidden, notFound } from '../domain/errors.js';
-import { SLOT_DURATION_MAX, SLOT_DURATION_MIN, isRoomOpen, isWholeMinute, overlaps, roomWindow, slotEnd } from '../domain/slots.js';
+import {
+  SLOT_DURATION_MAX,
+  SLOT_DURATION_MIN,
+  isRoomOpen,
+  isWholeMinute,
+  overlaps,
+  plannedSlots,
+  roomWindow,
+  soonSlots,
+  slotEnd,
+  type PlannerGrid,
+} from '../domain/slots.js';
 import { randomUUID } from 'node:crypto';
-import { sqlTransaction, type Db, type Sql, type Tx } from '../infra/db.js';
-import type { Booking, Difficulty, InterviewType, Slot } from '../generated/prisma/client.js';
+import { sqlTransaction, type Db, type Planned, type Sql, type Tx } from '../infra/db.js';
+import type { Booking, Difficulty, InterviewType, Prisma, Slot } from '../generated/prisma/client.js';
 import type { Viewer } from './accounts.js';
 import { roomCounts, type Emitter, type Events } from './events.js';
 
 const ACTIVE: Booking['status'][] = ['BOOKED', 'WAITING', 'MATCHED'];
+
+type BookingQuery = Planned<Prisma.BookingInclude, Prisma.BookingSelect>;
+type SlotQuery = Planned<Prisma.SlotInclude, Prisma.SlotSelect>;
 
 export async function lockSlot(tx: Tx, slotId: string, mode: 'SHARE' | 'UPDATE') {
   const rows =
@@ -31,14 +45,24 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
     return tx.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { slot: true } });
   }
 
+  /** Inserting a planner key twice is a no-op. */
+  async function createPlanned(wanted: { key: string; type: string; startsAt: Date; endsAt: Date }[]): Promise<number> {
+    const { count } = await db.slot.createMany({
+      data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
+      skipDuplicates: true,
+    });
+    return count;
+  }
+
   return {
-    async createSlot(viewer: Viewer, input: { startsAt: Date; durationMinutes: number; type: InterviewType }, now = new Date()) {
+    async createSlot(viewer: Viewer, input: { startsAt: Date; durationMinutes: number; type: InterviewType }, query: SlotQuery = {}, now = new Date()) {
       if (!isWholeMinute(input.startsAt)) throw badInput('input.startsAt', 'must be on a whole minute.');
       if (input.startsAt <= now) throw badInput('input.startsAt', 'must be in the future.');
       if (input.durationMinutes < SLOT_DURATION_MIN || input.durationMinutes > SLOT_DURATION_MAX) {
         throw badInput('input.durationMinutes', `must be between ${SLOT_DURATION_MIN} and ${SLOT_DURATION_MAX}.`);
       }
       return db.slot.create({
+        ...query,
         data: {
           startsAt: input.startsAt,
           endsAt: slotEnd(input.startsAt, input.durationMinutes),
@@ -48,17 +72,29 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       });
     },
 
-    listSlots(args: { from?: Date | null; to?: Date | null; type?: InterviewType | null }, now = new Date()) {
+    listSlots(args: { from?: Date | null; to?: Date | null; type?: InterviewType | null }, query: SlotQuery = {}, now = new Date()) {
       const from = args.from ?? now;
       const to = args.to ?? new Date(from.getTime() + 8 * 86_400_000);
       if (to <= from) throw badInput('to', 'must be after from.');
       if (to.getTime() - from.getTime() > 31 * 86_400_000) throw badInput('to', 'the range may span at most 31 days.');
       return db.slot.findMany({
+        ...query,
         where: { instant: false, endsAt: { gt: from }, startsAt: { lt: to }, ...(args.type ? { type: args.type } : {}) },
         orderBy: [{ startsAt: 'asc' }, { type: 'asc' }],
         take: 1000,
       });
     },
+
+    /** Keeps the grid of slots generated ahead. */
+    async planSlots(grid: PlannerGrid, now = new Date()): Promise<number> {
+      return createPlanned(plannedSlots(grid, now));
+    },
+
+    /** Development: a slot of each type starting within `withinMinutes` (see soonSlots). */
+    async planSoonSlots(types: readonly string[], withinMinutes: number, now = new Date()): Promise<number> {
+      return createPlanned(soonSlots(types, now, withinMinutes));
+    },
+
 
     /** Plain SQL on one connection: the hottest write, where Prisma's per-query compilation cost more than the statements. */
     async bookSlot(viewer: Viewer, input: { slotId: string; difficulty: Difficulty }, now = new Date()): Promise<Booking> {
@@ -90,15 +126,16 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       });
     },
 
-    myBookings(viewer: Viewer) {
+    myBookings(viewer: Viewer, query: BookingQuery = {}) {
       return db.booking.findMany({
+        ...query,
         where: { userId: viewer.id },
         orderBy: [{ slot: { startsAt: 'desc' } }],
         take: 500,
       });
     },
 
-    async cancelBooking(viewer: Viewer, bookingId: string) {
+    async cancelBooking(viewer: Viewer, bookingId: string, query: BookingQuery = {}) {
       return events.transaction(async (tx, emit) => {
         const booking = await ownBooking(tx, viewer, bookingId);
         switch (booking.status) {
@@ -114,14 +151,14 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
           case 'BOOKED':
             break;
         }
-        return tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', joinedAt: null } });
+        return tx.booking.update({ ...query, where: { id: booking.id }, data: { status: 'CANCELLED', joinedAt: null } });
       });
     },
 
-    async joinWaitingRoom(viewer: Viewer, bookingId: string, now = new Date()) {
+    async joinWaitingRoom(viewer: Viewer, bookingId: string, query: BookingQuery = {}, now = new Date()) {
       return events.transaction(async (tx, emit) => {
         const booking = await ownBooking(tx, viewer, bookingId);
-        if (booking.status === 'WAITING') return booking;
+        if (booking.status === 'WAITING') return tx.booking.findUniqueOrThrow({ ...query, where: { id: booking.id } });
         if (booking.status !== 'BOOKED') throw conflict(`Only a BOOKED booking can join the waiting room; this one is ${booking.status}.`);
         if (!isRoomOpen(booking.slot, config.waitingRoomOpensMinutes, now)) {
           const { opensAt, closesAt } = roomWindow(booking.slot, config.waitingRoomOpensMinutes);
@@ -131,16 +168,16 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
           );
         }
         emit.room(booking.slotId, 'JOIN_ROOM');
-        return tx.booking.update({ where: { id: booking.id }, data: { status: 'WAITING', joinedAt: now } });
+        return tx.booking.update({ ...query, where: { id: booking.id }, data: { status: 'WAITING', joinedAt: now } });
       });
     },
 
-    async leaveWaitingRoom(viewer: Viewer, bookingId: string) {
+    async leaveWaitingRoom(viewer: Viewer, bookingId: string, query: BookingQuery = {}) {
       return events.transaction(async (tx, emit) => {
         const booking = await ownBooking(tx, viewer, bookingId);
         if (booking.status !== 'WAITING') throw conflict(`Only a WAITING booking can leave the waiting room; this one is ${booking.status}.`);
         emit.room(booking.slotId, 'LEAVE_ROOM');
-        return tx.booking.update({ where: { id: booking.id }, data: { status: 'BOOKED', joinedAt: null } });
+        return tx.booking.update({ ...query, where: { id: booking.id }, data: { status: 'BOOKED', joinedAt: null } });
       });
     },
 
@@ -155,6 +192,14 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       if (viewer.role === 'ADMIN') return true;
       const b = await db.booking.findUnique({ where: { slotId_userId: { slotId, userId: viewer.id } }, select: { status: true } });
       return b !== null && b.status !== 'CANCELLED';
+    },
+
+    /** Bookings whose slot ended while still waiting (or never joined) become EXPIRED. */
+    async expireEndedBookings(now = new Date()): Promise<number> {
+      return db.$executeRaw`
+        UPDATE "Booking" b SET status = 'EXPIRED', "updatedAt" = ${now}
+        FROM "Slot" s
+        WHERE s.id = b."slotId" AND s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
     },
   };
 }

@@ -6,7 +6,6 @@
 // chat writes never wait on each other. Message events go to the session
 // channel (everyone watching) and, for sent/edited/deleted, to the peer's
 // stored stream as well. Typing is ephemeral: published, never stored.
-import type { Config } from '../config.js';
 import {
   SEND_LIMIT,
   TYPING_LIMIT,
@@ -15,15 +14,18 @@ import {
   canWrite,
   checkBody,
   receiptMoves,
-  type InterviewStatus,
 } from '../domain/chat.js';
 import { badInput, conflict, forbidden, notFound, rateLimited } from '../domain/errors.js';
 import type { EventPayload } from '../domain/events.js';
-import type { Message } from '../generated/prisma/client.js';
-import type { Db, Tx } from '../infra/db.js';
+import { isUuid } from '../domain/ids.js';
+import { canReadInterview } from '../domain/interview-access.js';
+import type { InterviewStatus } from '../domain/interview-state.js';
+import type { Message, Prisma } from '../generated/prisma/client.js';
+import type { Db, Planned, Tx } from '../infra/db.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
 import type { Viewer } from './accounts.js';
 import type { Emitter, Events } from './events.js';
+import { requireParticipant } from './interviews/participants.js';
 
 type MessageEventType = 'MESSAGE_SENT' | 'MESSAGE_EDITED' | 'MESSAGE_DELETED';
 
@@ -36,9 +38,9 @@ export interface MessagePageArgs {
 
 export const MESSAGE_PAGE_DEFAULT = 50;
 export const MESSAGE_PAGE_MAX = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+type MessageQuery = Planned<Prisma.MessageInclude, Prisma.MessageSelect>;
 
-export function createChat({ db, events, limiter }: { db: Db; events: Events; limiter: RateLimiter; config: Config }) {
+export function createChat({ db, events, limiter }: { db: Db; events: Events; limiter: RateLimiter }) {
   const typingKey = (interviewId: string, userId: string) => `${interviewId}:${userId}`;
   const typing = new TypingTimers(TYPING_TIMEOUT_MS, (key) => {
     const [interviewId, userId] = key.split(':') as [string, string];
@@ -75,11 +77,8 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
    * and learns nothing; an admin, who may read the interview anyway, FORBIDDEN.
    */
   async function membership(tx: Tx | Db, viewer: Viewer, interviewId: string, what: string) {
-    const participants = await tx.interviewParticipant.findMany({ where: { interviewId }, select: { userId: true } });
-    if (!participants.some((p) => p.userId === viewer.id)) {
-      throw viewer.role === 'ADMIN' && participants.length > 0 ? forbidden('Only the participants of this interview can chat in it.') : notFound(what);
-    }
-    return participants.map((p) => p.userId).filter((id) => id !== viewer.id);
+    const participants = await requireParticipant(tx, viewer, interviewId, { what, action: 'chat in it' });
+    return participants.filter((id) => id !== viewer.id);
   }
 
   /** Holds the interview FOR SHARE until the transaction ends; a read-only (cancelled) chat is CONFLICT. */
@@ -136,20 +135,20 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
 
   async function cursorMessage(interviewId: string, cursor: string, field: 'after' | 'before') {
     const bad = () => badInput(field, 'must be a cursor (message id) from this interview’s messages.');
-    if (!UUID.test(cursor)) throw bad();
+    if (!isUuid(cursor)) throw bad();
     const m = await db.message.findFirst({ where: { id: cursor, interviewId }, select: { id: true, createdAt: true } });
     if (!m) throw bad();
     return m;
   }
 
   return {
-    async sendMessage(viewer: Viewer, interviewId: string, rawBody: string): Promise<Message> {
+    async sendMessage(viewer: Viewer, interviewId: string, rawBody: string, query: MessageQuery = {}): Promise<Message> {
       const body = requireBody(rawBody);
       await spend(viewer, 'send');
       const message = await events.transaction(async (tx, emit) => {
         const peers = await membership(tx, viewer, interviewId, 'Interview');
         await lockWritable(tx, interviewId);
-        const created = await tx.message.create({ data: { interviewId, senderId: viewer.id, body } });
+        const created = await tx.message.create({ ...query, data: { interviewId, senderId: viewer.id, body } });
         announce(emit, 'MESSAGE_SENT', created, peers);
         return created;
       });
@@ -159,25 +158,25 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
     },
 
     /** Author only. An edit to the same text changes nothing and announces nothing. */
-    async editMessage(viewer: Viewer, messageId: string, rawBody: string): Promise<Message> {
+    async editMessage(viewer: Viewer, messageId: string, rawBody: string, query: MessageQuery = {}): Promise<Message> {
       const body = requireBody(rawBody);
       await spend(viewer, 'send');
       return events.transaction(async (tx, emit) => {
         const { message, peers } = await ownMessage(tx, viewer, messageId, 'edit');
         if (message.deletedAt) throw conflict('This message was deleted; it can no longer be edited.');
-        if (message.body === body) return message;
-        const updated = await tx.message.update({ where: { id: messageId }, data: { body, editedAt: new Date() } });
+        if (message.body === body) return tx.message.findUniqueOrThrow({ ...query, where: { id: messageId } });
+        const updated = await tx.message.update({ ...query, where: { id: messageId }, data: { body, editedAt: new Date() } });
         announce(emit, 'MESSAGE_EDITED', updated, peers);
         return updated;
       });
     },
 
     /** Author only. Soft delete: the row stays (for order and receipts), its text is gone. Deleting again is harmless. */
-    async deleteMessage(viewer: Viewer, messageId: string): Promise<Message> {
+    async deleteMessage(viewer: Viewer, messageId: string, query: MessageQuery = {}): Promise<Message> {
       return events.transaction(async (tx, emit) => {
         const { message, peers } = await ownMessage(tx, viewer, messageId, 'delete');
-        if (message.deletedAt) return message;
-        const updated = await tx.message.update({ where: { id: messageId }, data: { body: '', deletedAt: new Date() } });
+        if (message.deletedAt) return tx.message.findUniqueOrThrow({ ...query, where: { id: messageId } });
+        const updated = await tx.message.update({ ...query, where: { id: messageId }, data: { body: '', deletedAt: new Date() } });
         announce(emit, 'MESSAGE_DELETED', updated, peers);
         return updated;
       });
@@ -236,12 +235,8 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
 
     /** May the viewer read this interview's chat? Participants and admins. */
     async canRead(viewer: Viewer, interviewId: string): Promise<boolean> {
-      if (viewer.role === 'ADMIN') return true;
-      const p = await db.interviewParticipant.findUnique({
-        where: { interviewId_userId: { interviewId, userId: viewer.id } },
-        select: { userId: true },
-      });
-      return p !== null;
+      const ps = await db.interviewParticipant.findMany({ where: { interviewId }, select: { userId: true } });
+      return canReadInterview(viewer, ps.map((p) => p.userId));
     },
 
     /**

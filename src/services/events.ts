@@ -8,7 +8,6 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
 import {
   channels,
-  type Difficulty,
   type EventPayload,
   type RoomCounts,
   type RoomEventMessage,
@@ -17,12 +16,12 @@ import {
   type UserEventInput,
   type UserEventMessage,
 } from '../domain/events.js';
+import { DIFFICULTY_ORDER } from '../domain/matching.js';
 import { AsyncQueue, closable } from '../infra/async-queue.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { createShutdownNotice } from '../infra/shutdown-notice.js';
 
-const DIFFICULTIES: Difficulty[] = ['EASY', 'MEDIUM', 'HARD'];
 const REPLAY_BATCH = 500;
 const SHUTDOWN_PAYLOAD: EventPayload<'SERVER_SHUTDOWN'> = { reconnect: true };
 
@@ -53,7 +52,7 @@ export const toMessage = (row: StoredRow): UserEventMessage => ({
 
 export async function roomCounts(db: Db | Tx, slotId: string): Promise<RoomCounts> {
   const groups = await db.booking.groupBy({ by: ['difficulty'], where: { slotId, status: 'WAITING' }, _count: { _all: true } });
-  const byDifficulty = DIFFICULTIES.map((difficulty) => ({
+  const byDifficulty = DIFFICULTY_ORDER.map((difficulty) => ({
     difficulty,
     count: groups.find((g) => g.difficulty === difficulty)?._count._all ?? 0,
   }));
@@ -145,6 +144,22 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
     /** Publishes without storing: ephemeral session events (typing, presence in the session). */
     publishSession(event: Omit<SessionEventMessage, 'at'>) {
       return publish([], [], [{ ...event, at: new Date().toISOString() }]);
+    },
+
+    /** Deletes stored user events older than the retention (the prune-events job). */
+    async prune(retentionDays: number, now = new Date()): Promise<number> {
+      const { count } = await db.event.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - retentionDays * 86_400_000) } } });
+      return count;
+    },
+
+    /** A user's stored events older than `before` (all when null), newest first, at most `take`. */
+    async stored(userId: string, before: bigint | null, take: number): Promise<UserEventMessage[]> {
+      const rows = await db.event.findMany({
+        where: { userId, ...(before !== null ? { seq: { lt: before } } : {}) },
+        orderBy: { seq: 'desc' },
+        take,
+      });
+      return rows.map(toMessage);
     },
 
     /** Current cursor of a user: the id of their newest event, or "0". */

@@ -7,7 +7,6 @@
 // which serialises everything about that pair: the one-pending-per-pair rule
 // and the requester's outgoing budget are checked under those locks.
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
 import { AppError, badInput, conflict, notFound, rateLimited } from '../domain/errors.js';
 import {
   INSTANT_REQUEST_TTL_MS,
@@ -22,14 +21,14 @@ import {
   type RequestAction,
 } from '../domain/instant-requests.js';
 import { Prisma, type Difficulty, type InstantRequest, type InterviewType } from '../generated/prisma/client.js';
-import type { Db, Tx } from '../infra/db.js';
-import type { RateLimiter } from '../infra/rate-limit.js';
-import type { JobDefinition } from '../jobs/scheduler.js';
+import type { Db, Planned, Tx } from '../infra/db.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
 import { inInterviewSql, lockUsers, type UserPresence } from './presence.js';
 
 const EXPIRE_BATCH = 500;
+
+type RequestQuery = Planned<Prisma.InstantRequestInclude, Prisma.InstantRequestSelect>;
 
 async function inInterviewNow(tx: Tx, userId: string, now: Date): Promise<boolean> {
   const [row] = await tx.$queryRaw<{ busy: boolean }[]>`SELECT ${inInterviewSql(now, Prisma.sql`${userId}::uuid`)} AS busy`;
@@ -55,19 +54,16 @@ export function createInstantInterviews({
 }: {
   db: Db;
   events: Events;
-  /** Unused: the outgoing budget is counted exactly from the requests themselves, under the requester's row lock. */
-  limiter: RateLimiter;
   presence: UserPresence;
-  config: Config;
 }) {
-  const service = {
+  return {
     /**
      * Asks `peerId` for an instant interview. CONFLICT (with extensions.reason)
      * when the peer is the viewer, offline, not AVAILABLE or in an interview,
      * or when either of the two already asked the other; RATE_LIMITED after
      * OUTGOING_LIMIT requests in OUTGOING_WINDOW_MS.
      */
-    async request(viewer: Viewer, input: { peerId: string; type: InterviewType; difficulty: Difficulty }, now = new Date()) {
+    async request(viewer: Viewer, input: { peerId: string; type: InterviewType; difficulty: Difficulty }, query: RequestQuery = {}, now = new Date()) {
       if (input.peerId === viewer.id) {
         const self = peerRefusal({ isSelf: true, online: true, availability: 'AVAILABLE', inInterview: false })!;
         throw conflict(self.message, { reason: self.code });
@@ -118,6 +114,7 @@ export function createInstantInterviews({
         if (refusal) throw conflict(refusal.message, { reason: refusal.code });
 
         const created = await tx.instantRequest.create({
+          ...query,
           data: {
             requesterId: viewer.id,
             addresseeId: peer.id,
@@ -147,7 +144,7 @@ export function createInstantInterviews({
      * of its own starting now, and tells both; rejecting stores the reason and
      * tells both (the addressee's other devices stop ringing too).
      */
-    async respond(viewer: Viewer, input: { requestId: string; accept: boolean; reason?: string | null }, now = new Date()) {
+    async respond(viewer: Viewer, input: { requestId: string; accept: boolean; reason?: string | null }, query: RequestQuery = {}, now = new Date()) {
       const reason = rejectReason(input.reason);
       if (!reason.ok) throw badInput('reason', reason.message);
       return events.transaction(async (tx, emit) => {
@@ -157,6 +154,7 @@ export function createInstantInterviews({
 
         if (!input.accept) {
           const rejected = await tx.instantRequest.update({
+            ...query,
             where: { id: request.id },
             data: { status: 'REJECTED', reason: reason.value, respondedAt: now },
           });
@@ -191,6 +189,7 @@ export function createInstantInterviews({
           },
         });
         const accepted = await tx.instantRequest.update({
+          ...query,
           where: { id: request.id },
           data: { status: 'ACCEPTED', interviewId, respondedAt: now },
         });
@@ -206,11 +205,11 @@ export function createInstantInterviews({
      * cancellation, and the stored enum cannot grow without a migration; the
      * addressee's UI sees the status (and times out at `expiresAt`).
      */
-    async cancel(viewer: Viewer, requestId: string, now = new Date()) {
+    async cancel(viewer: Viewer, requestId: string, query: RequestQuery = {}, now = new Date()) {
       return events.transaction(async (tx) => {
         const request = await lockRequest(tx, requestId);
         assertAllowed(request, viewer, 'cancel', now);
-        return tx.instantRequest.update({ where: { id: request.id }, data: { status: 'CANCELLED', respondedAt: now } });
+        return tx.instantRequest.update({ ...query, where: { id: request.id }, data: { status: 'CANCELLED', respondedAt: now } });
       });
     },
 
@@ -242,17 +241,14 @@ export function createInstantInterviews({
     },
 
     /** The viewer's requests still awaiting an answer, incoming and outgoing, newest first. */
-    pendingFor(viewer: Viewer, now = new Date()) {
+    pendingFor(viewer: Viewer, query: RequestQuery = {}, now = new Date()) {
       return db.instantRequest.findMany({
+        ...query,
         where: { status: 'PENDING', expiresAt: { gt: now }, OR: [{ requesterId: viewer.id }, { addresseeId: viewer.id }] },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       });
     },
-
   };
-
-  const jobs: JobDefinition[] = [{ name: 'expire-instant-requests', every: '5 seconds', run: () => service.expireDue() }];
-  return { ...service, jobs };
 }
 
 export type InstantInterviews = ReturnType<typeof createInstantInterviews>;

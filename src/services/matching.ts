@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { assignRoles, matchWaitingRoom } from '../domain/matching.js';
-import { plannedSlots, soonSlots, type PlannerGrid } from '../domain/slots.js';
 import type { Db } from '../infra/db.js';
 import type { Difficulty } from '../generated/prisma/client.js';
 import { lockSlot } from './bookings.js';
@@ -21,15 +20,6 @@ interface WaitingRow {
 }
 
 export function createMatching({ db, events, config }: { db: Db; events: Events; config: Config }) {
-  /** Inserting a planner key twice is a no-op. */
-  async function createPlanned(wanted: { key: string; type: string; startsAt: Date; endsAt: Date }[]): Promise<number> {
-    const { count } = await db.slot.createMany({
-      data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
-      skipDuplicates: true,
-    });
-    return count;
-  }
-
   return {
     /** Pairs the slot's waiting room now; returns the ids of the interviews created. */
     async pairSlot(slotId: string): Promise<string[]> {
@@ -96,28 +86,6 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
       let interviews = 0;
       for (const { slotId } of rooms) interviews += (await this.pairSlot(slotId)).length;
       return { rooms: rooms.length, interviews };
-    },
-
-    /** Bookings whose slot ended while still waiting (or never joined) become EXPIRED. */
-    async expireEndedBookings(now = new Date()): Promise<number> {
-      return db.$executeRaw`
-        UPDATE "Booking" b SET status = 'EXPIRED', "updatedAt" = ${now}
-        FROM "Slot" s
-        WHERE s.id = b."slotId" AND s."endsAt" <= ${now} AND b.status IN ('WAITING', 'BOOKED')`;
-    },
-
-    /** Keeps the grid of slots generated ahead. */
-    async planSlots(grid: PlannerGrid, now = new Date()): Promise<number> {
-      return createPlanned(plannedSlots(grid, now));
-    },
-
-    /** Development: a slot of each type starting within `withinMinutes` (see soonSlots). */
-    async planSoonSlots(types: readonly string[], withinMinutes: number, now = new Date()): Promise<number> {
-      return createPlanned(soonSlots(types, now, withinMinutes));
-    },
-    async pruneEvents(retentionDays: number, now = new Date()): Promise<number> {
-      const { count } = await db.event.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - retentionDays * 86_400_000) } } });
-      return count;
     },
   };
 }

@@ -9,11 +9,13 @@
 // nothing, so the sweep job announces USER_OFFLINE for users whose last
 // sockets were its.
 import { Prisma, type Availability } from '../generated/prisma/client.js';
-import type { Db, Tx } from '../infra/db.js';
+import type { Db, Planned, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Presence } from '../infra/presence.js';
 import type { Viewer } from './accounts.js';
 import type { Emitter, Events } from './events.js';
+
+type UserQuery = Planned<Prisma.UserInclude, Prisma.UserSelect>;
 
 export const MAX_SOCKETS_PER_USER = 10;
 /** availablePeers returns at most this many users. */
@@ -186,13 +188,13 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
      * themself (their other devices). Setting the value it already has changes
      * nothing and announces nothing.
      */
-    async setAvailability(viewer: Viewer, availability: Availability) {
+    async setAvailability(viewer: Viewer, availability: Availability, query: UserQuery = {}) {
       return events.transaction(async (tx, emit) => {
         const audience = await presenceAudience(tx, viewer.id);
         const locked = await lockUsers(tx, [viewer.id, ...audience]);
         const before = locked.find((u) => u.id === viewer.id);
         if (!before) throw new Error(`user ${viewer.id} vanished`);
-        const user = await tx.user.update({ where: { id: viewer.id }, data: { availability } });
+        const user = await tx.user.update({ ...query, where: { id: viewer.id }, data: { availability } });
         if (before.availability !== availability) {
           for (const id of [viewer.id, ...audience]) {
             emit.user({ userId: id, type: 'AVAILABILITY_CHANGED', payload: { userId: viewer.id, availability } });
@@ -208,7 +210,7 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
      * AVAILABLE_PEERS_MAX, by name. Scans AVAILABLE users in id batches and
      * asks presence about each batch at once.
      */
-    async availablePeers(viewer: Viewer, now = new Date()) {
+    async availablePeers(viewer: Viewer, query: UserQuery = {}, now = new Date()) {
       const found: string[] = [];
       let after = '00000000-0000-0000-0000-000000000000';
       for (;;) {
@@ -223,7 +225,7 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
         if (found.length >= AVAILABLE_PEERS_MAX || batch.length < SCAN_BATCH) break;
         after = batch.at(-1)!.id;
       }
-      return db.user.findMany({ where: { id: { in: found.slice(0, AVAILABLE_PEERS_MAX) } }, orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+      return db.user.findMany({ ...query, where: { id: { in: found.slice(0, AVAILABLE_PEERS_MAX) } }, orderBy: [{ name: 'asc' }, { id: 'asc' }] });
     },
   };
 }

@@ -3,17 +3,15 @@
 import nodemailer from 'nodemailer';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import type { JobDefinition } from './scheduler.js';
 
 const BATCH = 20;
 const MAX_ATTEMPTS = 5;
 
-export function sendEmailsJob(opts: { db: Db; smtpUrl: string; from: string; log: Logger }): JobDefinition {
+export function createEmailSender(opts: { db: Db; smtpUrl: string; from: string; log: Logger }) {
   const transport = nodemailer.createTransport(opts.smtpUrl);
   return {
-    name: 'send-emails',
-    every: '15 seconds',
-    async run() {
+    /** One batch of due emails; a failed send is retried by later runs, up to MAX_ATTEMPTS. */
+    async sendDue(): Promise<{ sent: number }> {
       let sent = 0;
       await opts.db.$transaction(
         async (tx) => {
@@ -41,3 +39,5 @@ export function sendEmailsJob(opts: { db: Db; smtpUrl: string; from: string; log
     },
   };
 }
+
+export type EmailSender = ReturnType<typeof createEmailSender>;

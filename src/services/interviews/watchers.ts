@@ -1,0 +1,102 @@
+// Watching an interview session: subscribing is showing up. The first watching
+// subscription of a participant (across instances) sets their joinedAt and
+// tells the peer PEER_JOINED; the last one to close tells the peer PEER_LEFT.
+import { randomUUID } from 'node:crypto';
+import type { EventType, SessionEventMessage } from '../../domain/events.js';
+import type { Db } from '../../infra/db.js';
+import type { Logger } from '../../infra/logger.js';
+import type { Presence } from '../../infra/presence.js';
+import type { Viewer } from '../accounts.js';
+import type { Events } from '../events.js';
+import { announcePresence, lockInterview, requireParticipant, sides, watchKey } from './participants.js';
+
+export function createWatchers({ db, events, presence, log }: { db: Db; events: Events; presence: Presence; log: Logger }) {
+  /**
+   * A watcher subscription of `userId` started or stopped. The interview row
+   * lock serialises every change of the same session's watchers across
+   * instances, so exactly one subscription sees the count go 0 → 1 (PEER_JOINED)
+   * and one sees it go 1 → 0 (PEER_LEFT).
+   */
+  async function watchChanged(interviewId: string, userId: string, member: string, op: 'add' | 'remove', now = new Date()) {
+    await events.transaction(async (tx, emit) => {
+      await lockInterview(tx, interviewId);
+      const key = watchKey(interviewId, userId);
+      const count = op === 'add' ? await presence.add(key, member) : await presence.remove(key, member);
+      if (count !== (op === 'add' ? 1 : 0)) return;
+      const interview = await tx.interview.findUniqueOrThrow({ where: { id: interviewId }, include: { participants: true } });
+      const { me, peer } = sides(interview.participants, userId);
+      if (op === 'add' && me.joinedAt === null && (interview.status === 'SCHEDULED' || interview.status === 'IN_PROGRESS')) {
+        await tx.interviewParticipant.update({ where: { interviewId_userId: { interviewId, userId } }, data: { joinedAt: now } });
+      }
+      announcePresence(emit, op === 'add' ? 'PEER_JOINED' : 'PEER_LEFT', interviewId, userId, peer.userId);
+    });
+  }
+
+  // Session subscriptions closing (PEER_LEFT being written), so a shutdown can wait for them.
+  const leaving = new Set<Promise<void>>();
+  let closed = false;
+
+  return {
+    /** The session's live events for a participant. The viewer's own arrivals are not echoed back. */
+    async watchSession(viewer: Viewer, interviewId: string): Promise<AsyncIterableIterator<SessionEventMessage>> {
+      await requireParticipant(db, viewer, interviewId);
+      const source = await events.sessionStream(interviewId);
+      const member = presence.member(randomUUID());
+      try {
+        await watchChanged(interviewId, viewer.id, member, 'add');
+      } catch (err) {
+        await source.return?.();
+        await presence.remove(watchKey(interviewId, viewer.id), member).catch(() => 0);
+        throw err;
+      }
+      const own = new Set<EventType>(['PEER_JOINED', 'PEER_LEFT']);
+      let left = false;
+      const leave = async () => {
+        if (left) return;
+        left = true;
+        // Once the service is closed (shutdown), the database may be gone; presence.close() drops the member.
+        if (closed) return;
+        const done = watchChanged(interviewId, viewer.id, member, 'remove').catch((err: unknown) =>
+          log.warn({ err, interviewId, userId: viewer.id }, 'could not record leaving the session'),
+        );
+        leaving.add(done);
+        await done.finally(() => leaving.delete(done));
+      };
+      const it: AsyncIterableIterator<SessionEventMessage> = {
+        async next() {
+          for (;;) {
+            const r = await source.next();
+            if (r.done) {
+              await leave();
+              return r;
+            }
+            if (!(own.has(r.value.type) && r.value.actorId === viewer.id)) return r;
+          }
+        },
+        async return() {
+          await source.return?.();
+          await leave();
+          return { value: undefined, done: true };
+        },
+        async throw(err?: unknown) {
+          await source.return?.();
+          await leave();
+          throw err;
+        },
+        [Symbol.asyncIterator]() {
+          return it;
+        },
+      };
+      return it;
+    },
+
+    /**
+     * For shutdown, after the sockets are closed and before the database is:
+     * waits for PEER_LEFT writes under way and skips those of subscriptions closed later.
+     */
+    async close() {
+      closed = true;
+      await Promise.allSettled([...leaving]);
+    },
+  };
+}
