@@ -167,6 +167,10 @@ export function appEnv(databaseUrl: string, extra: Record<string, string> = {}):
     LOG_LEVEL: 'warn',
     JOBS_ENABLED: 'false',
     RATE_LIMIT_PREFIX: `rl:bench:${randomBytes(4).toString('hex')}:`,
+    // Every simulated client comes from the load generator's one address.
+    WS_MAX_SOCKETS_PER_ADDRESS: '1000000',
+    WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: '1000000',
+    ANONYMOUS_OPERATIONS_PER_MINUTE: '100000000',
     ...extra,
   };
 }

@@ -60,7 +60,7 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
   if (applied.length) log.info({ applied }, 'migrations applied');
 
   const metrics = createMetrics();
-  const database = createDatabase(databaseUrl, 10, (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+  const database = createDatabase(databaseUrl, config.dbPoolSize, (err) => log.warn({ err: err.message }, 'idle database connection failed'));
   const { db, sql } = database;
   const pubsubHandle = createPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'));
   if (!pubsubHandle.redis) log.info('REDIS_URL not set: single-instance mode (in-process pub/sub and rate limits)');
@@ -110,6 +110,12 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
       return res.end(await metrics.registry.metrics());
     }
     if (path !== '/graphql' && webApp(req, res, path ?? '/')) return;
+    const refused = bodyRefusal(req, config.limits.httpMaxBodyBytes);
+    if (refused) {
+      // The unread body is not worth reading: the connection ends with the answer.
+      res.setHeader('connection', 'close');
+      return json(res, refused.status, { errors: [{ message: refused.message, extensions: { code: 'BAD_USER_INPUT' } }] });
+    }
     return yoga(req, res);
   }
 
@@ -152,7 +158,7 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
         });
       });
       if (config.jobsEnabled && jobs.length) {
-        scheduler = await startScheduler({ databaseUrl: databaseUrl!, instanceName: config.instanceName, jobs, log, metrics });
+        scheduler = await startScheduler({ databaseUrl: databaseUrl!, poolSize: config.jobsDbPoolSize, instanceName: config.instanceName, jobs, log, metrics });
       }
       const bound = (httpServer.address() as AddressInfo).port;
       log.info({ port: bound, app: `http://localhost:${bound}/`, graphql: `http://localhost:${bound}/graphql` }, 'MockMate listening');
@@ -186,6 +192,18 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
       log.info('MockMate API stopped');
     },
   };
+}
+
+/**
+ * HTTP_MAX_BODY_BYTES, checked on the declared length before anything is read; a body
+ * without one (chunked) is refused, since every GraphQL client states it.
+ */
+function bodyRefusal(req: IncomingMessage, maxBytes: number): { status: 411 | 413; message: string } | null {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    return Number(declared) > maxBytes ? { status: 413, message: `The request body may be at most ${maxBytes} bytes.` } : null;
+  }
+  return req.headers['transfer-encoding'] ? { status: 411, message: 'Send the request body with a Content-Length.' } : null;
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

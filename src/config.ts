@@ -11,6 +11,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const minutes = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a number of minutes` }).int().min(0).default(fallback);
 
+const count = (name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(min).max(max).default(fallback);
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -48,6 +51,16 @@ const envSchema = z.object({
     .enum(['true', 'false'], { error: 'TRUST_PROXY must be true or false' })
     .default('false')
     .transform((v) => v === 'true'),
+  ACCESS_TOKEN_TTL_SECONDS: count('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 1, 24 * 3600),
+  HTTP_MAX_BODY_BYTES: count('HTTP_MAX_BODY_BYTES', 64 * 1024, 1024),
+  WS_MAX_MESSAGE_BYTES: count('WS_MAX_MESSAGE_BYTES', 64 * 1024, 1024),
+  WS_MAX_OPERATIONS_PER_SOCKET: count('WS_MAX_OPERATIONS_PER_SOCKET', 32),
+  WS_MAX_SOCKETS_PER_ADDRESS: count('WS_MAX_SOCKETS_PER_ADDRESS', 200),
+  WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: count('WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS', 20, 0),
+  ANONYMOUS_OPERATIONS_PER_MINUTE: count('ANONYMOUS_OPERATIONS_PER_MINUTE', 300),
+  CORS_ORIGINS: z.string().optional(),
+  DB_POOL_SIZE: count('DB_POOL_SIZE', 10),
+  JOBS_DB_POOL_SIZE: count('JOBS_DB_POOL_SIZE', 3),
   ZEGO_APP_ID: z.coerce
     .number({ error: 'ZEGO_APP_ID must be a number' })
     .int('ZEGO_APP_ID must be a whole number')
@@ -96,6 +109,23 @@ export interface Config {
   rateLimitPrefix: string;
   /** Namespace of the instances' realtime counts in Redis: one per deployment. */
   realtimeStatsPrefix: string;
+  accessTokenTtlSeconds: number;
+  /** Resource limits of one instance (see the README's Security section). */
+  limits: {
+    httpMaxBodyBytes: number;
+    wsMaxMessageBytes: number;
+    wsMaxOperationsPerSocket: number;
+    /** Per client address, on this instance. */
+    wsMaxSocketsPerAddress: number;
+    wsMaxAnonymousSocketsPerAddress: number;
+    /** Per client address, across instances (the shared rate limiter). */
+    anonymousOperationsPerMinute: number;
+  };
+  /** Browser origins allowed to call the API: '*' (any, without credentials) or a list of origins. */
+  corsOrigins: '*' | ReadonlySet<string>;
+  /** Connections of the application pool and of the job scheduler's pool. */
+  dbPoolSize: number;
+  jobsDbPoolSize: number;
   /** ZEGOCLOUD video credentials; null (both unset) means Interview.video is null. */
   zego: { appId: number; serverSecret: string } | null;
 }
@@ -125,8 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim().toLowerCase())
         .filter(Boolean),
     ),
-    // By default links lead to the web app this process serves.
-    appUrl: (e.APP_URL ?? `http://localhost:${e.PORT || 4000}`).replace(/\/+$/, ''),
+    appUrl: appUrl(e.APP_URL, e.PORT),
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM,
     logLevel: e.LOG_LEVEL,
@@ -152,8 +181,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     rateLimitPrefix: e.RATE_LIMIT_PREFIX,
     realtimeStatsPrefix: e.REALTIME_STATS_PREFIX,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    limits: {
+      httpMaxBodyBytes: e.HTTP_MAX_BODY_BYTES,
+      wsMaxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      wsMaxOperationsPerSocket: e.WS_MAX_OPERATIONS_PER_SOCKET,
+      wsMaxSocketsPerAddress: e.WS_MAX_SOCKETS_PER_ADDRESS,
+      wsMaxAnonymousSocketsPerAddress: e.WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS,
+      anonymousOperationsPerMinute: e.ANONYMOUS_OPERATIONS_PER_MINUTE,
+    },
+    corsOrigins: resolveCorsOrigins(e.CORS_ORIGINS, e.NODE_ENV, appUrl(e.APP_URL, e.PORT)),
+    dbPoolSize: e.DB_POOL_SIZE,
+    jobsDbPoolSize: e.JOBS_DB_POOL_SIZE,
     zego: resolveZego(e.ZEGO_APP_ID, e.ZEGO_SERVER_SECRET),
   };
+}
+
+/**
+ * CORS_ORIGINS: `*` or comma-separated origins (scheme://host[:port]). Unset: any origin
+ * (without credentials) outside production, APP_URL's origin in production.
+ */
+function resolveCorsOrigins(given: string | undefined, nodeEnv: string, appUrl: string): Config['corsOrigins'] {
+  if (given === undefined) return nodeEnv === 'production' ? new Set([new URL(appUrl).origin]) : '*';
+  const items = given.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 1 && items[0] === '*') return '*';
+  const origins = new Set<string>();
+  for (const item of items) {
+    let origin: string | null = null;
+    try {
+      const url = new URL(item);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item.replace(/\/+$/, '')) origin = url.origin;
+    } catch {
+      // reported below
+    }
+    if (!origin) throw new ConfigError(`Invalid configuration:\n  CORS_ORIGINS: "${item}" is not an origin (scheme://host[:port]) or "*"`);
+    origins.add(origin);
+  }
+  return origins;
 }
 
 /** Video needs both settings; one without the other is a mistake, not "video off". */
@@ -165,6 +229,9 @@ function resolveZego(appId: number | undefined, serverSecret: string | undefined
   }
   return { appId, serverSecret };
 }
+
+/** By default links lead to the web app this process serves. */
+const appUrl = (given: string | undefined, port: number) => (given ?? `http://localhost:${port || 4000}`).replace(/\/+$/, '');
 
 /** On by default in development, so a newcomer always finds a slot about to start; never in production. */
 function resolveSoonMinutes(given: number | undefined, nodeEnv: string): number {

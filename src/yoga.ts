@@ -3,11 +3,21 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  getOperationAST,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { resolveViewer, type Context, type Infra, type Services } from './context.js';
-import { AppError, type ErrorCode } from './domain/errors.js';
+import { AppError, rateLimited, type ErrorCode } from './domain/errors.js';
 import { asClientError, unstorableTextAt } from './graphql-errors.js';
+import { clientIp, corsFor } from './infra/client-origin.js';
+import { databaseUnavailable } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
 import type { Metrics } from './infra/metrics.js';
 import type { SocketAuth } from './realtime/socket-auth.js';
@@ -22,7 +32,7 @@ interface ServerContext {
 }
 
 
-export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 'db' | 'log'>, metrics: Metrics) {
+export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 'db' | 'log' | 'limiter'>, metrics: Metrics) {
   const { log, config, db } = infra;
 
   const MASKED_MESSAGE = 'Something went wrong on our side. It has been logged.';
@@ -32,6 +42,13 @@ export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 
     const location = { nodes: gqlError?.nodes, path: gqlError?.path, source: gqlError?.source, positions: gqlError?.positions };
     if (original instanceof AppError) {
       return new GraphQLError(original.message, { ...location, extensions: { ...original.extensions, code: original.code } });
+    }
+    if (databaseUnavailable(original)) {
+      log.warn({ err: (original as Error).message, path: gqlError?.path }, 'database refused a connection');
+      return new GraphQLError('The service is temporarily unavailable; retry in a moment.', {
+        ...location,
+        extensions: { code: 'SERVICE_UNAVAILABLE' satisfies ErrorCode, retryable: true, retryAfterSeconds: 1 },
+      });
     }
     // Errors raised before execution (parse, validation, limits, variable coercion, which wraps
     // the scalar's own GraphQLError) have no path: the client's document is at fault.
@@ -48,6 +65,7 @@ export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 
     graphiql: { title: 'MockMate API', subscriptionsProtocol: 'WS' },
     batching: false,
     logging: false,
+    cors: corsFor(config.corsOrigins),
     context: async ({ req, socketAuth, request }): Promise<Context> => {
       const requestId = randomUUID();
       if (socketAuth) {
@@ -68,6 +86,7 @@ export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 
         blockFieldSuggestion: { enabled: false },
       }),
       operationObserver(metrics, log),
+      anonymousRateLimit(infra),
       clientValidationErrors(),
       httpRefusals(),
       refuseUnstorableText(),
@@ -77,15 +96,6 @@ export function createGraphQL(services: Services, infra: Pick<Infra, 'config' | 
 }
 
 export type GraphQLServer = ReturnType<typeof createGraphQL>;
-
-function clientIp(req: IncomingMessage | undefined, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req?.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req?.socket.remoteAddress ?? 'unknown';
-}
 
 /** Yoga returns validation errors as a result, so maskError never sees them; give them API.md's code here. */
 function clientValidationErrors(): Plugin {
@@ -106,8 +116,10 @@ const clientError = (message: string, extensions: Record<string, unknown> = {}) 
  */
 function httpRefusals(): Plugin<Context & ServerContext> {
   return {
-    onRequestParse({ requestParser, setRequestParser, endResponse, fetchAPI }) {
-      if (!requestParser) {
+    onRequestParse({ request, requestParser, setRequestParser, endResponse, fetchAPI }) {
+      // Only JSON: forms and multipart are what a browser may send cross-origin without a preflight.
+      const mediaType = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+      if (!requestParser || (request.method !== 'GET' && mediaType !== 'application/json')) {
         const body = JSON.stringify({ errors: [clientError('Send the request as application/json (POST) or as query parameters (GET).').toJSON()] });
         return endResponse(new fetchAPI.Response(body, { status: 415, headers: { 'content-type': 'application/json; charset=utf-8' } }));
       }
@@ -138,6 +150,35 @@ function refuseUnstorableText(): Plugin {
   return { onExecute: check, onSubscribe: check };
 }
 
+/**
+ * Anonymous operations (HTTP and WebSocket) per client address and minute, across
+ * instances: signed-in users have their own per-operation limits.
+ */
+function anonymousRateLimit({ limiter, config }: Pick<Infra, 'limiter' | 'config'>): Plugin<Context> {
+  const ANONYMOUS_WINDOW_MS = 60_000;
+  const limit = config.limits.anonymousOperationsPerMinute;
+  const check = async ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
+    const ctx = args.contextValue as Context;
+    if (ctx.viewer) return;
+    const { count, resetMs } = await limiter.hit(`anon:${ctx.ip}`, ANONYMOUS_WINDOW_MS);
+    if (count <= limit) return;
+    const err = rateLimited(`At most ${limit} operations per minute without signing in; wait a moment or sign in.`, resetMs);
+    setResultAndStopExecution({ errors: [new GraphQLError(err.message, { extensions: { ...err.extensions, code: err.code } })] });
+  };
+  return { onExecute: check, onSubscribe: check };
+}
+
+/**
+ * The metrics' operation label: the root field when the schema has it (a bounded set,
+ * the API's operations), else `other`; the client's own operation name goes to the log only.
+ */
+function operationLabel(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): string {
+  const op = getOperationAST(document, operationName);
+  const first = op?.selectionSet.selections[0];
+  const root = op && schema.getRootType(op.operation);
+  return first?.kind === 'Field' && root?.getFields()[first.name.value] ? first.name.value : 'other';
+}
+
 /** One log line and metric sample per executed operation (queries, mutations, and each subscription). */
 function operationObserver(metrics: Metrics, log: Logger): Plugin<Context> {
   return {
@@ -148,13 +189,14 @@ function operationObserver(metrics: Metrics, log: Logger): Plugin<Context> {
       );
       const type = op?.operation ?? 'unknown';
       const name = args.operationName ?? op?.name?.value ?? 'anonymous';
+      const label = operationLabel(args.schema, args.document, args.operationName);
       const ctx = args.contextValue;
       return {
         onExecuteDone({ result }) {
           const errors = 'errors' in result ? (result.errors ?? []) : [];
           const outcome = errors.length ? 'error' : 'ok';
           const durationMs = performance.now() - started;
-          metrics.requests.inc({ operation_type: type, operation_name: name, outcome });
+          metrics.requests.inc({ operation_type: type, operation_name: label, outcome });
           metrics.requestDuration.observe({ operation_type: type }, durationMs / 1000);
           log.info(
             {

@@ -71,7 +71,8 @@ describe('operational endpoints', () => {
     expect(text).toContain('# TYPE mockmate_graphql_requests_total counter');
     const line = text
       .split('\n')
-      .find((l) => l.startsWith('mockmate_graphql_requests_total{') && l.includes('operation_name="HttpMetricsProbe"'));
+      // Labelled by root field (me), not by the client's name (test/metrics-labels.test.ts).
+      .find((l) => l.startsWith('mockmate_graphql_requests_total{') && l.includes('operation_name="me"'));
     expect(line).toMatch(/operation_type="query"/);
     expect(line).toMatch(/outcome="ok"/);
     expect(Number(line!.split(' ').pop())).toBeGreaterThanOrEqual(1);

@@ -12,8 +12,15 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-/** `port` pins the port (a restart on the same data directory keeps its URL); by default any free one. */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: { port?: number } = {}): Promise<EmbeddedDatabase> {
+/**
+ * `port` pins the port (a restart on the same data directory keeps its URL); by default any free one.
+ * `settings` are extra server settings (`-c name=value`), e.g. a test's low max_connections.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Logger,
+  opts: { port?: number; settings?: Record<string, string> } = {},
+): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(dataDir, 'postgres');
   const passwordFile = path.join(dataDir, 'postgres-password');
   const fresh = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
@@ -32,7 +39,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: 
     persistent: true,
     // Postgres refuses to run as root; the package then runs it as a dedicated user.
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
     onLog: (m) => pgLog.debug(String(m).trim()),
     onError: (m) => pgLog.warn(String(m).trim()),
   });

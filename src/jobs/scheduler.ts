@@ -24,6 +24,8 @@ export interface Scheduler {
 
 export async function startScheduler(opts: {
   databaseUrl: string;
+  /** Connections of the scheduler's pool (JOBS_DB_POOL_SIZE); its LISTEN connection comes on top. */
+  poolSize: number;
   instanceName: string;
   jobs: JobDefinition[];
   log: Logger;
@@ -33,7 +35,7 @@ export async function startScheduler(opts: {
   // Our own pool, so that it has an 'error' listener from the start: the backend's own has none,
   // and an idle client losing the database would crash the process. It reconnects by itself.
   const lost = (err: Error) => log.warn({ err: err.message }, 'job scheduler lost its database connection');
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl });
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize });
   pool.on('error', lost);
   // Tables come from a migration: concurrent first starts would race creating them.
   const backend = new PostgresBackend({ pool, ensureSchema: false });
@@ -81,7 +83,20 @@ export async function startScheduler(opts: {
   // The LISTEN channel re-emits its connection's errors, also with no listener; it reconnects by itself.
   backend.notificationChannel?.on('error', lost);
   await agenda.start();
-  for (const job of jobs) await agenda.every(job.every, job.name);
+  // every() stores a changed interval but keeps the next run the old one planned (an hour away,
+  // say): a job whose interval changed runs at once, and from then on at its new interval.
+  const { rows: stored } = await pool.query<{ name: string; repeat_interval: string | null }>(
+    `SELECT name, repeat_interval FROM agenda_jobs WHERE type = 'single' AND name = ANY($1)`,
+    [jobs.map((j) => j.name)],
+  );
+  const previous = new Map(stored.map((r) => [r.name, r.repeat_interval]));
+  for (const job of jobs) {
+    await agenda.every(job.every, job.name);
+    if (previous.has(job.name) && previous.get(job.name) !== job.every) {
+      await pool.query(`UPDATE agenda_jobs SET next_run_at = now() WHERE type = 'single' AND name = $1`, [job.name]);
+      log.info({ job: job.name, from: previous.get(job.name), to: job.every }, 'job interval changed: running it now');
+    }
+  }
   log.info({ jobs: jobs.map((j) => `${j.name} every ${j.every}`) }, 'job scheduler started');
 
   return {

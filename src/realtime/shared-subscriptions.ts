@@ -20,7 +20,7 @@ import type { Plugin } from 'graphql-yoga';
  * subscribe. waitingRoom: WaitingRoomEvent exposes only the room's counts
  * (type, slotId, waitingCount, byDifficulty { difficulty count }, at), no
  * viewer-scoped field and no field with auth scopes; who may watch is decided
- * in its subscribe (canWatchRoom). Never add a field whose event type exposes
+ * by its auth scope (any signed-in user). Never add a field whose event type exposes
  * the viewer's data (events, matchFound, interviewSession).
  */
 export const SHARED_SUBSCRIPTION_FIELDS: ReadonlySet<string> = new Set(['waitingRoom']);

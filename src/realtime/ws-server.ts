@@ -2,33 +2,40 @@
 // (auth, error masking, limits, logging) as HTTP.
 //
 // Connection lifecycle:
-//   upgrade → connection_init { authorization } → onConnect verifies the token:
-//     bad or expired token → close 4403; no token → anonymous connection;
-//   subscribe → yoga's enveloped parse/validate/context → execute or subscribe;
+//   upgrade: refused (403) for an Origin outside CORS_ORIGINS, (429) past the
+//     address's socket cap; frames over WS_MAX_MESSAGE_BYTES close it with 1009;
+//   connection_init { authorization } → onConnect verifies the token:
+//     bad or expired token → close 4403; no token → anonymous connection
+//     (4429 past the address's anonymous cap); the token's expiry closes it 4403;
+//   subscribe → yoga's enveloped parse/validate/context → execute or subscribe
+//     (RATE_LIMITED for that operation past WS_MAX_OPERATIONS_PER_SOCKET);
 //   session revoked elsewhere (logout, reset) → every socket of it closes 4403;
 //   shutdown → after app.stop() has sent SERVER_SHUTDOWN down every stream,
 //     close 1001 so clients reconnect to another instance.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, MessageType } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { decodeJwt } from 'jose';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
-import { resolveViewer, type Infra, type Services } from '../context.js';
+import { bearerToken, resolveViewer, type Infra, type Services } from '../context.js';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import type { FieldCount } from '../domain/realtime-stats.js';
+import { clientIp, upgradeOriginAllowed } from '../infra/client-origin.js';
+import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
 import { DIRECT_DELIVERY, nextFrame, type DirectDelivery } from './shared-subscriptions.js';
 import type { SocketAuth } from './socket-auth.js';
 
 export const WsCloseCode = {
-  /** Bad or expired token at connection_init, or the session was revoked. */
+  /** Bad or expired token at connection_init, the token expired since, or the session was revoked. */
   Forbidden: CloseCode.Forbidden,
-  /** The user already has the most sockets allowed open. */
+  /** The user (or, for anonymous sockets, the address) already has the most sockets allowed open. */
   TooManySockets: 4429,
   /** The server is shutting down; reconnect (another instance will answer). */
   GoingAway: 1001,
@@ -60,6 +67,33 @@ function rootField(document: DocumentNode, operationName: string | null | undefi
   return first?.kind === 'Field' ? first.name.value : (op?.operation ?? 'unknown');
 }
 
+/** setTimeout's longest delay; a token lasting longer is closed early, and the client reconnects. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** An upgrade refused before it became a WebSocket: a plain HTTP answer with a coded body. */
+function refuseUpgrade(socket: Duplex, status: 403 | 429, message: string) {
+  const code: ErrorCode = status === 403 ? 'FORBIDDEN' : 'RATE_LIMITED';
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * ws has already closed the socket with the right code (1009 for an oversized frame, 1002 for
+ * a malformed one) when it emits a client's protocol error; graphql-ws would then print it to
+ * stderr as an internal error with a stack, one per misbehaving client. Logged here instead.
+ */
+function quietProtocolErrors(socket: WebSocket, log: Logger) {
+  const emit = socket.emit.bind(socket);
+  socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+    const err = args[0] as { code?: unknown; message?: string } | undefined;
+    if (event !== 'error' || !String(err?.code).startsWith('WS_ERR_')) return emit(event, ...args);
+    log.info({ code: err?.code, reason: err?.message }, 'WebSocket closed for a protocol error');
+    return true;
+  }) as typeof socket.emit;
+}
+
 /** Messages only a server sends: graphql-ws would treat one from a client as its own failure (4500). */
 const SERVER_MESSAGE_TYPES = new Set<unknown>([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
 
@@ -78,21 +112,41 @@ export async function createWsServer(opts: {
   httpServer: HttpServer;
   yoga: Yoga;
   services: Services;
-  infra: Pick<Infra, 'log' | 'pubsub'>;
+  infra: Pick<Infra, 'log' | 'pubsub' | 'config'>;
   metrics: Metrics;
   path: string;
   /** Called when sockets or subscriptions come or go. */
   onChange?: () => void;
 }): Promise<RealtimeServer> {
   const { yoga, services, metrics } = opts;
-  const { log, pubsub } = opts.infra;
+  const { log, pubsub, config } = opts.infra;
+  const { limits } = config;
   const changed = opts.onChange ?? (() => {});
   // noServer: attached with `server`, ws re-emits the HTTP server's errors (e.g.
   // EADDRINUSE at listen) on wss, where graphql-ws logs them as internal errors
   // with a stack; listen errors belong to whoever calls listen().
-  const wss = new WebSocketServer({ noServer: true, path: opts.path });
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  // maxPayload: ws closes with 1009 as soon as a frame's header announces more, before buffering it.
+  const wss = new WebSocketServer({ noServer: true, path: opts.path, maxPayload: limits.wsMaxMessageBytes });
+  /** Open sockets per client address on this instance: all of them, and the anonymous ones. */
+  const socketsByIp = new Map<string, number>();
+  const anonymousByIp = new Map<string, number>();
+  const bump = (counts: Map<string, number>, ip: string, by: 1 | -1) => {
+    const n = (counts.get(ip) ?? 0) + by;
+    if (n > 0) counts.set(ip, n);
+    else counts.delete(ip);
+  };
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!upgradeOriginAllowed(config.corsOrigins, req)) return refuseUpgrade(socket, 403, 'Origin not allowed.');
+    const ip = clientIp(req, config.trustProxy);
+    if ((socketsByIp.get(ip) ?? 0) >= limits.wsMaxSocketsPerAddress) {
+      return refuseUpgrade(socket, 429, 'Too many WebSockets from this address.');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      bump(socketsByIp, ip, 1);
+      ws.once('close', () => bump(socketsByIp, ip, -1));
+      wss.emit('connection', ws, req);
+    });
+  };
   // While closing, ws answers upgrades with 503, so clients retry elsewhere.
   opts.httpServer.on('upgrade', onUpgrade);
   const socketsBySession = new Map<string, Set<WebSocket>>();
@@ -111,6 +165,7 @@ export async function createWsServer(opts: {
   };
 
   wss.on('connection', (socket) => {
+    quietProtocolErrors(socket, log);
     metrics.openSockets.inc();
     subscriptionsBySocket.set(socket, new Map());
     changed();
@@ -126,9 +181,19 @@ export async function createWsServer(opts: {
       execute: (args) => (args.rootValue as Executors).execute(args) as never,
       subscribe: (args) => (args.rootValue as Executors).subscribe(args) as never,
       onConnect: async (ctx) => {
-        const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
-        const { viewer, authFailure } = await resolveViewer(services, ctx.connectionParams?.['authorization']);
+        const ip = clientIp(ctx.extra.request, config.trustProxy);
+        const authorization = ctx.connectionParams?.['authorization'];
+        const { viewer, authFailure } = await resolveViewer(services, authorization);
         if (authFailure) return false; // graphql-ws closes with 4403 Forbidden
+        const socket = ctx.extra.socket;
+        if (!viewer) {
+          if ((anonymousByIp.get(ip) ?? 0) >= limits.wsMaxAnonymousSocketsPerAddress) {
+            socket.close(WsCloseCode.TooManySockets, 'Too many anonymous sockets from this address; sign in or close some.');
+            return false;
+          }
+          bump(anonymousByIp, ip, 1);
+          socket.once('close', () => bump(anonymousByIp, ip, -1));
+        }
         const socketId = randomUUID();
         if (viewer) {
           let admitted;
@@ -148,8 +213,16 @@ export async function createWsServer(opts: {
         ctx.extra.auth = { viewer, ip, socketId };
         if (viewer) {
           const set = socketsBySession.get(viewer.sessionId) ?? new Set();
-          set.add(ctx.extra.socket);
+          set.add(socket);
           socketsBySession.set(viewer.sessionId, set);
+          // The socket lives as long as its token: clients reconnect with a fresh one and resume by cursor.
+          const { exp } = decodeJwt(bearerToken(authorization)!);
+          const expiry = setTimeout(
+            () => socket.close(WsCloseCode.Forbidden, 'Token expired'),
+            Math.min(MAX_TIMER_MS, Math.max(0, (exp ?? 0) * 1000 - Date.now())),
+          );
+          expiry.unref();
+          socket.once('close', () => clearTimeout(expiry));
         }
         return true;
       },
@@ -186,6 +259,11 @@ export async function createWsServer(opts: {
           return [asSocketClientError(new GraphQLError(message))];
         }
         const subs = subscriptionsBySocket.get(ctx.extra.socket);
+        if (subs && subs.size >= limits.wsMaxOperationsPerSocket) {
+          const limit = limits.wsMaxOperationsPerSocket;
+          const message = `At most ${limit} operations may be active on one socket; complete one first.`;
+          return [new GraphQLError(message, { extensions: { code: 'RATE_LIMITED' satisfies ErrorCode, limit } })];
+        }
         if (subs && !subs.has(id)) {
           const field = rootField(document, payload.operationName);
           subs.set(id, field);

@@ -4,6 +4,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { GraphQLError, GraphQLScalarType } from 'graphql';
 import type { Context } from '../context.js';
 import type { Db } from '../infra/db.js';
 import { AppError, forbidden, unauthenticated } from '../domain/errors.js';
@@ -54,7 +55,22 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.addScalarType('DateTime', DateTimeResolver);
+// Dates outside these bounds are a client's mistake (year 0000, 9999-12-31 plus a default range),
+// not something to hand to Date arithmetic and PostgreSQL.
+const DATE_TIME_MIN = new Date('1970-01-01T00:00:00Z');
+const DATE_TIME_MAX = new Date('2100-01-01T00:00:00Z');
+const inDateRange = (d: Date) => {
+  if (d >= DATE_TIME_MIN && d < DATE_TIME_MAX) return d;
+  throw new GraphQLError(`DateTime must be from ${DATE_TIME_MIN.toISOString()} up to (not including) ${DATE_TIME_MAX.toISOString()}.`);
+};
+builder.addScalarType(
+  'DateTime',
+  new GraphQLScalarType({
+    ...DateTimeResolver.toConfig(),
+    parseValue: (value) => inDateRange(DateTimeResolver.parseValue(value)),
+    parseLiteral: (ast, variables) => inDateRange(DateTimeResolver.parseLiteral(ast, variables)),
+  }),
+);
 builder.addScalarType('JSON', JSONResolver);
 
 builder.queryType({});

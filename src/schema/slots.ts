@@ -13,7 +13,11 @@ export const SlotRef = builder.prismaObject('Slot', {
       description: 'Active bookings (BOOKED, WAITING or MATCHED).',
       resolve: async (slot, _args, ctx) => (await ctx.loaders.slotCounts.load(slot.id)).booked,
     }),
-    waitingCount: t.int({ resolve: async (slot, _args, ctx) => (await ctx.loaders.slotCounts.load(slot.id)).waiting }),
+    waitingCount: t.int({
+      description: "The waiting room's count: signed-in users only, like Query.waitingRoom and Subscription.waitingRoom.",
+      authScopes: { signedIn: true },
+      resolve: async (slot, _args, ctx) => (await ctx.loaders.slotCounts.load(slot.id)).waiting,
+    }),
   }),
 });
 

@@ -1,5 +1,4 @@
 import type { RoomCounts, RoomEventMessage } from '../domain/events.js';
-import { forbidden } from '../domain/errors.js';
 import { mapIterator } from '../infra/async-queue.js';
 import type { Slot } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
@@ -57,6 +56,7 @@ const MatchFoundEvent = builder.objectRef<MatchFound>('MatchFoundEvent').impleme
 builder.queryField('waitingRoom', (t) =>
   t.field({
     type: WaitingRoom,
+    description: "A slot's waiting-room counts, for any signed-in user (as slots { waitingCount } and the subscription).",
     authScopes: { signedIn: true },
     args: { slotId: t.arg.id({ required: true, validate: uuid }) },
     resolve: (_root, args, ctx) => ctx.services.bookings.waitingRoom(String(args.slotId)),
@@ -94,15 +94,13 @@ builder.subscriptionFields((t) => ({
   waitingRoom: t.field({
     type: WaitingRoomEvent,
     description:
-      'JOIN_ROOM, LEAVE_ROOM and MATCHED with fresh counts. For users booked in the slot, and admins. ' +
+      'JOIN_ROOM, LEAVE_ROOM and MATCHED with fresh counts, for any signed-in user (as the query). ' +
       'SERVER_SHUTDOWN (with the last counts) when the serving instance stops: resubscribe after reconnecting.',
     authScopes: { signedIn: true },
     args: { slotId: t.arg.id({ required: true, validate: uuid }) },
     subscribe: async (_root, args, ctx) => {
       const slotId = String(args.slotId);
-      if (!(await ctx.services.bookings.canWatchRoom(ctx.viewer!, slotId))) {
-        throw forbidden('Only users booked in this slot can watch its waiting room.');
-      }
+      await ctx.services.bookings.requireSlot(slotId);
       return ctx.services.events.roomStream(slotId);
     },
     resolve: (e) => e,

@@ -5,7 +5,6 @@ import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import type { Config } from '../config.js';
 import {
-  ACCESS_TOKEN_TTL_SECONDS,
   LOGIN_FAILURE_LIMIT,
   REFRESH_TOKEN_TTL_DAYS,
   RESET_REQUEST_LIMIT,
@@ -96,7 +95,7 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, pubsub, 
       .setSubject(userId)
       .setIssuer(JWT_ISSUER)
       .setIssuedAt()
-      .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+      .setExpirationTime(`${config.accessTokenTtlSeconds}s`)
       .sign(await jwtKey);
   }
 

@@ -54,6 +54,12 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
     return count;
   }
 
+  async function requireSlot(slotId: string) {
+    const slot = await db.slot.findUnique({ where: { id: slotId } });
+    if (!slot) throw notFound('Slot');
+    return slot;
+  }
+
   return {
     async createSlot(viewer: Viewer, input: { startsAt: Date; durationMinutes: number; type: InterviewType }, query: SlotQuery = {}, now = new Date()) {
       if (!isWholeMinute(input.startsAt)) throw badInput('input.startsAt', 'must be on a whole minute.');
@@ -181,17 +187,12 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       });
     },
 
-    async waitingRoom(slotId: string) {
-      const slot = await db.slot.findUnique({ where: { id: slotId } });
-      if (!slot) throw notFound('Slot');
-      return { slot, ...(await roomCounts(db, slotId)) };
-    },
+    requireSlot,
 
-    /** Users booked in the slot (not cancelled) and admins may watch its room. */
-    async canWatchRoom(viewer: Viewer, slotId: string): Promise<boolean> {
-      if (viewer.role === 'ADMIN') return true;
-      const b = await db.booking.findUnique({ where: { slotId_userId: { slotId, userId: viewer.id } }, select: { status: true } });
-      return b !== null && b.status !== 'CANCELLED';
+    /** Any signed-in user may see a room's counts (the schema checks that); who waits is never disclosed. */
+    async waitingRoom(slotId: string) {
+      const slot = await requireSlot(slotId);
+      return { slot, ...(await roomCounts(db, slotId)) };
     },
 
     /** Bookings whose slot ended while still waiting (or never joined) become EXPIRED. */

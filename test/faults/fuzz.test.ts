@@ -676,8 +676,11 @@ function noteReached(c: OpCase, result: unknown) {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function runWsOp(c: OpCase): Promise<string[]> {
-  const { conn, fresh } = socketFor(c.identity);
   const { query, variables, operationName } = c.rendered;
+  // A message over WS_MAX_MESSAGE_BYTES closes its socket with 1009 by design: it gets a socket of its own.
+  const size = Buffer.byteLength(JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', type: 'subscribe', payload: { query, variables, operationName } }));
+  const oversized = size > stack.app.infra.config.limits.wsMaxMessageBytes - 64;
+  const { conn, fresh } = oversized ? { conn: connectWs(stack.wsUrl, tokens[c.identity]), fresh: true } : socketFor(c.identity);
   const isSubscription = c.op.opType === 'subscription';
   const problems: string[] = [];
   await new Promise<void>((resolve) => {

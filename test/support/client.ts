@@ -49,12 +49,20 @@ export interface WsConnection {
   dispose(): Promise<void>;
 }
 
-export function connectWs(wsUrl: string, token?: string | null): WsConnection {
+/** `headers` go with the upgrade request, e.g. `x-forwarded-for` to act from another address, or `origin`. */
+export function connectWs(wsUrl: string, token?: string | null, opts: { headers?: Record<string, string> } = {}): WsConnection {
   let resolveClosed!: (e: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((r) => (resolveClosed = r));
+  const { headers } = opts;
   const client = createClient({
     url: wsUrl,
-    webSocketImpl: WebSocket,
+    webSocketImpl: headers
+      ? class extends WebSocket {
+          constructor(url: string, protocols?: string | string[]) {
+            super(url, protocols, { headers });
+          }
+        }
+      : WebSocket,
     lazy: false,
     retryAttempts: 0,
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},

@@ -27,6 +27,10 @@ export function testEnv(db: Pick<TestDatabase, 'url'>, extra: Record<string, str
     RATE_LIMIT_PREFIX: `rl:${randomBytes(4).toString('hex')}:`,
     // Each stack's realtimeStats sees its own instances only.
     REALTIME_STATS_PREFIX: `realtime:${randomBytes(4).toString('hex')}:`,
+    // Most tests' clients share one address; the tests of these caps set their own.
+    WS_MAX_SOCKETS_PER_ADDRESS: '100000',
+    WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: '100000',
+    ANONYMOUS_OPERATIONS_PER_MINUTE: '1000000',
     ...extra,
   };
 }

@@ -1,7 +1,6 @@
 // Watching an interview session: subscribing is showing up. The first watching
 // subscription of a participant (across instances) sets their joinedAt and
 // tells the peer PEER_JOINED; the last one to close tells the peer PEER_LEFT.
-import { randomUUID } from 'node:crypto';
 import type { EventType, SessionEventMessage } from '../../domain/events.js';
 import type { Db } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
@@ -32,6 +31,48 @@ export function createWatchers({ db, events, presence, log }: { db: Db; events: 
     });
   }
 
+  /**
+   * This instance's watching subscriptions per (interview, user). Presence holds one
+   * member per instance for them, however many a user opens, and the changes of one
+   * key run one after another so that only the first adds it and only the last removes it.
+   */
+  const watching = new Map<string, number>();
+  const turns = new Map<string, Promise<unknown>>();
+  function inTurn(key: string, fn: () => Promise<void>): Promise<void> {
+    const run = (turns.get(key) ?? Promise.resolve()).then(fn);
+    const settled = run.catch(() => {});
+    turns.set(key, settled);
+    void settled.then(() => turns.get(key) === settled && turns.delete(key));
+    return run;
+  }
+
+  function startWatching(interviewId: string, userId: string) {
+    const key = watchKey(interviewId, userId);
+    return inTurn(key, async () => {
+      const n = watching.get(key) ?? 0;
+      if (n === 0) {
+        const member = presence.member(key);
+        try {
+          await watchChanged(interviewId, userId, member, 'add');
+        } catch (err) {
+          await presence.remove(key, member).catch(() => 0);
+          throw err;
+        }
+      }
+      watching.set(key, n + 1);
+    });
+  }
+
+  function stopWatching(interviewId: string, userId: string) {
+    const key = watchKey(interviewId, userId);
+    return inTurn(key, async () => {
+      const n = watching.get(key) ?? 0;
+      if (n > 1) return void watching.set(key, n - 1);
+      watching.delete(key);
+      await watchChanged(interviewId, userId, presence.member(key), 'remove');
+    });
+  }
+
   // Session subscriptions closing (PEER_LEFT being written), so a shutdown can wait for them.
   const leaving = new Set<Promise<void>>();
   let closed = false;
@@ -41,12 +82,10 @@ export function createWatchers({ db, events, presence, log }: { db: Db; events: 
     async watchSession(viewer: Viewer, interviewId: string): Promise<AsyncIterableIterator<SessionEventMessage>> {
       await requireParticipant(db, viewer, interviewId);
       const source = await events.sessionStream(interviewId);
-      const member = presence.member(randomUUID());
       try {
-        await watchChanged(interviewId, viewer.id, member, 'add');
+        await startWatching(interviewId, viewer.id);
       } catch (err) {
         await source.return?.();
-        await presence.remove(watchKey(interviewId, viewer.id), member).catch(() => 0);
         throw err;
       }
       const own = new Set<EventType>(['PEER_JOINED', 'PEER_LEFT']);
@@ -56,7 +95,7 @@ export function createWatchers({ db, events, presence, log }: { db: Db; events: 
         left = true;
         // Once the service is closed (shutdown), the database may be gone; presence.close() drops the member.
         if (closed) return;
-        const done = watchChanged(interviewId, viewer.id, member, 'remove').catch((err: unknown) =>
+        const done = stopWatching(interviewId, viewer.id).catch((err: unknown) =>
           log.warn({ err, interviewId, userId: viewer.id }, 'could not record leaving the session'),
         );
         leaving.add(done);

@@ -1,0 +1,39 @@
+// A socket lives as long as the access token it was opened with (issue 9, item 13).
+import { graphql } from './generated/gql.js';
+import { admitted, connectWs, ok, subscribe, type WsConnection } from './support/client.js';
+import { registerUser } from './support/fixtures.js';
+import { startTestStack } from './support/server.js';
+
+const Me = graphql(`query ExpiryMe { me { id } }`);
+const Refresh = graphql(`mutation ExpiryRefresh($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { token } }`);
+const Login = graphql(`mutation ExpiryLogin($input: LoginInput!) { login(input: $input) { token refreshToken } }`);
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+const sockets: WsConnection[] = [];
+beforeAll(async () => {
+  stack = await startTestStack({ ACCESS_TOKEN_TTL_SECONDS: '3' });
+});
+afterAll(async () => {
+  await Promise.all(sockets.map((s) => s.dispose()));
+  await stack?.close();
+});
+
+it('closes a socket with 4403 when its access token expires; a fresh token opens a new one', async () => {
+  const user = await registerUser(stack.url);
+  const { login } = await ok(stack.url, Login, { input: { email: user.email, password: 'password123' } });
+  const conn = await admitted(connectWs(stack.wsUrl, login.token));
+  sockets.push(conn);
+  const openedAt = Date.now();
+  // It runs operations while the token is valid.
+  expect((await subscribe(conn, Me).next()).data?.me?.id).toBe(user.id);
+
+  expect(await conn.closed).toEqual({ code: 4403, reason: 'Token expired' });
+  const expiresAt = JSON.parse(Buffer.from(login.token.split('.')[1]!, 'base64url').toString()).exp * 1000;
+  expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+  expect(Date.now() - openedAt).toBeLessThan(3_000 + 3_000);
+
+  const { refreshSession } = await ok(stack.url, Refresh, { refreshToken: login.refreshToken });
+  const fresh = await admitted(connectWs(stack.wsUrl, refreshSession.token));
+  sockets.push(fresh);
+  expect((await subscribe(fresh, Me).next()).data?.me?.id).toBe(user.id);
+});
