@@ -18,9 +18,11 @@ import { createPasswordHasher } from './infra/password-hasher.js';
 import { createRateLimiter } from './infra/rate-limit.js';
 import { scheduledJobs } from './jobs/registry.js';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler.js';
+import { createWebStatic } from './infra/web-static.js';
 import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
 import { createAccounts } from './services/accounts.js';
 import { createBookings } from './services/bookings.js';
+import { createDevOutbox } from './services/dev-outbox.js';
 import { createEmailSender } from './services/email-outbox.js';
 import { createEvents } from './services/events.js';
 import { createMatching } from './services/matching.js';
@@ -57,7 +59,7 @@ export interface App {
   url(): string;
 }
 
-export async function buildApp(config: Config, opts: { log?: Logger } = {}): Promise<App> {
+export async function buildApp(config: Config, opts: { log?: Logger; /** Built web app; default web/dist. */ webDist?: string } = {}): Promise<App> {
   const log = opts.log ?? createLogger(config.logLevel, { instance: config.instanceName });
   let embedded: EmbeddedDatabase | null = null;
   let databaseUrl = config.databaseUrl;
@@ -87,7 +89,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   const userPresence = createUserPresence({ db, events, presence, log });
   const instant = createInstantInterviews({ db, events, limiter, presence: userPresence });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
-  const realtimeStats = createRealtimeStats({ registry, userPresence, instanceName: config.instanceName, log });
+  const realtimeStats = createRealtimeStats({ registry, userPresence, pubsub, prefix: config.realtimeStatsPrefix, instanceName: config.instanceName, log });
   const notifications = createNotifications({ db, events, config, userPresence, log });
   events.beforeStore((tx, stored) => notifications.offlineNotices(tx, stored));
   const reminders = createReminders({ events, config, notifications });
@@ -97,14 +99,16 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
   if (added) log.info({ added }, 'starter questions loaded');
   const codePad = createCodePad({ db, pubsub, limiter, log });
   const reports = createReports({ db, events, config, log });
+  const devOutbox = createDevOutbox({ db, config });
   const services: Services = {
     ...{ accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats },
-    ...{ questions, codePad, reports, maintenance, notifications, reminders, profiles },
+    ...{ questions, codePad, reports, maintenance, notifications, reminders, profiles, devOutbox },
   };
   const infra: Infra = { config, db, sql, log, pubsub, limiter, presence };
   await maintenance.load();
 
   const yoga = createGraphQL(services, infra, metrics, createPersistedQueryStore(pubsubHandle.redis, log));
+  const webApp = createWebStatic(opts.webDist);
   const httpServer = createServer((req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -139,6 +143,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
       return res.end(await metrics.registry.metrics());
     }
     if (serveGraphiQLAsset(path!, req, res)) return;
+    if (path !== '/graphql' && webApp(req, res, path ?? '/')) return;
     const refused = bodyRefusal(req, config.limits.httpMaxBodyBytes);
     if (refused) {
       // The unread body is not worth reading: the connection ends with the answer.
@@ -191,7 +196,7 @@ export async function buildApp(config: Config, opts: { log?: Logger } = {}): Pro
         scheduler = await startScheduler({ databaseUrl: databaseUrl!, poolSize: config.jobsDbPoolSize, instanceName: config.instanceName, jobs, log, metrics });
       }
       const bound = (httpServer.address() as AddressInfo).port;
-      log.info({ port: bound, graphql: `http://localhost:${bound}/graphql` }, 'MockMate API listening');
+      log.info({ port: bound, app: `http://localhost:${bound}/`, graphql: `http://localhost:${bound}/graphql` }, 'MockMate listening');
       return bound;
     },
     async stop() {

@@ -22,7 +22,7 @@ const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// URL' }).optional(),
   JWT_SECRET: z.string().optional(),
   ADMIN_EMAILS: z.string().default(''),
-  APP_URL: z.url({ error: 'APP_URL must be an absolute URL' }).default('http://localhost:3000'),
+  APP_URL: z.url({ error: 'APP_URL must be an absolute URL' }).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must be an smtp:// or smtps:// URL' }).optional(),
   SMTP_FROM: z.string().default('MockMate <no-reply@mockmate.local>'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -36,6 +36,8 @@ const envSchema = z.object({
   PLANNER_EVERY_HOURS: z.coerce.number().int().min(1).max(24).default(2),
   PLANNER_DURATION_MINUTES: z.coerce.number().int().min(15).max(240).default(60),
   PLANNER_DAYS_AHEAD: z.coerce.number().int().min(0).max(60).default(7),
+  PLANNER_SOON_MINUTES: z.coerce.number().int().min(0).max(60).optional(),
+  DEV_OUTBOX: z.enum(['true', 'false'], { error: 'DEV_OUTBOX must be true or false' }).optional(),
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   REMINDER_MINUTES: z.coerce
     .number({ error: 'REMINDER_MINUTES must be a number of minutes' })
@@ -112,6 +114,10 @@ export interface Config {
   jobsEnabled: boolean;
   /** The planner job's grid (UTC). */
   planner: PlannerGrid;
+  /** Development only: keep a slot of each type starting within this many minutes (0: off). */
+  plannerSoonMinutes: number;
+  /** Query.devOutbox answers (development, or DEV_OUTBOX=true): emails readable where no SMTP is set up. */
+  devOutbox: boolean;
   eventRetentionDays: number;
   /** SLOT_REMINDER (and its email) this many minutes before a booked slot starts. */
   reminderMinutes: number;
@@ -193,7 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim().toLowerCase())
         .filter(Boolean),
     ),
-    appUrl: e.APP_URL.replace(/\/+$/, ''),
+    appUrl: appUrl(e.APP_URL, e.PORT),
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM,
     logLevel: e.LOG_LEVEL,
@@ -211,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       daysAhead: e.PLANNER_DAYS_AHEAD,
       types: DEFAULT_GRID.types,
     },
+    plannerSoonMinutes: resolveSoonMinutes(e.PLANNER_SOON_MINUTES, e.NODE_ENV),
+    devOutbox: e.DEV_OUTBOX ? e.DEV_OUTBOX === 'true' : e.NODE_ENV === 'development',
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     reminderMinutes: e.REMINDER_MINUTES,
     maintenanceAtBoot: e.MAINTENANCE,
@@ -238,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       wsMaxAnonymousSocketsPerAddress: e.WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS,
       anonymousOperationsPerMinute: e.ANONYMOUS_OPERATIONS_PER_MINUTE,
     },
-    corsOrigins: resolveCorsOrigins(e.CORS_ORIGINS, e.NODE_ENV, e.APP_URL),
+    corsOrigins: resolveCorsOrigins(e.CORS_ORIGINS, e.NODE_ENV, appUrl(e.APP_URL, e.PORT)),
     dbPoolSize: e.DB_POOL_SIZE,
     jobsDbPoolSize: e.JOBS_DB_POOL_SIZE,
     zego: resolveZego(e.ZEGO_APP_ID, e.ZEGO_SERVER_SECRET),
@@ -276,6 +284,17 @@ function resolveZego(appId: number | undefined, serverSecret: string | undefined
     throw new ConfigError(`Invalid configuration:\n  ${missing}: required when ${missing === 'ZEGO_APP_ID' ? 'ZEGO_SERVER_SECRET' : 'ZEGO_APP_ID'} is set`);
   }
   return { appId, serverSecret };
+}
+
+/** By default links lead to the web app this process serves. */
+const appUrl = (given: string | undefined, port: number) => (given ?? `http://localhost:${port || 4000}`).replace(/\/+$/, '');
+
+/** On by default in development, so a newcomer always finds a slot about to start; never in production. */
+function resolveSoonMinutes(given: number | undefined, nodeEnv: string): number {
+  if (nodeEnv === 'production' && given) {
+    throw new ConfigError('Invalid configuration:\n  PLANNER_SOON_MINUTES: development only (unset it when NODE_ENV=production)');
+  }
+  return given ?? (nodeEnv === 'development' ? 10 : 0);
 }
 
 const MIN_SECRET_LENGTH = 32;

@@ -5,6 +5,7 @@
 // plumbing under the services (pub/sub, rate limiter, presence registry,
 // configuration) is not in the context.
 import type { PubSubEngine } from 'graphql-subscriptions';
+import type { DevOutbox } from './services/dev-outbox.js';
 import type { Config } from './config.js';
 import type { Db, ReadDb, Sql } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
@@ -45,6 +46,7 @@ export interface Services {
   notifications: Notifications;
   reminders: Reminders;
   profiles: Profiles;
+  devOutbox: DevOutbox;
 }
 
 /** The plumbing under the services: for the server itself, jobs, tests and benchmarks, never for resolvers. */

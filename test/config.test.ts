@@ -33,7 +33,9 @@ describe('defaults', () => {
       redisUrl: undefined,
       jwtSecret: SECRET,
       adminEmails: new Set(),
-      appUrl: 'http://localhost:3000',
+      appUrl: 'http://localhost:4000',
+      plannerSoonMinutes: 10,
+      devOutbox: true,
       smtpUrl: undefined,
       smtpFrom: 'MockMate <no-reply@mockmate.local>',
       logLevel: 'info',
@@ -98,7 +100,26 @@ describe('defaults', () => {
       instanceName: 'api7',
       trustProxy: true,
       rateLimitPrefix: 'x:',
+      plannerSoonMinutes: 0,
+      devOutbox: false,
     });
+  });
+});
+
+describe('development helpers', () => {
+  it('link to the app this process serves, on its port, unless APP_URL says otherwise', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, PORT: '4150' }).appUrl).toBe('http://localhost:4150');
+    expect(loadConfig({ JWT_SECRET: SECRET, PORT: '4150', APP_URL: 'https://app.example' }).appUrl).toBe('https://app.example');
+  });
+
+  it('keep a slot starting soon and show the outbox in development only, unless set', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'test' })).toMatchObject({ plannerSoonMinutes: 0, devOutbox: false });
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'test', PLANNER_SOON_MINUTES: '5', DEV_OUTBOX: 'true' })).toMatchObject({
+      plannerSoonMinutes: 5,
+      devOutbox: true,
+    });
+    expect(loadConfig({ JWT_SECRET: SECRET, DEV_OUTBOX: 'false', PLANNER_SOON_MINUTES: '0' })).toMatchObject({ plannerSoonMinutes: 0, devOutbox: false });
+    expect(configError({ NODE_ENV: 'production', JWT_SECRET: SECRET, PLANNER_SOON_MINUTES: '5' })).toMatch(/PLANNER_SOON_MINUTES: development only/);
   });
 });
 

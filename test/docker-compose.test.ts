@@ -145,7 +145,9 @@ describe('Dockerfile', () => {
     .filter((l) => l && !l.startsWith('#'));
 
   it('builds on Node 20 and installs with npm install (npm ci fails on this lock)', () => {
-    expect(instructions[0]).toBe('FROM node:20-bookworm-slim');
+    // A first stage builds the web app; the image itself starts from the same base.
+    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:20-bookworm-slim AS web', 'FROM node:20-bookworm-slim']);
+    expect(dockerfile).toMatch(/COPY --chown=node:node --from=web \/build\/web\/dist \.\/web\/dist/);
     const install = instructions.findIndex((l) => /^RUN npm install\b/.test(l));
     expect(install).toBeGreaterThan(0);
     expect(instructions.filter((l) => /\bnpm ci\b/.test(l))).toEqual([]);

@@ -85,8 +85,20 @@ describe('operational endpoints', () => {
     expect(res.text).toContain('MockMate API');
   });
 
-  it('answers 404 elsewhere', async () => {
-    expect((await raw({ path: `${base}/nope` })).status).toBe(404);
+  it('serves the web app at / and its routes, its assets cached for good, and 404 for a missing file', async () => {
+    for (const path of ['/', '/reset-password?token=abc', '/session/some-id']) {
+      const page = await raw({ path: `${base}${path}`, accept: 'text/html' });
+      expect([page.status, page.contentType]).toEqual([200, 'text/html; charset=utf-8']);
+      expect(page.text).toContain('<div id="root"></div>');
+    }
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec((await raw({ path: `${base}/`, accept: 'text/html' })).text)![1]!;
+    const asset = await fetch(`${base}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await raw({ path: `${base}/nope.js` })).status).toBe(404);
+    expect((await raw({ path: `${base}/assets/..%2f..%2fpackage.json` })).status).toBe(404);
+    expect((await raw({ path: `${base}/`, method: 'POST', body: {} })).status).toBe(404);
   });
 });
 

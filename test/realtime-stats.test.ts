@@ -20,6 +20,11 @@ const Stats = graphql(`
   }
 `);
 const Events = graphql(`subscription RealtimeStatsEvents { events { id } }`);
+const LiveStats = graphql(`
+  subscription LiveRealtimeStats {
+    realtimeStats { connections subscriptions onlineUsers subscriptionsByField { field count } instances { name connections } }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let other: TestServer;
@@ -126,6 +131,41 @@ it('is for admins: FORBIDDEN for users, UNAUTHENTICATED when signed out', async 
   const user = await registerUser(stack.url);
   expect(codes(await gql(stack.url, Stats, {}, { token: user.token }))).toEqual(['FORBIDDEN']);
   expect(codes(await gql(stack.url, Stats, {}))).toEqual(['UNAUTHENTICATED']);
+});
+
+describe('Subscription.realtimeStats', () => {
+  it('pushes the totals at once, then again when a socket or subscription on another instance changes them', async () => {
+    const watcher = await connect(stack, admin);
+    const live = subscribe(watcher, LiveStats);
+    // Reads until the pushed totals match: each instance's heartbeat pushes too.
+    async function until(match: (s: NonNullable<Awaited<ReturnType<typeof live.next>>['data']>['realtimeStats']) => boolean) {
+      for (;;) {
+        const r = await live.next(10_000);
+        expect(r.errors).toBeUndefined();
+        if (match(r.data!.realtimeStats)) return r.data!.realtimeStats;
+      }
+    }
+    const first = await live.next();
+    expect(first.data!.realtimeStats.instances.map((i) => i.name)).toEqual(['a', 'b']);
+    await until((s) => s.subscriptionsByField.some((f) => f.field === 'realtimeStats' && f.count === 1));
+
+    const user = await registerUser(stack.url);
+    const onB = await connect(other, user);
+    const s = await until((t) => t.instances.find((i) => i.name === 'b')?.connections === 1);
+    expect(s.onlineUsers).toBe(2);
+    await onB.dispose();
+    await until((t) => t.instances.find((i) => i.name === 'b')?.connections === 0);
+    live.stop();
+    await watcher.dispose();
+  });
+
+  it('is for admins: FORBIDDEN for users', async () => {
+    const user = await registerUser(stack.url);
+    const conn = await connect(stack, user);
+    const r = await subscribe(conn, LiveStats).next();
+    expect(r.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    await conn.dispose();
+  });
 });
 
 describe('aggregate', () => {

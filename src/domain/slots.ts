@@ -56,3 +56,18 @@ export function plannedSlots(grid: PlannerGrid, now: Date) {
   }
   return out;
 }
+
+/** Starts of the development planner's slots fall on this grid, so repeated runs agree on them. */
+const SOON_STEP_MS = 5 * 60_000;
+export const SOON_SLOT_MINUTES = 30;
+
+/**
+ * Development: for each type, the slot starting at the first 5-minute mark at least a minute
+ * away, when that is within `withinMinutes`, so someone who signs up now can book one and be
+ * matched before long.
+ */
+export function soonSlots(types: readonly string[], now: Date, withinMinutes: number) {
+  const startsAt = new Date(Math.ceil((now.getTime() + 60_000) / SOON_STEP_MS) * SOON_STEP_MS);
+  if (withinMinutes <= 0 || startsAt.getTime() - now.getTime() > withinMinutes * 60_000) return [];
+  return types.map((type) => ({ key: `soon:${type}@${startsAt.toISOString()}`, type, startsAt, endsAt: slotEnd(startsAt, SOON_SLOT_MINUTES) }));
+}

@@ -18,6 +18,11 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     else this.items.push(item);
   }
 
+  /** Drops what is queued (a consumer that only needs to know something arrived). */
+  drain(): void {
+    this.items = [];
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -18,6 +18,10 @@ export function scheduledJobs(services: Services, config: Config, emails: EmailS
       { name: 'expire-instant-requests', every: '5 seconds', run: () => instant.expireDue() },
     ]),
     { name: 'plan-slots', every: '1 hour', run: () => bookings.planSlots(config.planner) },
+    // Development only (PLANNER_SOON_MINUTES): a slot about to start, so a newcomer is matched within minutes.
+    ...(config.plannerSoonMinutes > 0
+      ? [{ name: 'plan-soon-slots', every: '1 minute', run: () => bookings.planSoonSlots(config.planner.types, config.plannerSoonMinutes) }]
+      : []),
     { name: 'prune-events', every: '1 day', run: () => events.prune(config.eventRetentionDays) },
     // Twice per TTL: a killed instance's users are announced offline, and its session watchers gone, within 1.5 TTL of its last refresh.
     {

@@ -19,5 +19,6 @@ import './code-pad.js';
 import './reports.js';
 import './maintenance.js';
 import './profile.js';
+import './dev-outbox.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

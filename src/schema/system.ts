@@ -46,3 +46,15 @@ builder.queryField('realtimeStats', (t) =>
     resolve: (_root, _args, ctx) => ctx.services.realtimeStats.snapshot(),
   }),
 );
+
+builder.subscriptionField('realtimeStats', (t) =>
+  t.field({
+    type: RealtimeStatsRef,
+    description:
+      'Admins only: the same totals as `Query.realtimeStats`, at once and then whenever an instance reports ' +
+      '(shortly after its connections or subscriptions change, and every few seconds).',
+    authScopes: { admin: true },
+    subscribe: (_root, _args, ctx) => ctx.services.realtimeStats.stream(),
+    resolve: (s) => s,
+  }),
+);

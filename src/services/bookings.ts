@@ -12,6 +12,7 @@ import {
   overlaps,
   plannedSlots,
   roomWindow,
+  soonSlots,
   slotEnd,
   type PlannerGrid,
 } from '../domain/slots.js';
@@ -43,6 +44,15 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
     await lockSlot(tx, found.slotId, 'SHARE');
     await tx.$queryRaw`SELECT id FROM "Booking" WHERE id = ${bookingId}::uuid FOR UPDATE`;
     return tx.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { slot: true } });
+  }
+
+  /** Inserting a planner key twice is a no-op. */
+  async function createPlanned(wanted: { key: string; type: string; startsAt: Date; endsAt: Date }[]): Promise<number> {
+    const { count } = await db.slot.createMany({
+      data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
+      skipDuplicates: true,
+    });
+    return count;
   }
 
   async function requireSlot(slotId: string) {
@@ -82,14 +92,14 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       });
     },
 
-    /** Keeps the grid of slots generated ahead; inserting a key twice is a no-op. */
+    /** Keeps the grid of slots generated ahead. */
     async planSlots(grid: PlannerGrid, now = new Date()): Promise<number> {
-      const wanted = plannedSlots(grid, now);
-      const { count } = await db.slot.createMany({
-        data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
-        skipDuplicates: true,
-      });
-      return count;
+      return createPlanned(plannedSlots(grid, now));
+    },
+
+    /** Development: a slot of each type starting within `withinMinutes` (see soonSlots). */
+    async planSoonSlots(types: readonly string[], withinMinutes: number, now = new Date()): Promise<number> {
+      return createPlanned(soonSlots(types, now, withinMinutes));
     },
 
 

@@ -1,8 +1,12 @@
 // Query.realtimeStats: this instance reports its counts to the registry every
 // few seconds and shortly after each change; a query refreshes its own row,
 // then adds up every fresh row. Online users come from the presence registry.
+// Each report is announced on pub/sub, so Subscription.realtimeStats pushes a
+// fresh total whenever any instance's counts move (and at each heartbeat).
 import { randomUUID } from 'node:crypto';
-import { aggregate, INSTANCE_REPORT_TTL_MS, type InstanceReport } from '../domain/realtime-stats.js';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import { aggregate, INSTANCE_REPORT_TTL_MS, type InstanceReport, type RealtimeTotals } from '../domain/realtime-stats.js';
+import { AsyncQueue, closable } from '../infra/async-queue.js';
 import type { InstanceRegistry } from '../infra/instance-registry.js';
 import type { Logger } from '../infra/logger.js';
 import type { UserPresence } from './presence.js';
@@ -13,8 +17,17 @@ const CHANGE_DELAY_MS = 100;
 
 type LocalCounts = Pick<InstanceReport, 'sockets' | 'authenticatedSockets' | 'subscriptions'>;
 
-export function createRealtimeStats(deps: { registry: InstanceRegistry; userPresence: UserPresence; instanceName: string; log: Logger }) {
-  const { registry, userPresence, log } = deps;
+export function createRealtimeStats(deps: {
+  registry: InstanceRegistry;
+  userPresence: UserPresence;
+  pubsub: PubSubEngine;
+  /** REALTIME_STATS_PREFIX: the announcements stay within the deployment, like the rows. */
+  prefix: string;
+  instanceName: string;
+  log: Logger;
+}) {
+  const { registry, userPresence, pubsub, log } = deps;
+  const reportedChannel = `${deps.prefix}reported`;
   const id = randomUUID();
   const startedAt = new Date().toISOString();
   let local: (() => Promise<LocalCounts>) | null = null;
@@ -28,11 +41,16 @@ export function createRealtimeStats(deps: { registry: InstanceRegistry; userPres
     const counts = local;
     const work = (async () => {
       await registry.report({ id, name: deps.instanceName, ...(await counts()), startedAt, lastSeen: new Date().toISOString() });
+      await pubsub.publish(reportedChannel, { id });
     })();
     reporting.add(work);
     return work.finally(() => reporting.delete(work));
   }
   // Debug only: while Redis is down this fails every few seconds, and the connection errors are logged already.
+  async function totals(): Promise<RealtimeSnapshot> {
+    const sums = aggregate(await registry.list(), new Date());
+    return { ...sums, onlineUsers: await userPresence.onlineCount(), at: new Date() };
+  }
   const reportQuietly = () => void report().catch((err: unknown) => log.debug({ err }, 'realtime stats not reported'));
 
   return {
@@ -54,8 +72,24 @@ export function createRealtimeStats(deps: { registry: InstanceRegistry; userPres
 
     async snapshot() {
       await report();
-      const totals = aggregate(await registry.list(), new Date());
-      return { ...totals, onlineUsers: await userPresence.onlineCount(), at: new Date() };
+      return totals();
+    },
+
+    /**
+     * The totals now, then again after each report of any instance. Reports that
+     * land while one total is being read are folded into the next one.
+     */
+    async stream(): Promise<AsyncIterableIterator<RealtimeSnapshot>> {
+      const reports = new AsyncQueue<unknown>(() => pubsub.unsubscribe(subId));
+      const subId = await pubsub.subscribe(reportedChannel, (m: unknown) => reports.push(m), {});
+      async function* run(): AsyncGenerator<RealtimeSnapshot> {
+        yield await totals();
+        for await (const _ of reports) {
+          reports.drain();
+          yield await totals();
+        }
+      }
+      return closable(run(), reports);
     },
 
     /** Stops reporting and removes this instance's row (a killed one's expires instead). */
@@ -70,3 +104,4 @@ export function createRealtimeStats(deps: { registry: InstanceRegistry; userPres
 }
 
 export type RealtimeStats = ReturnType<typeof createRealtimeStats>;
+export type RealtimeSnapshot = RealtimeTotals & { onlineUsers: number; at: Date };

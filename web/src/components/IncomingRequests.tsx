@@ -1,0 +1,66 @@
+// Instant interview requests addressed to the viewer, shown on every screen;
+// an accepted request (either side) opens its session.
+import { useNavigate } from 'react-router';
+import { useMutation, useQuery } from 'urql';
+import { errorText, gql } from '../api';
+import { title } from '../format';
+import { useMe, useUserEvents } from '../session';
+
+export const INSTANT_FIELDS = 'id status type difficulty expiresAt requester { id name } addressee { id name }';
+export const MY_REQUESTS = gql`query MyInstantRequests { myInstantRequests { ${INSTANT_FIELDS} } }`;
+const RESPOND = gql`mutation RespondInstant($requestId: ID!, $accept: Boolean!) { respondToInstantRequest(requestId: $requestId, accept: $accept) { id status interview { id } } }`;
+
+export interface InstantRequest {
+  id: string;
+  status: string;
+  type: string;
+  difficulty: string;
+  expiresAt: string;
+  requester: { id: string; name: string };
+  addressee: { id: string; name: string };
+}
+
+export function IncomingRequests() {
+  const me = useMe();
+  const navigate = useNavigate();
+  const [{ data }, refetch] = useQuery<{ myInstantRequests: InstantRequest[] }>({ query: MY_REQUESTS });
+  const [state, respond] = useMutation(RESPOND);
+  useUserEvents(
+    (e) => {
+      refetch({ requestPolicy: 'network-only' });
+      if (e.type === 'INSTANT_REQUEST_ACCEPTED' && e.interview) navigate(`/session/${e.interview.id}`);
+    },
+    ['INSTANT_REQUEST_RECEIVED', 'INSTANT_REQUEST_ACCEPTED', 'INSTANT_REQUEST_REJECTED', 'INSTANT_REQUEST_EXPIRED'],
+  );
+  const incoming = (data?.myInstantRequests ?? []).filter((r) => r.addressee.id === me?.id && r.status === 'PENDING');
+  if (!incoming.length) return null;
+  return (
+    <div className="incoming" role="region" aria-label="Incoming interview requests">
+      {incoming.map((r) => (
+        <div key={r.id} className="banner call" data-testid="instant-request" role="alert">
+          <span>
+            <strong>{r.requester.name}</strong> asks you for a {title(r.type).toLowerCase()} interview ({title(r.difficulty).toLowerCase()}) now.
+          </span>
+          <span className="actions">
+            <button
+              data-testid="instant-accept"
+              disabled={state.fetching}
+              onClick={async () => {
+                const res = await respond({ requestId: r.id, accept: true });
+                const id = (res.data as { respondToInstantRequest?: { interview: { id: string } | null } } | undefined)?.respondToInstantRequest?.interview?.id;
+                if (id) navigate(`/session/${id}`);
+                refetch({ requestPolicy: 'network-only' });
+              }}
+            >
+              Accept
+            </button>
+            <button className="ghost" data-testid="instant-reject" disabled={state.fetching} onClick={() => respond({ requestId: r.id, accept: false }).then(() => refetch({ requestPolicy: 'network-only' }))}>
+              Decline
+            </button>
+          </span>
+        </div>
+      ))}
+      {state.error && <p className="error">{errorText(state.error)}</p>}
+    </div>
+  );
+}
