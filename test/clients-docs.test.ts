@@ -28,6 +28,7 @@ import {
 import { createApolloClient } from '../docs/examples/apollo.js';
 import { createUrqlSetup } from '../docs/examples/urql.js';
 import { startServer, startTestStack, type TestServer } from './support/server.js';
+import { verifyAdmin } from './support/fixtures.js';
 
 loadDevMessages();
 loadErrorMessages();
@@ -130,6 +131,8 @@ it('Apollo Client 4: the whole flow on two instances, typed event data, no cache
       }),
     );
     const [admin, ada, bob] = users as [(typeof users)[number], (typeof users)[number], (typeof users)[number]];
+    // ADMIN_EMAILS applies once the address is verified (through its emailed token).
+    await verifyAdmin(stack.url, stack.db.url, 'docs-admin@example.com');
     // Both sockets are up before anything happens that they should hear.
     await Promise.all([ada, bob].map((u) => new Promise<void>((resolve) => u.api.ws.on('connected', () => resolve()))));
 

@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
+import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
 const Pad = graphql(`query CpPad($id: ID!) { codePad(interviewId: $id) { interviewId language text state version updatedAt } }`);
@@ -29,7 +29,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const env = testEnv(db, { ADMIN_EMAILS: 'cp-admin@example.com', WAITING_ROOM_OPENS_MINUTES: String(30 * 24 * 60) });
   [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
-  admin = await registerUser(a.url, 'Admin', 'cp-admin@example.com');
+  admin = await registerAdmin(a.url, db.url, 'cp-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { graphql } from './generated/gql.js';
 import { gql, type GqlResponse } from './support/client.js';
-import { matchPair, registerUser } from './support/fixtures.js';
+import { matchPair, registerAdmin, registerUser } from './support/fixtures.js';
 import { privatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
@@ -39,7 +39,7 @@ async function exhaustConnections() {
 }
 
 it('a burst of 40 sendMessage on a database with no free connections gets SERVICE_UNAVAILABLE (retryable), never INTERNAL_SERVER_ERROR', async () => {
-  const admin = await registerUser(server.url, 'Admin', 'budget-admin@example.com');
+  const admin = await registerAdmin(server.url, db.url, 'budget-admin@example.com');
   const [a, b] = [await registerUser(server.url), await registerUser(server.url)];
   const { interviewId } = await matchPair(server.url, admin, a, b);
   await exhaustConnections();

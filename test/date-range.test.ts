@@ -1,7 +1,7 @@
 // Dates far outside any interview's lifetime are the client's mistake, not an internal error (issue 9, item 15).
 import { graphql } from './generated/gql.js';
 import { codes, gql, ok } from './support/client.js';
-import { registerUser, type TestUser } from './support/fixtures.js';
+import { registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 const Slots = graphql(`query RangeSlots($from: DateTime, $to: DateTime) { slots(from: $from, to: $to) { id } }`);
@@ -11,7 +11,7 @@ let stack: Awaited<ReturnType<typeof startTestStack>>;
 let admin: TestUser;
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'range-admin@example.com' });
-  admin = await registerUser(stack.url, 'Admin', 'range-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'range-admin@example.com');
 });
 afterAll(async () => {
   await stack?.close();

@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { graphql } from './generated/gql.js';
 import { connectWs, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
-import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
+import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 // Every member, every field: one selection set covering the whole union must validate.
@@ -104,7 +104,7 @@ let admin: TestUser;
 const sockets: WsConnection[] = [];
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'event-data-admin@example.com' });
-  admin = await registerUser(stack.url, 'Admin', 'event-data-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'event-data-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

@@ -7,7 +7,7 @@ import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from './support/db.js';
-import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
+import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { until } from './support/poll.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const env = testEnv(db, { ADMIN_EMAILS: 'loose-admin@example.com' });
   [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
-  admin = await registerUser(a.url, 'Admin', 'loose-admin@example.com');
+  admin = await registerAdmin(a.url, db.url, 'loose-admin@example.com');
 }, BOOT_TIMEOUT_MS);
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

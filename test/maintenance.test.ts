@@ -5,7 +5,7 @@
 import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { book, createSlot, matchPair, registerUser, type TestUser } from './support/fixtures.js';
+import { book, createSlot, matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { probe } from './support/poll.js';
 import { startServer, startTestStack, testEnv, type TestServer } from './support/server.js';
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
   // A runs the jobs (for runNow); B only serves.
   [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a', JOBS_ENABLED: 'true' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
   servers.push(a, b);
-  admin = await registerUser(a.url, 'Admin', 'maint-admin@example.com');
+  admin = await registerAdmin(a.url, db.url, 'maint-admin@example.com');
   // Registering is a mutation: the users who act while maintenance is on exist beforehand.
   [p, q] = [await registerUser(a.url, 'P'), await registerUser(a.url, 'Q')];
 }, BOOT_TIMEOUT_MS);

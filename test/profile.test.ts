@@ -4,7 +4,7 @@
 import { canonicalTimezone, formatForHumans, toLocalIso } from '../src/domain/timezones.js';
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, type WsConnection } from './support/client.js';
-import { createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 const UpdateProfile = graphql(`
@@ -24,7 +24,7 @@ let admin: TestUser;
 const sockets: WsConnection[] = [];
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'profile-admin@example.com' });
-  admin = await registerUser(stack.url, 'Admin', 'profile-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'profile-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

@@ -4,7 +4,7 @@
 // never-twice rule and its fallback.
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, type WsConnection } from './support/client.js';
-import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 import { loadStarterQuestions } from '../src/services/questions.js';
 import { pickQuestion } from '../src/domain/questions.js';
@@ -45,7 +45,7 @@ let nextHour = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'qb-admin@example.com', WAITING_ROOM_OPENS_MINUTES: String(30 * 24 * 60) });
-  admin = await registerUser(stack.url, 'Admin', 'qb-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'qb-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
-import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
+import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { until } from './support/poll.js';
 import { startTestStack } from './support/server.js';
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
     WS_MAX_SOCKETS_PER_ADDRESS: '4',
     WS_MAX_ANONYMOUS_SOCKETS_PER_ADDRESS: '2',
   });
-  admin = await registerUser(stack.url, 'Admin', 'limits-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'limits-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

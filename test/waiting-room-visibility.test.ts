@@ -3,7 +3,7 @@
 // slots { waitingCount } alike; signed out, none of the three.
 import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
-import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 const Room = graphql(`query VisibilityRoom($slotId: ID!) { waitingRoom(slotId: $slotId) { waitingCount } }`);
@@ -18,7 +18,7 @@ let admin: TestUser;
 const sockets: WsConnection[] = [];
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: 'visibility-admin@example.com' });
-  admin = await registerUser(stack.url, 'Admin', 'visibility-admin@example.com');
+  admin = await registerAdmin(stack.url, stack.db.url, 'visibility-admin@example.com');
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));

@@ -8,7 +8,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { graphql } from '../generated/gql.js';
 import { ok } from '../support/client.js';
-import { createSlot, registerUser, type TestUser } from '../support/fixtures.js';
+import { createSlot, registerAdmin, registerUser, type TestUser } from '../support/fixtures.js';
 import { launchChromium, screenshot, seriousA11yViolations } from '../support/browser.js';
 import { startTestStack } from '../support/server.js';
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
   stack.env['APP_URL'] = base;
   // Reset links lead to this server's app.
   await restartServer();
-  admin = await registerUser(gqlUrl, 'Admin', 'browser-admin@example.com');
+  admin = await registerAdmin(gqlUrl, stack.db.url, 'browser-admin@example.com');
   chromium = await launchChromium();
 });
 afterAll(async () => {

@@ -43,6 +43,8 @@ async function startInstance(name: string): Promise<Instance> {
     ADMIN_EMAILS: 'kill-admin@example.com',
     // Sockets of a dead instance go stale after 3 s and the sweep runs every 2 s.
     PRESENCE_TTL_SECONDS: '3',
+    // The slots here start in 5 minutes: no SLOT_REMINDER in the streams this test compares.
+    REMINDER_MINUTES: '1',
   });
   const proc = spawnServer(env);
   const instance = { proc, url: `http://127.0.0.1:${port}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
