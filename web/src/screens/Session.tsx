@@ -10,6 +10,7 @@ import { useMe } from '../session';
 import { Chat, MESSAGE_FIELDS, type ChatMessage } from '../components/session/Chat';
 import { FeedbackPanel, FEEDBACK_FIELDS, type FeedbackItem } from '../components/session/Feedback';
 import { VideoPanel } from '../components/session/Video';
+import { QuestionPanel, QUESTION_FIELDS, type AssignedQuestion } from '../components/session/Questions';
 import { FormError } from './SignIn';
 
 export interface Participant {
@@ -27,6 +28,7 @@ export interface InterviewData {
   messages: { edges: { node: ChatMessage }[] };
   video: { appId: number; token: string; roomId: string } | null;
   feedback: FeedbackItem[];
+  questions: AssignedQuestion[];
 }
 
 const INTERVIEW = gql`
@@ -38,6 +40,7 @@ const INTERVIEW = gql`
       messages(last: 40) { edges { node { ${MESSAGE_FIELDS} } } }
       video { appId token roomId }
       feedback { ${FEEDBACK_FIELDS} }
+      questions { ${QUESTION_FIELDS} }
     }
   }
 `;
@@ -148,6 +151,7 @@ export function Session() {
         </div>
         <Controls interview={interview} onChange={reload} />
       </section>
+      <QuestionPanel questions={interview.questions} meId={me.id} />
       <div className="session-grid">
         <VideoPanel video={interview.video} active={interview.status !== 'COMPLETED' && interview.status !== 'CANCELLED'} />
         <Chat
