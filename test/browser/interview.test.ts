@@ -155,6 +155,12 @@ describe('the whole interview in two browsers', () => {
       expect((await panel.getByTestId('question-title').first().textContent())?.trim()).toBeTruthy();
       await panel.getByTestId('question-hidden').waitFor();
     }
+    // The shared code pad: an edit on one side shows on the other, and both edits merge.
+    await alice.getByTestId('code-pad').fill('function add(a, b) {\n  return a + b;\n}');
+    await bob.waitForFunction(() => (document.querySelector('[data-testid="code-pad"]') as HTMLTextAreaElement | null)?.value.includes('return a + b;'));
+    await bob.getByTestId('code-pad').press('Control+End');
+    await bob.getByTestId('code-pad').pressSequentially('\n// ok');
+    await alice.waitForFunction(() => (document.querySelector('[data-testid="code-pad"]') as HTMLTextAreaElement | null)?.value.endsWith('}\n// ok'));
 
     await alice.getByTestId('chat-input').pressSequentially('Hi Bob');
     await bob.getByTestId('peer-typing').waitFor();

@@ -10,6 +10,7 @@ import { useMe } from '../session';
 import { Chat, MESSAGE_FIELDS, type ChatMessage } from '../components/session/Chat';
 import { FeedbackPanel, FEEDBACK_FIELDS, type FeedbackItem } from '../components/session/Feedback';
 import { VideoPanel } from '../components/session/Video';
+import { CodePad } from '../components/session/CodePad';
 import { QuestionPanel, QUESTION_FIELDS, type AssignedQuestion } from '../components/session/Questions';
 import { FormError } from './SignIn';
 
@@ -164,6 +165,7 @@ export function Session() {
           readOnly={interview.status === 'CANCELLED'}
         />
       </div>
+      {interview.type === 'TECHNICAL' && <CodePad interviewId={interview.id} editable={interview.status === 'IN_PROGRESS'} />}
       {interview.status === 'COMPLETED' && <FeedbackPanel interview={interview} meId={me.id} onSubmitted={reload} />}
     </div>
   );
