@@ -8,7 +8,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { graphql } from '../generated/gql.js';
 import { ok } from '../support/client.js';
-import { createSlot, registerAdmin, registerUser, type TestUser } from '../support/fixtures.js';
+import { createSlot, registerAdmin, type TestUser } from '../support/fixtures.js';
 import { launchChromium, screenshot, seriousA11yViolations } from '../support/browser.js';
 import { startTestStack } from '../support/server.js';
 
@@ -148,6 +148,19 @@ describe('the whole interview in two browsers', () => {
     await bob.getByTestId('end-interview').waitFor(); // bob's page follows SESSION_STARTED
     const roleBefore = { alice: await alice.getByTestId('my-role').textContent(), bob: await bob.getByTestId('my-role').textContent() };
     expect(new Set(Object.values(roleBefore))).toEqual(new Set(['INTERVIEWER', 'INTERVIEWEE']));
+    // Each has a question to ask the other, with a title; the one asked sees only that it is hidden.
+    for (const page of [alice, bob]) {
+      const panel = page.getByTestId('question-panel');
+      await panel.getByTestId('question-to-ask').getByTestId('question-title').waitFor();
+      expect((await panel.getByTestId('question-title').first().textContent())?.trim()).toBeTruthy();
+      await panel.getByTestId('question-hidden').waitFor();
+    }
+    // The shared code pad: an edit on one side shows on the other, and both edits merge.
+    await alice.getByTestId('code-pad').fill('function add(a, b) {\n  return a + b;\n}');
+    await bob.waitForFunction(() => (document.querySelector('[data-testid="code-pad"]') as HTMLTextAreaElement | null)?.value.includes('return a + b;'));
+    await bob.getByTestId('code-pad').press('Control+End');
+    await bob.getByTestId('code-pad').pressSequentially('\n// ok');
+    await alice.waitForFunction(() => (document.querySelector('[data-testid="code-pad"]') as HTMLTextAreaElement | null)?.value.endsWith('}\n// ok'));
 
     await alice.getByTestId('chat-input').pressSequentially('Hi Bob');
     await bob.getByTestId('peer-typing').waitFor();
@@ -187,6 +200,11 @@ describe('the whole interview in two browsers', () => {
       await page.getByTestId('feedback-communication').waitFor();
     }
     await check(alice, 'feedback');
+    // After the end both questions show to both.
+    for (const page of [alice, bob]) {
+      await page.getByTestId('question-panel').getByTestId('question-asked').waitFor();
+      expect(await page.getByTestId('question-panel').getByTestId('question-title').count()).toBe(2);
+    }
     for (const [page, score] of [[alice, '4'], [bob, '5']] as const) {
       await page.getByTestId('feedback-communication').fill(score);
       await page.getByTestId('feedback-goodmatch').fill(score);
@@ -199,6 +217,16 @@ describe('the whole interview in two browsers', () => {
     expect(await item.textContent()).toContain('5/5');
     await check(alice, 'history');
     expect(interviewUrl).toContain(await item.getAttribute('data-interview-id'));
+
+    // A progress report: requested here, followed live, downloaded as a PDF once completed.
+    await alice.getByTestId('report-request').click();
+    const download = alice.getByTestId('report-download');
+    await download.waitFor({ timeout: 60_000 });
+    await check(alice, 'history-report');
+    const href = await download.getAttribute('href');
+    const pdf = await alice.request.get(new URL(href!, base).toString());
+    expect(pdf.status()).toBe(200);
+    expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
   });
 
   it('lists the events as notifications', async () => {
@@ -220,7 +248,8 @@ describe('password reset through the development outbox', () => {
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
     await page.getByTestId('forgot-email').fill(email);
     await page.getByTestId('forgot-submit').click();
-    const link = page.getByTestId('dev-outbox-link');
+    // The newest email: the verification email from the sign-up until the reset email is queued.
+    const link = page.locator('[data-testid="dev-outbox-link"][href*="/reset-password"]');
     await link.waitFor();
     await check(page, 'forgot-password');
     expect(await link.getAttribute('href')).toMatch(new RegExp(`^${base}/reset-password\\?token=`));
@@ -265,6 +294,26 @@ describe('instant interview', () => {
   });
 });
 
+describe('profile and settings', () => {
+  it('sets a time zone and an email preference that persist after a reload', async () => {
+    const page = await newPage();
+    await signUp(page, 'Fay');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByTestId('profile-timezone').waitFor();
+    await check(page, 'settings');
+    await page.getByTestId('profile-timezone').selectOption('Asia/Tokyo');
+    await page.getByTestId('profile-save').click();
+    await page.getByTestId('profile-saved').waitFor();
+    await page.getByTestId('prefs-reminders').click();
+    await page.locator('[data-testid="prefs-reminders"]:not(:checked):enabled').waitFor();
+    await page.reload();
+    await page.getByTestId('profile-timezone').waitFor();
+    expect(await page.getByTestId('profile-timezone').inputValue()).toBe('Asia/Tokyo');
+    expect(await page.getByTestId('prefs-reminders').isChecked()).toBe(false);
+    expect(await page.getByTestId('prefs-offline').isChecked()).toBe(true);
+  });
+});
+
 describe('admin', () => {
   it('shows realtime stats live and the slot tools', async () => {
     const page = await newPage();
@@ -276,5 +325,19 @@ describe('admin', () => {
     await page.getByRole('link', { name: 'Admin' }).click();
     await page.getByText(/sockets · \d+ subscriptions/).waitFor();
     await check(page, 'admin');
+
+    // Maintenance: switched on here, the other user's banner appears live, then goes when it is switched off.
+    const gus = await newPage();
+    await signUp(gus, 'Gus');
+    await gus.getByTestId('maintenance-banner').waitFor({ state: 'detached' });
+    await page.getByTestId('maintenance-message').fill('Back in a few minutes');
+    await page.getByTestId('maintenance-toggle').click(); // controlled by the server's answer, like the availability switch
+    await gus.getByTestId('maintenance-banner').filter({ hasText: 'Back in a few minutes' }).waitFor();
+    await page.getByTestId('maintenance-banner').waitFor();
+    await check(gus, 'maintenance');
+    await page.locator('[data-testid="maintenance-toggle"]:checked:enabled').waitFor();
+    await page.getByTestId('maintenance-toggle').click();
+    await gus.getByTestId('maintenance-banner').waitFor({ state: 'detached' });
+    await page.getByTestId('maintenance-banner').waitFor({ state: 'detached' });
   });
 });

@@ -5,6 +5,7 @@ import { useMutation } from 'urql';
 import { gql, setSession } from './api';
 import { SessionProvider, useMe } from './session';
 import { IncomingRequests } from './components/IncomingRequests';
+import { MaintenanceBanner } from './components/MaintenanceBanner';
 import { SignIn } from './screens/SignIn';
 import { SignUp } from './screens/SignUp';
 import { ForgotPassword } from './screens/ForgotPassword';
@@ -17,6 +18,7 @@ import { History } from './screens/History';
 import { Peers } from './screens/Peers';
 import { Notifications } from './screens/Notifications';
 import { Admin } from './screens/Admin';
+import { Settings } from './screens/Settings';
 
 const ROUTES = [
   { path: '/slots', element: <Slots />, signedIn: true },
@@ -26,6 +28,7 @@ const ROUTES = [
   { path: '/peers', element: <Peers />, signedIn: true },
   { path: '/notifications', element: <Notifications />, signedIn: true },
   { path: '/admin', element: <Admin />, signedIn: true },
+  { path: '/settings', element: <Settings />, signedIn: true },
   { path: '/login', element: <SignIn />, signedIn: false },
   { path: '/signup', element: <SignUp />, signedIn: false },
   { path: '/forgot-password', element: <ForgotPassword />, signedIn: false },
@@ -38,6 +41,7 @@ const NAV = [
   { to: '/peers', label: 'Instant' },
   { to: '/history', label: 'History' },
   { to: '/notifications', label: 'Notifications' },
+  { to: '/settings', label: 'Settings' },
 ];
 
 export function App() {
@@ -74,6 +78,7 @@ function Layout() {
         {me && <UserMenu name={me.name} />}
       </header>
       <main id="main">
+        <MaintenanceBanner />
         {me && <IncomingRequests />}
         <Routes>
           <Route path="/" element={<Navigate to={me ? '/slots' : '/login'} replace />} />

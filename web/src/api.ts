@@ -195,6 +195,11 @@ export function streamEvents(onEvent: (e: UserEvent) => void): () => void {
             queueMicrotask(subscribe);
             return;
           }
+          if (e.type === 'MAINTENANCE_MODE') {
+            // Live only and never stored: its id repeats the last one delivered, so it passes without moving the cursor.
+            onEvent(e);
+            return;
+          }
           const id = BigInt(e.id);
           if (last !== null && id <= last) return;
           last = id;

@@ -14,7 +14,11 @@ export function DevOutbox({ email, refreshKey = 0 }: { email?: string; refreshKe
     pause: email === '',
   });
   useEffect(() => {
-    if (refreshKey) refetch({ requestPolicy: 'network-only' });
+    if (!refreshKey) return;
+    // The server may queue the email just after answering: look again shortly.
+    refetch({ requestPolicy: 'network-only' });
+    const timers = [1_000, 3_000].map((ms) => setTimeout(() => refetch({ requestPolicy: 'network-only' }), ms));
+    return () => timers.forEach(clearTimeout);
   }, [refreshKey, refetch]);
   const mail = data?.devOutbox[0];
   if (error || !mail) return null;

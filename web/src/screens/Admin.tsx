@@ -6,6 +6,7 @@ import { errorText, gql } from '../api';
 import { fmtDateTime, timeZone, title } from '../format';
 import { useMe } from '../session';
 import { Lines } from '../components/Chart';
+import { MAINTENANCE, type MaintenanceState } from '../components/MaintenanceBanner';
 import { FormError } from './SignIn';
 
 const CREATE = gql`mutation AdminCreateSlot($input: CreateSlotInput!) { createSlot(input: $input) { id type startsAt endsAt } }`;
@@ -34,12 +35,46 @@ export function Admin() {
       <div className="page-head">
         <h1>Admin</h1>
       </div>
+      <MaintenanceToggle />
       <RealtimeChart />
       <div className="history-top">
         <CreateSlot />
         <PairNow />
       </div>
     </section>
+  );
+}
+
+const SET_MAINTENANCE = gql`mutation SetMaintenance($enabled: Boolean!, $message: String) { setMaintenance(enabled: $enabled, message: $message) { enabled message since } }`;
+
+function MaintenanceToggle() {
+  const [{ data }, refetch] = useQuery<{ maintenance: MaintenanceState }>({ query: MAINTENANCE });
+  const [state, set] = useMutation<{ setMaintenance: MaintenanceState }>(SET_MAINTENANCE);
+  const [message, setMessage] = useState('');
+  const enabled = state.data?.setMaintenance.enabled ?? data?.maintenance.enabled ?? false;
+  return (
+    <div className="card">
+      <h2>Maintenance mode</h2>
+      <p className="muted">While it is on, every mutation but sign-in and this switch fails; users see a banner on every screen.</p>
+      <label>
+        Message for users (optional)
+        <input data-testid="maintenance-message" value={message} maxLength={500} onChange={(e) => setMessage(e.target.value)} />
+      </label>
+      <label className="switch">
+        <input
+          type="checkbox"
+          data-testid="maintenance-toggle"
+          checked={enabled}
+          disabled={state.fetching}
+          onChange={async (e) => {
+            await set({ enabled: e.target.checked, message: message.trim() || null });
+            refetch({ requestPolicy: 'network-only' });
+          }}
+        />{' '}
+        Maintenance mode is {enabled ? 'on' : 'off'}
+      </label>
+      <FormError text={errorText(state.error)} />
+    </div>
   );
 }
 

@@ -6,6 +6,7 @@ import { gql } from '../api';
 import { fmtDateTime, title } from '../format';
 import { useMe, useUserEvents } from '../session';
 import { Bars } from '../components/Chart';
+import { Reports } from '../components/Reports';
 import { FEEDBACK_FIELDS, FeedbackView, type FeedbackItem } from '../components/session/Feedback';
 
 const RATINGS = 'count communication goodMatch technical problemSolving';
@@ -83,6 +84,7 @@ export function History() {
           />
         </div>
       </div>
+      <Reports />
       <h2>Interviews</h2>
       {data.myInterviews.edges.length === 0 && <p className="card muted">No interviews yet. Book a slot to get started.</p>}
       <ul className="history">

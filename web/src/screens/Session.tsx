@@ -10,6 +10,8 @@ import { useMe } from '../session';
 import { Chat, MESSAGE_FIELDS, type ChatMessage } from '../components/session/Chat';
 import { FeedbackPanel, FEEDBACK_FIELDS, type FeedbackItem } from '../components/session/Feedback';
 import { VideoPanel } from '../components/session/Video';
+import { CodePad } from '../components/session/CodePad';
+import { QuestionPanel, QUESTION_FIELDS, type AssignedQuestion } from '../components/session/Questions';
 import { FormError } from './SignIn';
 
 export interface Participant {
@@ -27,6 +29,7 @@ export interface InterviewData {
   messages: { edges: { node: ChatMessage }[] };
   video: { appId: number; token: string; roomId: string } | null;
   feedback: FeedbackItem[];
+  questions: AssignedQuestion[];
 }
 
 const INTERVIEW = gql`
@@ -38,6 +41,7 @@ const INTERVIEW = gql`
       messages(last: 40) { edges { node { ${MESSAGE_FIELDS} } } }
       video { appId token roomId }
       feedback { ${FEEDBACK_FIELDS} }
+      questions { ${QUESTION_FIELDS} }
     }
   }
 `;
@@ -148,6 +152,7 @@ export function Session() {
         </div>
         <Controls interview={interview} onChange={reload} />
       </section>
+      <QuestionPanel questions={interview.questions} meId={me.id} />
       <div className="session-grid">
         <VideoPanel video={interview.video} active={interview.status !== 'COMPLETED' && interview.status !== 'CANCELLED'} />
         <Chat
@@ -160,6 +165,7 @@ export function Session() {
           readOnly={interview.status === 'CANCELLED'}
         />
       </div>
+      {interview.type === 'TECHNICAL' && <CodePad interviewId={interview.id} editable={interview.status === 'IN_PROGRESS'} />}
       {interview.status === 'COMPLETED' && <FeedbackPanel interview={interview} meId={me.id} onSubmitted={reload} />}
     </div>
   );
