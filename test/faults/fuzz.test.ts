@@ -28,7 +28,7 @@ import { startTestStack } from '../support/server.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261201);
 // About 25 documents per root field: more fields, more runs.
-const RUNS = Number(process.env['FUZZ_RUNS'] ?? 1800);
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 2600);
 const CONCURRENCY = 6;
 /** A subscription that has sent nothing by then is live: nothing more to check. */
 const LIVE_SUBSCRIPTION_MS = 1_000;
