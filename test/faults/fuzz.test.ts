@@ -30,6 +30,7 @@ const SEED = Number(process.env['FUZZ_SEED'] ?? 20261201);
 // About 25 documents per root field: more fields, more runs.
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 2600);
 const CONCURRENCY = 6;
+const WELL_TYPED_PER_OP = 3;
 /** A subscription that has sent nothing by then is live: nothing more to check. */
 const LIVE_SUBSCRIPTION_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -167,6 +168,31 @@ function scalarValue(name: string, ids: readonly string[]): fc.Arbitrary<unknown
 }
 
 /**
+ * A value GraphQL's own coercion accepts for the scalar (still at the rules'
+ * boundaries: 0, -1, 101, 2^31 - 1, dates long past), so every case of the
+ * well-typed share gets past validation and the resolver decides.
+ */
+function wellTypedScalar(name: string, ids: readonly string[]): fc.Arbitrary<unknown> {
+  switch (name) {
+    case 'ID':
+      return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...ids) }, { weight: 1, arbitrary: fc.uuid() });
+    case 'Int':
+      return fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...BOUNDARY_NUMBERS.filter((n) => Number.isInteger(n) && Math.abs(n) < 2 ** 31)) },
+        { weight: 1, arbitrary: fc.integer() },
+      );
+    case 'Float':
+      return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...BOUNDARY_NUMBERS) }, { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) });
+    case 'Boolean':
+      return fc.boolean();
+    case 'DateTime':
+      return fc.oneof({ weight: 2, arbitrary: fc.constant(null).map(nowish) }, { weight: 1, arbitrary: fc.date({ min: new Date(0), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()) });
+    default:
+      return scalarValue(name, ids);
+  }
+}
+
+/**
  * Mostly values of the right type (including wrong ones of it), sometimes
  * anything at all. `wellTyped` keeps to the type's shape (required fields
  * present, no nulls for non-null, known enum values, ids that may exist) so
@@ -204,8 +230,8 @@ function valueFor(type: GraphQLInputType, ids: readonly string[], wellTyped: boo
           { weight: 6, arbitrary: record },
           { weight: 1, arbitrary: fc.tuple(record, fc.constantFrom('unknownField', '__proto__', 'constructor', ''), anything).map(([r, k, v]) => ({ ...r, [k]: v })) },
         );
-  } else if (wellTyped && type.name === 'ID') {
-    typed = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...ids) }, { weight: 1, arbitrary: fc.uuid() });
+  } else if (wellTyped) {
+    typed = wellTypedScalar(type.name, ids);
   } else {
     typed = scalarValue(type.name, ids);
   }
@@ -380,18 +406,20 @@ type Case = OpCase | RawHttpCase | RawWsCase;
 
 const ip = fc.tuple(fc.integer({ min: 1, max: 254 }), fc.integer({ min: 1, max: 254 })).map(([x, y]) => `10.77.${x}.${y}`);
 
-function opCaseArb(op: RootField, ids: readonly string[]): fc.Arbitrary<OpCase> {
+/** `wellTypedOnly`: every case is well-typed in the plain shape (the share that must reach the resolver). */
+function opCaseArb(op: RootField, ids: readonly string[], wellTypedOnly = false): fc.Arbitrary<OpCase> {
   const argsFor = (wellTyped: boolean) =>
     fc.record(Object.fromEntries(op.field.args.map((a) => [a.name, valueFor(a.type, ids, wellTyped)])), {
       requiredKeys: wellTyped ? op.field.args.filter((a) => isNonNullType(a.type)).map((a) => a.name) : [],
     });
   // A third of the cases are well-typed, in the plain shape, so they reach the resolvers and real rows.
-  const argsAndShape = fc.oneof(
-    { weight: 2, arbitrary: fc.tuple(argsFor(false), fc.constantFrom(...SHAPES)) },
-    { weight: 1, arbitrary: fc.tuple(argsFor(true), fc.constant<Shape>('normal')) },
-  );
-  const transports =
-    op.opType === 'subscription'
+  const wellTyped = fc.tuple(argsFor(true), fc.constant<Shape>('normal'));
+  const argsAndShape = wellTypedOnly
+    ? wellTyped
+    : fc.oneof({ weight: 2, arbitrary: fc.tuple(argsFor(false), fc.constantFrom(...SHAPES)) }, { weight: 1, arbitrary: wellTyped });
+  const transports = wellTypedOnly
+    ? fc.constant(op.opType === 'subscription' ? ('ws' as const) : ('post' as const))
+    : op.opType === 'subscription'
       ? fc.oneof({ weight: 4, arbitrary: fc.constant('ws' as const) }, { weight: 1, arbitrary: fc.constant('post' as const) })
       : fc.oneof(
           { weight: 14, arbitrary: fc.constant('post' as const) },
@@ -468,9 +496,13 @@ const rawWsArb: fc.Arbitrary<RawWsCase> = fc.record({
 function generateCases(ids: readonly string[]): Case[] {
   const rawHttp = Math.ceil(RUNS * 0.07);
   const rawWs = Math.ceil(RUNS * 0.04);
-  const perOp = Math.max(1, Math.ceil((RUNS - rawHttp - rawWs) / ROOT_FIELDS.length));
+  const perOp = Math.max(WELL_TYPED_PER_OP + 1, Math.ceil((RUNS - rawHttp - rawWs) / ROOT_FIELDS.length));
   const cases: Case[] = [
-    ...ROOT_FIELDS.flatMap((op, i) => fc.sample(opCaseArb(op, ids), { seed: SEED + i, numRuns: perOp })),
+    // Each root field's first few cases are well-typed, so each surely reaches its resolver; the rest are anything.
+    ...ROOT_FIELDS.flatMap((op, i) => [
+      ...fc.sample(opCaseArb(op, ids, true), { seed: SEED + i, numRuns: WELL_TYPED_PER_OP }),
+      ...fc.sample(opCaseArb(op, ids), { seed: SEED + i, numRuns: perOp - WELL_TYPED_PER_OP }),
+    ]),
     ...fc.sample(rawHttpArb, { seed: SEED - 1, numRuns: rawHttp }),
     ...fc.sample(rawWsArb, { seed: SEED - 2, numRuns: rawWs }),
   ];
