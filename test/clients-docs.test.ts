@@ -127,14 +127,16 @@ it('Apollo Client 4: the whole flow on two instances, typed event data, no cache
         });
         cleanups.push(() => api.dispose(), () => api.client.stop());
         const events = eventLog();
-        return { api, client: api.client, id: start.userId, events, stop: api.subscribeEvents(events.push) };
+        // Listened for before subscribing: 'connected' fires once, maybe before the set-up below ends.
+        const connected = new Promise<void>((resolve) => api.ws.on('connected', () => resolve()));
+        return { api, client: api.client, id: start.userId, events, connected, stop: api.subscribeEvents(events.push) };
       }),
     );
     const [admin, ada, bob] = users as [(typeof users)[number], (typeof users)[number], (typeof users)[number]];
     // ADMIN_EMAILS applies once the address is verified (through its emailed token).
     await verifyAdmin(stack.url, stack.db.url, 'docs-admin@example.com');
     // Both sockets are up before anything happens that they should hear.
-    await Promise.all([ada, bob].map((u) => new Promise<void>((resolve) => u.api.ws.on('connected', () => resolve()))));
+    await Promise.all([ada.connected, bob.connected]);
 
     const startsAt = new Date(Math.ceil((Date.now() + 5 * 60_000) / 60_000) * 60_000).toISOString();
     const { data: created } = await admin.client.mutate({ mutation: CreateSlotDocument, variables: { input: { startsAt, durationMinutes: 60, type: 'TECHNICAL' } } });
