@@ -34,7 +34,7 @@ afterAll(async () => {
 it('a report whose instance was killed mid-way is resumed by another instance', async () => {
   const port = await freePort();
   doomed = spawnServer({ ...testEnv(db), LOG_LEVEL: 'info', PORT: String(port), INSTANCE_NAME: 'doomed' });
-  await doomed.logLine(/MockMate API listening/);
+  await doomed.logLine(/MockMate listening/);
   const user = await registerUser(survivor.url, 'Runner');
   const peer = await registerUser(survivor.url, 'Peer');
   await seedHistory(db, user.id, [peer.id], 40);
