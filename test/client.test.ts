@@ -13,6 +13,7 @@ import {
   type Tokens,
   type UserEvent,
 } from '../client/index.js';
+import { timedQueue } from './support/queue.js';
 import { TEST_JWT_SECRET, startServer, startTestStack, type TestServer } from './support/server.js';
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -65,21 +66,7 @@ async function signUp(client: MockMateClient, tokens: ReturnType<typeof memoryTo
   return { email, user: res.data.register.user };
 }
 
-/** Events as they arrive, awaited one at a time. */
-function eventQueue() {
-  const queue: UserEvent[] = [];
-  const waiters: ((e: UserEvent) => void)[] = [];
-  return {
-    push: (e: UserEvent) => (waiters.length ? waiters.shift()!(e) : queue.push(e)),
-    next: (timeoutMs = 10_000) =>
-      queue.length
-        ? Promise.resolve(queue.shift()!)
-        : new Promise<UserEvent>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error('no event')), timeoutMs);
-            waiters.push((e) => (clearTimeout(timer), resolve(e)));
-          }),
-  };
-}
+const eventQueue = () => timedQueue<UserEvent>('event', 10_000);
 
 /**
  * A live-only `events` stream hears only what happens after the server has set it up, which

@@ -3,6 +3,7 @@ import { print, type ExecutionResult } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { timedQueue } from './queue.js';
 
 export interface GqlResponse<T> {
   status: number;
@@ -105,39 +106,14 @@ export interface Subscription<T> {
 }
 
 export function subscribe<T, V>(conn: WsConnection, document: TypedDocumentNode<T, V>, variables?: V): Subscription<T> {
-  const queue: ExecutionResult<T>[] = [];
-  const waiters: ((r: ExecutionResult<T>) => void)[] = [];
-  const push = (r: ExecutionResult<T>) => {
-    const w = waiters.shift();
-    if (w) w(r);
-    else queue.push(r);
-  };
+  const results = timedQueue<ExecutionResult<T>>('subscription event');
   const unsubscribe = conn.client.subscribe<T>(
     { query: print(document), variables: variables as Record<string, unknown> | undefined },
     {
-      next: (r) => push(r as ExecutionResult<T>),
-      error: (err) => push({ errors: Array.isArray(err) ? err : [{ message: String((err as Error)?.message ?? err) }] }),
+      next: (r) => results.push(r as ExecutionResult<T>),
+      error: (err) => results.push({ errors: Array.isArray(err) ? err : [{ message: String((err as Error)?.message ?? err) }] }),
       complete: () => {},
     },
   );
-  return {
-    next(timeoutMs = 5_000) {
-      const queued = queue.shift();
-      if (queued) return Promise.resolve(queued);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          const i = waiters.indexOf(waiter);
-          if (i >= 0) waiters.splice(i, 1);
-          reject(new Error(`no subscription event within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const waiter = (r: ExecutionResult<T>) => {
-          clearTimeout(timer);
-          resolve(r);
-        };
-        waiters.push(waiter);
-      });
-    },
-    stop: unsubscribe,
-    pending: () => queue.length,
-  };
+  return { next: results.next, stop: unsubscribe, pending: results.pending };
 }
