@@ -15,7 +15,9 @@ const SetAvailability = graphql(`
   mutation LimitsAvailability($availability: Availability!) { setAvailability(availability: $availability) { availability } }
 `);
 const Events = graphql(`subscription LimitsEvents { events { type } }`);
-const Session = graphql(`subscription LimitsSession($interviewId: ID!) { interviewSession(interviewId: $interviewId) { type } }`);
+const Session = graphql(
+  `subscription LimitsSession($interviewId: ID!) { interviewSession(interviewId: $interviewId) { type message { body } } }`,
+);
 const Send = graphql(`mutation LimitsSend($interviewId: ID!, $body: String!) { sendMessage(interviewId: $interviewId, body: $body) { id } }`);
 
 const MAX_BYTES = 4096;
@@ -48,8 +50,27 @@ afterAll(async () => {
 });
 
 /** Takes a session subscription's events up to the first of `type`. */
-async function nextOfType(sub: Subscription<{ interviewSession: { type: string } }>, type: string) {
-  for (;;) if ((await sub.next()).data?.interviewSession.type === type) return;
+type SessionSub = Subscription<{ interviewSession: { type: string; message?: { body: string | null } | null } }>;
+async function nextOfType(sub: SessionSub, type: string, body?: string) {
+  for (;;) {
+    const e = (await sub.next()).data?.interviewSession;
+    if (e?.type === type && (body === undefined || e.message?.body === body)) return;
+  }
+}
+
+/**
+ * Sends messages until every subscription has heard one: a subscription is live on the
+ * server only some time after the client sends it, and nothing tells the client when.
+ */
+async function untilAllHear(subs: SessionSub[], send: (body: string) => Promise<unknown>) {
+  let deaf = subs;
+  for (let attempt = 1; deaf.length && attempt <= 10; attempt++) {
+    const body = `hello ${attempt}`;
+    await send(body);
+    const heard = await Promise.all(deaf.map((s) => nextOfType(s, 'MESSAGE_SENT', body).then(() => true, () => false)));
+    deaf = deaf.filter((_, i) => !heard[i]);
+  }
+  expect(deaf).toHaveLength(0);
 }
 
 /** A raw graphql-transport-ws socket, acknowledged. */
@@ -139,14 +160,13 @@ describe('operations per socket and presence (item 7)', () => {
     const conns = [await admitted(ws(a.token)), await admitted(ws(a.token))];
     const subs = conns.flatMap((c) => Array.from({ length: MAX_OPERATIONS }, () => subscribe(c, Session, { interviewId })));
     // Every subscription delivering B's message proves each has recorded its presence.
-    await ok(stack.url, Send, { interviewId, body: 'hello' }, { token: b.token });
-    for (const s of subs) expect((await s.next()).data!.interviewSession.type).toBe('MESSAGE_SENT');
+    await untilAllHear(subs, (body) => ok(stack.url, Send, { interviewId, body }, { token: b.token }));
     expect(await stack.app.infra.presence.count(watchKey(interviewId, a.id))).toBe(1);
 
     for (const s of subs.slice(1)) s.stop();
     const watchB = subscribe(await admitted(ws(b.token)), Session, { interviewId });
     await ok(stack.url, Send, { interviewId, body: 'still here?' }, { token: b.token });
-    await nextOfType(subs[0]!, 'MESSAGE_SENT');
+    await nextOfType(subs[0]!, 'MESSAGE_SENT', 'still here?');
     expect(await stack.app.infra.presence.count(watchKey(interviewId, a.id))).toBe(1);
     // The last one going is A leaving.
     subs[0]!.stop();
