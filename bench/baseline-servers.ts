@@ -77,7 +77,7 @@ try {
     });
     count = () => io.of('/').sockets.size;
     stops.push(async () => {
-      await new Promise<void>((r) => io.close(() => r()));
+      await io.close();
       await Promise.allSettled([pub.quit(), sub.quit(), pool.end()]);
     });
   } else if (kind === 'ws') {

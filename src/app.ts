@@ -142,8 +142,8 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       return res.end(await metrics.registry.metrics());
     }
-    if (serveGraphiQLAsset(path!, req, res)) return;
-    if (path !== '/graphql' && webApp(req, res, path ?? '/')) return;
+    if (serveGraphiQLAsset(path, req, res)) return;
+    if (path !== '/graphql' && webApp(req, res, path)) return;
     const refused = bodyRefusal(req, config.limits.httpMaxBodyBytes);
     if (refused) {
       // The unread body is not worth reading: the connection ends with the answer.
@@ -193,7 +193,7 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
         });
       });
       if (config.jobsEnabled && jobs.length) {
-        scheduler = await startScheduler({ databaseUrl: databaseUrl!, poolSize: config.jobsDbPoolSize, instanceName: config.instanceName, jobs, log, metrics });
+        scheduler = await startScheduler({ databaseUrl, poolSize: config.jobsDbPoolSize, instanceName: config.instanceName, jobs, log, metrics });
       }
       const bound = (httpServer.address() as AddressInfo).port;
       log.info({ port: bound, app: `http://localhost:${bound}/`, graphql: `http://localhost:${bound}/graphql` }, 'MockMate listening');

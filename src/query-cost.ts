@@ -9,6 +9,7 @@
 // after variable coercion, so `first: $n` costs what `$n` is.
 import {
   GraphQLError,
+  Kind,
   getArgumentValues,
   getNamedType,
   getNullableType,
@@ -59,7 +60,7 @@ export function operationCost(
   variables: Record<string, unknown>,
 ): number {
   const fragments = new Map(
-    document.definitions.flatMap((d) => (d.kind === 'FragmentDefinition' ? [[d.name.value, d] as const] : [])),
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
   );
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
@@ -67,13 +68,13 @@ export function operationCost(
   /** The field nodes that apply to `type`, by response key, through fragments. */
   function collect(selectionSet: SelectionSetNode, type: GraphQLObjectType, into: Map<string, SelectionSetNode[]>, nodes: Map<string, FieldNode>) {
     for (const sel of selectionSet.selections) {
-      if (sel.kind === 'Field') {
+      if (sel.kind === Kind.FIELD) {
         const key = sel.alias?.value ?? sel.name.value;
         if (!nodes.has(key)) nodes.set(key, sel);
         if (sel.selectionSet) into.set(key, [...(into.get(key) ?? []), sel.selectionSet]);
         else if (!into.has(key)) into.set(key, []);
       } else {
-        const fragment = sel.kind === 'FragmentSpread' ? fragments.get(sel.name.value) : sel;
+        const fragment = sel.kind === Kind.FRAGMENT_SPREAD ? fragments.get(sel.name.value) : sel;
         if (!fragment) continue;
         const condition = fragment.typeCondition ? typeFromAST(schema, fragment.typeCondition) : type;
         const applies =

@@ -7,6 +7,7 @@ import { useAPQ, type APQStore } from '@graphql-yoga/plugin-apq';
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   getOperationAST,
   type DocumentNode,
   type ExecutionArgs,
@@ -194,9 +195,10 @@ function maintenanceGuard(services: Services): Plugin<Context> {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       if (!services.maintenance.current().enabled) return;
-      const op = getOperationAST(args.document, args.operationName);
-      if (op?.operation !== 'mutation') return;
-      if (rootFields(args.document, op).every((f) => f === '__typename' || ALLOWED_DURING_MAINTENANCE.has(f))) return;
+      const { document, operationName } = args as ExecutionArgs;
+      const op = getOperationAST(document, operationName);
+      if (op?.operation !== OperationTypeNode.MUTATION) return;
+      if (rootFields(document, op).every((f) => f === '__typename' || ALLOWED_DURING_MAINTENANCE.has(f))) return;
       const refusal = services.maintenance.refusal();
       setResultAndStopExecution({ data: null, errors: [new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, code: refusal.code } })] });
     },
@@ -240,7 +242,7 @@ function operationLabel(schema: GraphQLSchema, document: DocumentNode, operation
   const op = getOperationAST(document, operationName);
   const first = op?.selectionSet.selections[0];
   const root = op && schema.getRootType(op.operation);
-  return first?.kind === 'Field' && root?.getFields()[first.name.value] ? first.name.value : 'other';
+  return first?.kind === Kind.FIELD && root?.getFields()[first.name.value] ? first.name.value : 'other';
 }
 
 /** One log line and metric sample per executed operation (queries, mutations, and each subscription). */
@@ -248,12 +250,11 @@ function operationObserver(metrics: Metrics, log: Logger): Plugin<Context> {
   return {
     onExecute({ args }) {
       const started = performance.now();
-      const op = (args.document as DocumentNode).definitions.find(
-        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-      );
+      const { schema, document, operationName } = args as ExecutionArgs;
+      const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
       const type = op?.operation ?? 'unknown';
-      const name = (args.operationName as string | null | undefined) ?? op?.name?.value ?? 'anonymous';
-      const label = operationLabel(args.schema, args.document, args.operationName as string | null | undefined);
+      const name = operationName ?? op?.name?.value ?? 'anonymous';
+      const label = operationLabel(schema, document, operationName);
       const ctx = args.contextValue as Context;
       return {
         onExecuteDone({ result }) {

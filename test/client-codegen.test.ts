@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Kind, parse } from 'graphql';
+import { Kind, OperationTypeNode, parse } from 'graphql';
 import { schema } from '../src/schema/index.js';
 
 it('client/generated is up to date (run `npm run codegen`)', async () => {
@@ -34,7 +34,7 @@ it('client/operations has a document for every query, mutation and subscription 
   for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.graphql'))) {
     for (const def of parse(fs.readFileSync(path.join(dir, name), 'utf8')).definitions) {
       if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-      const root = def.operation === 'query' ? 'Query' : def.operation === 'mutation' ? 'Mutation' : 'Subscription';
+      const root = def.operation === OperationTypeNode.QUERY ? 'Query' : def.operation === OperationTypeNode.MUTATION ? 'Mutation' : 'Subscription';
       for (const sel of def.selectionSet.selections) if (sel.kind === Kind.FIELD) used.add(`${root}.${sel.name.value}`);
     }
   }

@@ -32,7 +32,7 @@ afterAll(async () => {
 function recordingFetch() {
   const requests: { method: string; url: string; body: string | null }[] = [];
   const f: typeof fetch = async (input, init) => {
-    requests.push({ method: init?.method ?? 'GET', url: String(input), body: typeof init?.body === 'string' ? init.body : null });
+    requests.push({ method: init?.method ?? 'GET', url: input instanceof Request ? input.url : String(input), body: typeof init?.body === 'string' ? init.body : null });
     return fetch(input, init);
   };
   return { f, requests };

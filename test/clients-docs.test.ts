@@ -15,7 +15,6 @@ import {
   JoinWaitingRoomDocument,
   MyBookingsDocument,
   PairWaitingRoomDocument,
-  RegisterDocument,
   SendMessageDocument,
   SetAvailabilityDocument,
   StartInterviewDocument,
@@ -59,7 +58,7 @@ function eventLog() {
   const waiters: { type: string; resolve: (e: UserEvent) => void }[] = [];
   return {
     seen,
-    push(e: UserEvent) {
+    push: (e: UserEvent) => {
       seen.push(e);
       for (const w of waiters.filter((w) => w.type === e.type)) {
         waiters.splice(waiters.indexOf(w), 1);

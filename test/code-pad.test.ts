@@ -71,7 +71,7 @@ async function boundDoc(server: TestServer, user: TestUser, interviewId: string)
   let seen = 0;
   return {
     doc,
-    text: () => doc.getText('code').toString(),
+    text: () => doc.getText('code').toJSON(),
     flushed: () => sending,
     errors,
     /** Applies relayed updates until the pad's version `version` has arrived. */
@@ -120,7 +120,7 @@ it('two documents edited concurrently through two instances converge to the text
   // A late joiner applies the stored state and has the same text.
   const late = new Y.Doc();
   Y.applyUpdate(late, Buffer.from(stored.state, 'base64'));
-  expect(late.getText('code').toString()).toBe(stored.text);
+  expect(late.getText('code').toJSON()).toBe(stored.text);
   // The stored state is what a restart reads: the same text from the table through the other instance.
   const row = await db.query<{ text: string }>(`SELECT text FROM "CodePad" WHERE "interviewId" = $1`, [interviewId]);
   expect(row[0]!.text).toBe(stored.text);

@@ -64,7 +64,7 @@ it('a burst of 40 sendMessage on a database with no free connections gets SERVIC
   const check = new pg.Client({ connectionString: db.url });
   await check.connect();
   try {
-    const count = async () => Number((await check.query(`SELECT count(*) AS n FROM "Message" WHERE "interviewId" = $1`, [interviewId])).rows[0].n);
+    const count = async () => Number((await check.query<{ n: string }>(`SELECT count(*) AS n FROM "Message" WHERE "interviewId" = $1`, [interviewId])).rows[0]!.n);
     expect(await count()).toBe(sent);
   } finally {
     await check.end();

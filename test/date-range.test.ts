@@ -1,7 +1,7 @@
 // Dates far outside any interview's lifetime are the client's mistake, not an internal error (issue 9, item 15).
 import { graphql } from './generated/gql.js';
 import { codes, gql, ok } from './support/client.js';
-import { registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
+import { registerAdmin, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
 const Slots = graphql(`query RangeSlots($from: DateTime, $to: DateTime) { slots(from: $from, to: $to) { id } }`);

@@ -19,7 +19,7 @@ afterAll(async () => {
 /** A job that resolves `ran` each time it runs. */
 function probeJob(name: string, every: string) {
   let runs = 0;
-  let waiters: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
   const job: JobDefinition = {
     name,
     every,

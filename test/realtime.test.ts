@@ -102,7 +102,7 @@ describe('slots', () => {
     const from = new Date(new Date(slot.startsAt).getTime() - 1000).toISOString();
     const to = new Date(new Date(slot.startsAt).getTime() + 1000).toISOString();
     // waitingCount is for signed-in users (test/waiting-room-visibility.test.ts).
-    const opts = { token: a!.token };
+    const opts = { token: a.token };
     const { slots } = await ok(stack.url, Slots, { from, to, type: 'BEHAVIORAL' }, opts);
     expect(slots).toEqual([expect.objectContaining({ id: slot.id, bookedCount: 2, waitingCount: 0 })]);
     expect((await ok(stack.url, Slots, { from, to, type: 'TECHNICAL' }, opts)).slots).toEqual([]);

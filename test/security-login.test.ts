@@ -82,7 +82,10 @@ async function parallelGuesses(email: string, ipOf: (i: number) => string, limit
 
 const tally = (results: GqlResponse<unknown>[]) => {
   const out: Record<string, number> = {};
-  for (const r of results) out[String(codes(r)[0] ?? 'OK')] = (out[String(codes(r)[0] ?? 'OK')] ?? 0) + 1;
+  for (const r of results) {
+    const code = (codes(r)[0] as string | undefined) ?? 'OK';
+    out[code] = (out[code] ?? 0) + 1;
+  }
   return out;
 };
 

@@ -28,7 +28,7 @@ it('closes a socket with 4403 when its access token expires; a fresh token opens
   expect((await subscribe(conn, Me).next()).data?.me?.id).toBe(user.id);
 
   expect(await conn.closed).toEqual({ code: 4403, reason: 'Token expired' });
-  const expiresAt = JSON.parse(Buffer.from(login.token.split('.')[1]!, 'base64url').toString()).exp * 1000;
+  const expiresAt = (JSON.parse(Buffer.from(login.token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
   expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
   expect(Date.now() - openedAt).toBeLessThan(3_000 + 3_000);
 

@@ -80,7 +80,7 @@ async function rawSocket(): Promise<{ socket: WebSocket; closed: Promise<number>
   const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
   const acked = new Promise<void>((resolve) =>
     socket.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { type: string };
+      const msg = JSON.parse((data as Buffer).toString()) as { type: string };
       messages.push(msg);
       if (msg.type === 'connection_ack') resolve();
     }),
@@ -94,7 +94,7 @@ async function rawSocket(): Promise<{ socket: WebSocket; closed: Promise<number>
 describe('huge WebSocket frames and HTTP bodies (item 6)', () => {
   it('closes a socket with 1009 when a frame exceeds WS_MAX_MESSAGE_BYTES, and serves one under it', async () => {
     const small = await rawSocket();
-    const answered = new Promise((resolve) => small.socket.on('message', (d) => String(d).includes('"next"') && resolve(d)));
+    const answered = new Promise((resolve) => small.socket.on('message', (d) => (d as Buffer).toString().includes('"next"') && resolve(d)));
     const padding = ' '.repeat(MAX_BYTES - 200);
     small.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ __typename ${padding}}` } }));
     expect(String(await answered)).toContain('"__typename":"Query"');

@@ -37,7 +37,7 @@ const ws = (user?: TestUser) => {
 async function heardJoin(sub: Subscription<{ waitingRoom: { type: string; waitingCount: number } }>, mover: TestUser, bookingId: string) {
   await ok(stack.url, Join, { bookingId }, { token: mover.token });
   for (let attempt = 0; ; attempt++) {
-    const heard = await sub.next(1_000).catch((err: unknown) => (attempt < 10 ? null : Promise.reject(err)));
+    const heard = await sub.next(1_000).catch((err: unknown) => (attempt < 10 ? null : Promise.reject(err as Error)));
     if (heard?.errors || heard?.data?.waitingRoom.type === 'JOIN_ROOM') return heard;
     if (heard) continue; // a LEAVE_ROOM: its JOIN_ROOM follows
     await ok(stack.url, Leave, { bookingId }, { token: mover.token });

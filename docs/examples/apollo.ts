@@ -8,9 +8,9 @@ import { ErrorLink } from '@apollo/client/link/error';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
-import { print } from 'graphql';
+import { Kind, OperationTypeNode, print } from 'graphql';
 import { createClient } from 'graphql-ws';
-import { EventsDocument, RefreshSessionDocument, possibleTypes, tokenExpiry, type TokenStore, type UserEvent } from '../../client/index.js';
+import { EventsDocument, RefreshSessionDocument, possibleTypes, tokenExpiry, type TokenStore, type Tokens, type UserEvent } from '../../client/index.js';
 
 export interface ApolloSetupOptions {
   url: string;
@@ -38,7 +38,7 @@ export function createApolloClient({ url, wsUrl, tokens, onAuthLost, webSocketIm
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: print(RefreshSessionDocument), variables: { refreshToken: current.refreshToken } }),
       });
-      const body = await res.json();
+      const body = (await res.json()) as { data?: { refreshSession?: Tokens | null } | null };
       const next = body.data?.refreshSession;
       if (!next) {
         tokens.set(null);
@@ -46,7 +46,7 @@ export function createApolloClient({ url, wsUrl, tokens, onAuthLost, webSocketIm
         return null;
       }
       tokens.set({ token: next.token, refreshToken: next.refreshToken });
-      return next.token as string;
+      return next.token;
     })().finally(() => (refreshing = null)));
   const accessToken = async () => {
     const t = tokens.get();
@@ -71,7 +71,7 @@ export function createApolloClient({ url, wsUrl, tokens, onAuthLost, webSocketIm
 
   const auth = new SetContextLink(async (prev) => {
     const token = await accessToken();
-    return token ? { headers: { ...prev.headers, authorization: `Bearer ${token}` } } : {};
+    return token ? { headers: { ...(prev.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } } : {};
   });
   const retryAfterRefresh = new ErrorLink(({ error, operation, forward }) => {
     const unauthenticated = CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.['code'] === 'UNAUTHENTICATED');
@@ -86,7 +86,7 @@ export function createApolloClient({ url, wsUrl, tokens, onAuthLost, webSocketIm
   const http = ApolloLink.from([retryAfterRefresh, auth, new PersistedQueryLink({ sha256, useGETForHashedQueries: true }), new HttpLink({ uri: url })]);
   const isSubscription = ({ query }: ApolloLink.Operation) => {
     const def = getMainDefinition(query);
-    return def.kind === 'OperationDefinition' && def.operation === 'subscription';
+    return def.kind === Kind.OPERATION_DEFINITION && def.operation === OperationTypeNode.SUBSCRIPTION;
   };
 
   const client = new ApolloClient({

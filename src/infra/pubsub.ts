@@ -4,6 +4,7 @@
 import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis } from 'ioredis';
+import { AsyncQueue } from './async-queue.js';
 
 export interface PubSubHandle {
   engine: PubSubEngine;
@@ -53,4 +54,14 @@ export function createPubSub(redisUrl: string | undefined, onRedisError: (err: E
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
     },
   };
+}
+
+/** A channel's messages as a queue; closing the queue unsubscribes (then runs `onClose`). */
+export async function subscribeQueue<T>(pubsub: PubSubEngine, channel: string, onClose = () => {}): Promise<AsyncQueue<T>> {
+  const queue = new AsyncQueue<T>(() => {
+    onClose();
+    void pubsub.unsubscribe(subId);
+  });
+  const subId = await pubsub.subscribe(channel, (m: T) => queue.push(m), {});
+  return queue;
 }

@@ -106,7 +106,7 @@ const encode = (result: ExecutionResult) => Buffer.from(`${JSON.stringify(result
 export function createRoomFanout(opts: { onError: (err: unknown) => ExecutionResult }): RoomFanout {
   const rooms = new Map<string, Room>();
 
-  const first = (group: Group) => group.members.values().next().value as Member | undefined;
+  const first = (group: Group) => group.members.values().next().value;
 
   function send(m: Member, event: RoomEventMessage, payload: Buffer) {
     if (m.stopped || m.socket.readyState !== WebSocket.OPEN) return;

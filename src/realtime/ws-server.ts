@@ -23,7 +23,7 @@ import { decodeJwt } from 'jose';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { asSocketClientError } from '../graphql-errors.js';
 import { bearerToken, resolveViewer, type Infra, type Services } from '../context.js';
-import { ERROR_CODES, type ErrorCode } from '../domain/errors.js';
+import type { ErrorCode } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import type { FieldCount } from '../domain/realtime-stats.js';
 import { clientIp, upgradeOriginAllowed } from '../infra/client-origin.js';

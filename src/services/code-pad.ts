@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { CODE_PAD_LIMITS, CODE_PAD_TEXT, canEditPad, checkLanguage, decodeUpdate } from '../domain/code-pad.js';
 import { badInput, conflict, rateLimited } from '../domain/errors.js';
 import { channels, type CodePadEventMessage } from '../domain/events.js';
-import { AsyncQueue } from '../infra/async-queue.js';
+import { subscribeQueue } from '../infra/pubsub.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { RateLimiter } from '../infra/rate-limit.js';
@@ -81,7 +81,7 @@ export function createCodePad({ db, pubsub, limiter, log }: { db: Db; pubsub: Pu
           throw badInput('update', 'is not a valid Yjs update.');
         }
         const state = Y.encodeStateAsUpdate(doc);
-        const text = doc.getText(CODE_PAD_TEXT).toString();
+        const text = doc.getText(CODE_PAD_TEXT).toJSON();
         doc.destroy();
         if (text.length > CODE_PAD_LIMITS.textChars) throw badInput('update', `would make the code longer than ${CODE_PAD_LIMITS.textChars} characters.`);
         if (state.length > CODE_PAD_LIMITS.stateBytes) throw conflict(`The code pad is full (${CODE_PAD_LIMITS.stateBytes} bytes of history).`);
@@ -100,9 +100,7 @@ export function createCodePad({ db, pubsub, limiter, log }: { db: Db; pubsub: Pu
     /** Every accepted update of the pad, live (the viewer's own included: applying one twice changes nothing). */
     async watch(viewer: Viewer, interviewId: string): Promise<AsyncIterableIterator<CodePadEventMessage>> {
       await interviewFor(db, viewer, interviewId);
-      const queue = new AsyncQueue<CodePadEventMessage>(() => pubsub.unsubscribe(subId));
-      const subId = await pubsub.subscribe(channels.codePad(interviewId), (m: CodePadEventMessage) => queue.push(m), {});
-      return queue;
+      return subscribeQueue<CodePadEventMessage>(pubsub, channels.codePad(interviewId));
     },
   };
 }

@@ -18,7 +18,8 @@ import {
   type UserEventMessage,
 } from '../domain/events.js';
 import { DIFFICULTY_ORDER } from '../domain/matching.js';
-import { AsyncQueue, closable } from '../infra/async-queue.js';
+import { closable, type AsyncQueue } from '../infra/async-queue.js';
+import { subscribeQueue } from '../infra/pubsub.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { createShutdownNotice, type ShutdownNotice } from '../infra/shutdown-notice.js';
@@ -120,16 +121,6 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
   const userQueues = new Set<AsyncQueue<LiveOnlyMessage>>();
   const beforeStore: BeforeStore[] = [];
 
-  /** A channel's messages as a queue; closing the queue unsubscribes. */
-  async function subscribeQueue<T>(channel: string, onClose = () => {}): Promise<AsyncQueue<T>> {
-    const queue = new AsyncQueue<T>(() => {
-      onClose();
-      void pubsub.unsubscribe(subId);
-    });
-    const subId = await pubsub.subscribe(channel, (m: T) => queue.push(m), {});
-    return queue;
-  }
-
   async function publish(userEvents: UserEventMessage[], rooms: RoomEventMessage[], sessions: SessionEventMessage[] = []) {
     // Stored events are safe if a publish fails: clients catch up by cursor.
     const sends = [
@@ -229,7 +220,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
      */
     userStream(userId: string, after: bigint | null): Promise<AsyncIterableIterator<UserEventMessage>> {
       return shutdownNotice.opening(async () => {
-        const live: AsyncQueue<LiveOnlyMessage> = await subscribeQueue(channels.user(userId), () => userQueues.delete(live));
+        const live: AsyncQueue<LiveOnlyMessage> = await subscribeQueue(pubsub, channels.user(userId), () => userQueues.delete(live));
         userQueues.add(live);
         const start = after ?? (await this.cursor(userId));
         const readAfter = (from: bigint, upTo: bigint | null) =>
@@ -284,7 +275,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
 
     sessionStream(interviewId: string): Promise<AsyncIterableIterator<SessionEventMessage>> {
       return shutdownNotice.opening(async () => {
-        const queue = await subscribeQueue<SessionEventMessage>(channels.session(interviewId));
+        const queue = await subscribeQueue<SessionEventMessage>(pubsub, channels.session(interviewId));
         return shutdownNotice.wrap(queue, () => ({
           type: 'SERVER_SHUTDOWN',
           interviewId,
@@ -298,7 +289,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
     roomStream(slotId: string): Promise<AsyncIterableIterator<RoomEventMessage> & { [ROOM_FEED]: RoomFeed }> {
       return shutdownNotice.opening(async () => {
         const channel = channels.room(slotId);
-        const queue = await subscribeQueue<RoomEventMessage>(channel);
+        const queue = await subscribeQueue<RoomEventMessage>(pubsub, channel);
         // The counts the client last had; fresh ones if it has had none yet.
         const final = async (last: RoomEventMessage | undefined): Promise<RoomEventMessage> => ({
           ...(last ?? { slotId, ...(await roomCounts(db, slotId)) }),
@@ -309,7 +300,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
           channel,
           async listen(onEvent) {
             const id = await pubsub.subscribe(channel, onEvent, {});
-            return () => pubsub.unsubscribe(id);
+            return () => void pubsub.unsubscribe(id);
           },
           final,
           notice: shutdownNotice,

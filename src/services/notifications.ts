@@ -8,7 +8,7 @@
 import type { Config } from '../config.js';
 import { instantRequestEmail, matchedEmail, type EmailContent } from '../domain/emails.js';
 import { badInput } from '../domain/errors.js';
-import type { EventPayload, UserEventInput } from '../domain/events.js';
+import type { UserEventInput } from '../domain/events.js';
 import { unsubscribeLink, unsubscribeToken, verifyUnsubscribeToken, type UnsubscribeKind } from '../domain/unsubscribe.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
@@ -128,7 +128,7 @@ export function createNotifications({
       const offline = new Set(ids.filter((_, i) => !online[i]));
       const due = notable.filter((e) => offline.has(e.userId));
       if (due.length === 0) return;
-      const others = due.map((e) => (e.type === 'MATCHED' ? (e.payload as EventPayload<'MATCHED'>).peerId : (e.payload as EventPayload<'INSTANT_REQUEST_RECEIVED'>).fromUserId));
+      const others = due.map((e) => (e.type === 'MATCHED' ? e.payload.peerId : e.payload.fromUserId));
       const users = new Map(
         (await tx.user.findMany({ where: { id: { in: [...offline, ...others] } }, select: { id: true, name: true, email: true, timezone: true, emailWhenOffline: true } })).map(
           (u) => [u.id, u],

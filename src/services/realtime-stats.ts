@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { aggregate, INSTANCE_REPORT_TTL_MS, type InstanceReport, type RealtimeTotals } from '../domain/realtime-stats.js';
-import { AsyncQueue, closable } from '../infra/async-queue.js';
+import { closable } from '../infra/async-queue.js';
+import { subscribeQueue } from '../infra/pubsub.js';
 import type { InstanceRegistry } from '../infra/instance-registry.js';
 import type { Logger } from '../infra/logger.js';
 import type { UserPresence } from './presence.js';
@@ -80,8 +81,7 @@ export function createRealtimeStats(deps: {
      * land while one total is being read are folded into the next one.
      */
     async stream(): Promise<AsyncIterableIterator<RealtimeSnapshot>> {
-      const reports = new AsyncQueue<unknown>(() => pubsub.unsubscribe(subId));
-      const subId = await pubsub.subscribe(reportedChannel, (m: unknown) => reports.push(m), {});
+      const reports = await subscribeQueue<unknown>(pubsub, reportedChannel);
       async function* run(): AsyncGenerator<RealtimeSnapshot> {
         yield await totals();
         for await (const _ of reports) {

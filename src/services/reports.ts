@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import { canSeeFeedback } from '../domain/feedback.js';
-import { canSeeQuestion, type QuestionDifficulty, type QuestionType } from '../domain/questions.js';
+import { canSeeQuestion } from '../domain/questions.js';
 import {
   REPORT_LEASE_MS,
   REPORT_MAX_ATTEMPTS,
@@ -75,7 +75,7 @@ export async function readHistory(db: Db, userId: string, interviewIds: string[]
       feedback.push({ interviewId: i.id, at: f.createdAt, ...pick(f) });
     }
     for (const q of i.questions) {
-      if (canSeeQuestion(viewer, q, i.status)) questions.push({ title: q.question.title, type: q.question.type as QuestionType, difficulty: q.question.difficulty as QuestionDifficulty, at: q.createdAt });
+      if (canSeeQuestion(viewer, q, i.status)) questions.push({ title: q.question.title, type: q.question.type, difficulty: q.question.difficulty, at: q.createdAt });
     }
   }
   return { interviews, feedback, questions };
@@ -237,7 +237,7 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
         }
         throw err;
       }
-      service.runPending();
+      void service.runPending();
       return created;
     },
 

@@ -157,10 +157,10 @@ describe('the whole interview in two browsers', () => {
     }
     // The shared code pad: an edit on one side shows on the other, and both edits merge.
     await alice.getByTestId('code-pad').fill('function add(a, b) {\n  return a + b;\n}');
-    await bob.waitForFunction(() => (document.querySelector('[data-testid="code-pad"]') as HTMLTextAreaElement | null)?.value.includes('return a + b;'));
+    await bob.waitForFunction(() => document.querySelector<HTMLTextAreaElement>('[data-testid="code-pad"]')?.value.includes('return a + b;'));
     await bob.getByTestId('code-pad').press('Control+End');
     await bob.getByTestId('code-pad').pressSequentially('\n// ok');
-    await alice.waitForFunction(() => (document.querySelector('[data-testid="code-pad"]') as HTMLTextAreaElement | null)?.value.endsWith('}\n// ok'));
+    await alice.waitForFunction(() => document.querySelector<HTMLTextAreaElement>('[data-testid="code-pad"]')?.value.endsWith('}\n// ok'));
 
     await alice.getByTestId('chat-input').pressSequentially('Hi Bob');
     await bob.getByTestId('peer-typing').waitFor();

@@ -4,22 +4,23 @@
  * goes to the next wait instead of being swallowed.
  */
 export interface TimedQueue<T> {
-  push(item: T): void;
-  next(timeoutMs?: number): Promise<T>;
+  // Properties, not methods: tests pass them around as callbacks.
+  push: (item: T) => void;
+  next: (timeoutMs?: number) => Promise<T>;
   /** Items received but not yet taken. */
-  pending(): number;
+  pending: () => number;
 }
 
 export function timedQueue<T>(what = 'event', defaultTimeoutMs = 5_000): TimedQueue<T> {
   const queue: T[] = [];
   const waiters: ((item: T) => void)[] = [];
   return {
-    push(item) {
+    push: (item) => {
       const w = waiters.shift();
       if (w) w(item);
       else queue.push(item);
     },
-    next(timeoutMs = defaultTimeoutMs) {
+    next: (timeoutMs = defaultTimeoutMs) => {
       if (queue.length) return Promise.resolve(queue.shift()!);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {

@@ -110,7 +110,7 @@ function UserMenu({ name }: { name: string }) {
         onClick={async () => {
           await logout({});
           setSession(null);
-          navigate('/login');
+          void navigate('/login');
         }}
       >
         Sign out

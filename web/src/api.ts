@@ -14,7 +14,7 @@ export interface Me {
   role: 'USER' | 'ADMIN';
 }
 
-interface Stored {
+export interface Stored {
   token: string;
   refreshToken: string;
   user: Me;
@@ -74,7 +74,7 @@ async function freshToken(): Promise<string | null> {
       const res = await fetch('/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: REFRESH, variables: { refreshToken: session!.refreshToken } }),
+        body: JSON.stringify({ query: REFRESH, variables: { refreshToken: session.refreshToken } }),
       });
       const body = (await res.json()) as { data?: { refreshSession: Stored } };
       if (!body.data) {

@@ -5,7 +5,7 @@ import { client as initialClient, currentUser, onAuthChange, onClientChange, str
 
 const MeContext = createContext<Me | null>(null);
 type Listener = (e: UserEvent) => void;
-const EventsContext = createContext<{ subscribe(fn: Listener): () => void; log: UserEvent[] }>({ subscribe: () => () => {}, log: [] });
+const EventsContext = createContext<{ subscribe: (fn: Listener) => () => void; log: UserEvent[] }>({ subscribe: () => () => {}, log: [] });
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState(currentUser);

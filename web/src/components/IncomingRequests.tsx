@@ -28,7 +28,7 @@ export function IncomingRequests() {
   useUserEvents(
     (e) => {
       refetch({ requestPolicy: 'network-only' });
-      if (e.type === 'INSTANT_REQUEST_ACCEPTED' && e.interview) navigate(`/session/${e.interview.id}`);
+      if (e.type === 'INSTANT_REQUEST_ACCEPTED' && e.interview) void navigate(`/session/${e.interview.id}`);
     },
     ['INSTANT_REQUEST_RECEIVED', 'INSTANT_REQUEST_ACCEPTED', 'INSTANT_REQUEST_REJECTED', 'INSTANT_REQUEST_EXPIRED'],
   );
@@ -48,7 +48,7 @@ export function IncomingRequests() {
               onClick={async () => {
                 const res = await respond({ requestId: r.id, accept: true });
                 const id = (res.data as { respondToInstantRequest?: { interview: { id: string } | null } } | undefined)?.respondToInstantRequest?.interview?.id;
-                if (id) navigate(`/session/${id}`);
+                if (id) void navigate(`/session/${id}`);
                 refetch({ requestPolicy: 'network-only' });
               }}
             >

@@ -31,7 +31,7 @@ export function Reports() {
   useUserEvents(
     (e) => {
       const p = e.payload ?? {};
-      const id = String(p['reportId'] ?? '');
+      const id = typeof p['reportId'] === 'string' ? p['reportId'] : '';
       if (e.type === 'REPORT_PROGRESS') {
         setLive((prev) => ({ id, progress: Math.max(Number(p['progress']) || 0, prev?.id === id ? prev.progress : 0), step: (p['step'] as string) ?? null }));
       } else {

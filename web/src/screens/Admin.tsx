@@ -113,7 +113,7 @@ function CreateSlot() {
       onSubmit={async (e) => {
         e.preventDefault();
         const f = new FormData(e.currentTarget);
-        const startsAt = new Date(String(f.get('startsAt')));
+        const startsAt = new Date(f.get('startsAt') as string);
         const r = await create({ input: { type: f.get('type'), durationMinutes: Number(f.get('duration')), startsAt: startsAt.toISOString() } });
         if (r.data) setCreated(fmtDateTime((r.data as { createSlot: { startsAt: string } }).createSlot.startsAt));
       }}

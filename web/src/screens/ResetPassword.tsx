@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useMutation } from 'urql';
-import { errorText, gql, setSession } from '../api';
+import { errorText, gql, setSession, type Stored } from '../api';
 import { AUTH_FIELDS, FormError } from './SignIn';
 
 const RESET = gql`mutation ResetPassword($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) { ${AUTH_FIELDS} } }`;
@@ -10,7 +10,7 @@ export function ResetPassword() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
   const [password, setPassword] = useState('');
-  const [state, reset] = useMutation(RESET);
+  const [state, reset] = useMutation<{ resetPassword: Stored }>(RESET);
   const navigate = useNavigate();
   return (
     <section className="card narrow">
@@ -26,7 +26,7 @@ export function ResetPassword() {
             const r = await reset({ token, newPassword: password });
             if (r.data) {
               setSession(r.data.resetPassword);
-              navigate('/slots');
+              void navigate('/slots');
             }
           }}
         >

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
-import { errorText, gql, setSession } from '../api';
+import { errorText, gql, setSession, type Stored } from '../api';
 
 export const AUTH_FIELDS = 'token refreshToken user { id name email role }';
 const LOGIN = gql`mutation Login($input: LoginInput!) { login(input: $input) { ${AUTH_FIELDS} } }`;
@@ -9,7 +9,7 @@ const LOGIN = gql`mutation Login($input: LoginInput!) { login(input: $input) { $
 export function SignIn() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [state, login] = useMutation(LOGIN);
+  const [state, login] = useMutation<{ login: Stored }>(LOGIN);
   return (
     <section className="card narrow">
       <h1>Sign in</h1>

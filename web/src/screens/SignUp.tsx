@@ -1,14 +1,14 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
-import { errorText, gql, setSession } from '../api';
+import { errorText, gql, setSession, type Stored } from '../api';
 import { AUTH_FIELDS, FormError } from './SignIn';
 
 const REGISTER = gql`mutation Register($input: RegisterInput!) { register(input: $input) { ${AUTH_FIELDS} } }`;
 
 export function SignUp() {
   const [form, setForm] = useState({ name: '', email: '', password: '' });
-  const [state, register] = useMutation(REGISTER);
+  const [state, register] = useMutation<{ register: Stored }>(REGISTER);
   const field = (k: keyof typeof form) => ({ value: form[k], onChange: (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value }) });
   return (
     <section className="card narrow">

@@ -34,7 +34,7 @@ export function CodePad({ interviewId, editable }: { interviewId: string; editab
     const onText = () => {
       const el = area.current;
       const sel = el && document.activeElement === el ? [el.selectionStart, el.selectionEnd] : null;
-      setText(ytext.toString());
+      setText(ytext.toJSON());
       if (sel) requestAnimationFrame(() => el!.setSelectionRange(sel[0]!, sel[1]!));
     };
     const onUpdate = (update: Uint8Array, origin: unknown) => {
@@ -58,7 +58,7 @@ export function CodePad({ interviewId, editable }: { interviewId: string; editab
           if (!r.data) return;
           Y.applyUpdate(doc, fromBase64(r.data.codePad.state), 'remote');
           setLanguage(r.data.codePad.language);
-          setText(ytext.toString());
+          setText(ytext.toJSON());
         });
     void load();
     return onSocketConnected((reconnect) => reconnect && void load());
@@ -70,7 +70,7 @@ export function CodePad({ interviewId, editable }: { interviewId: string; editab
   });
 
   const onChange = (next: string) => {
-    const prev = ytext.toString();
+    const prev = ytext.toJSON();
     let start = 0;
     while (start < prev.length && start < next.length && prev[start] === next[start]) start++;
     let endPrev = prev.length;
