@@ -5,7 +5,18 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'test/generated/', 'coverage/', '.data/', 'web/dist/', 'client/dist/', 'client/generated/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'src/generated/',
+      'test/generated/',
+      'coverage/',
+      '.data/',
+      'web/dist/',
+      'client/dist/',
+      'client/generated/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -13,7 +24,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // In-memory stand-ins implement async interfaces: `async` keeps a throw a rejection.
       '@typescript-eslint/require-await': 'off',
     },

@@ -20,9 +20,16 @@ const yoga = createYoga({
   logging: false,
   schema: createSchema({
     typeDefs: /* GraphQL */ `
-      type Query { hello: String! }
-      type Booking { id: ID! status: String! }
-      type Mutation { book(slotId: ID!, userId: ID!, difficulty: String!): Booking! }
+      type Query {
+        hello: String!
+      }
+      type Booking {
+        id: ID!
+        status: String!
+      }
+      type Mutation {
+        book(slotId: ID!, userId: ID!, difficulty: String!): Booking!
+      }
     `,
     resolvers: {
       Query: { hello: () => 'world' },

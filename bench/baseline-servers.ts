@@ -71,7 +71,13 @@ try {
           [m.interviewId, user, m.body],
         );
         const row = rows[0]!;
-        io.to(`user:${m.to}`).emit('m', { id: row.id, interviewId: m.interviewId, senderId: user, body: m.body, at: row.created_at });
+        io.to(`user:${m.to}`).emit('m', {
+          id: row.id,
+          interviewId: m.interviewId,
+          senderId: user,
+          body: m.body,
+          at: row.created_at,
+        });
         ack({ id: row.id });
       });
     });

@@ -68,21 +68,36 @@ function open(u: ChatUser): Promise<string | null> {
       ready = failure === null;
       resolve(failure);
     };
-    const url = protocol === 'graphql-ws' ? httpUrl.replace(/^http/, 'ws') : `${httpUrl.replace(/^http/, 'ws').replace(/\/graphql$/, '')}/socket.io/?EIO=4&transport=websocket`;
-    const ws = new WebSocket(url, protocol === 'graphql-ws' ? ['graphql-transport-ws'] : [], { perMessageDeflate: false });
+    const url =
+      protocol === 'graphql-ws'
+        ? httpUrl.replace(/^http/, 'ws')
+        : `${httpUrl.replace(/^http/, 'ws').replace(/\/graphql$/, '')}/socket.io/?EIO=4&transport=websocket`;
+    const ws = new WebSocket(url, protocol === 'graphql-ws' ? ['graphql-transport-ws'] : [], {
+      perMessageDeflate: false,
+    });
     sockets.set(u.id, ws);
     ws.on('error', (err) => done(`error: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
     ws.on('close', (code) => done(`closed ${code}`));
     ws.on('open', () => {
-      if (protocol === 'graphql-ws') ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${u.token}` } }));
+      if (protocol === 'graphql-ws')
+        ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${u.token}` } }));
     });
     ws.on('message', (raw: Buffer) => {
       const t = now();
       const text = raw.toString('utf8');
       if (protocol === 'graphql-ws') {
-        const m = JSON.parse(text) as { type: string; payload?: { data?: { events?: { type: string; payload: { messageId?: string } } } } };
+        const m = JSON.parse(text) as {
+          type: string;
+          payload?: { data?: { events?: { type: string; payload: { messageId?: string } } } };
+        };
         if (m.type === 'connection_ack') {
-          ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { events { id type at payload } }' } }));
+          ws.send(
+            JSON.stringify({
+              id: '1',
+              type: 'subscribe',
+              payload: { query: 'subscription { events { id type at payload } }' },
+            }),
+          );
           return done(null);
         }
         if (m.type === 'ping') return ws.send('{"type":"pong"}');
@@ -116,7 +131,10 @@ async function sendOne(u: ChatUser, n: number): Promise<void> {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${u.token}` },
         body: JSON.stringify({ query: SEND, variables: { i: u.interviewId, b: body } }),
       });
-      const json = (await res.json()) as { data?: { sendMessage?: { id: string } }; errors?: { extensions?: { code?: string } }[] };
+      const json = (await res.json()) as {
+        data?: { sendMessage?: { id: string } };
+        errors?: { extensions?: { code?: string } }[];
+      };
       const id = json.data?.sendMessage?.id;
       if (!id) return fail(json.errors?.[0]?.extensions?.code ?? `HTTP ${res.status}`);
       sendOk(id, start);
@@ -125,7 +143,10 @@ async function sendOne(u: ChatUser, n: number): Promise<void> {
       const k = ++ackSeq;
       const id = await new Promise<string>((resolve, reject) => {
         acks.set(k, resolve);
-        ws.send(`42${k}${JSON.stringify(['msg', { interviewId: u.interviewId, to: u.peer, body }])}`, (err) => err && reject(err));
+        ws.send(
+          `42${k}${JSON.stringify(['msg', { interviewId: u.interviewId, to: u.peer, body }])}`,
+          (err) => err && reject(err),
+        );
       });
       sendOk(id, start);
     }

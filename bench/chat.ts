@@ -58,7 +58,10 @@ const PEAK_S = intSetting('PEAK_S', 20);
 const PACED_S = intSetting('PACED_S', 20);
 const PROCS = Math.max(1, intSetting('CLIENT_PROCS', 2));
 const SERVERS = strSetting('SERVERS', 'mockmate,socketio').split(',');
-const LABEL: Record<string, string> = { mockmate: 'MockMate (sendMessage over HTTP, events over graphql-ws)', socketio: 'Socket.IO 4 + PostgreSQL insert' };
+const LABEL: Record<string, string> = {
+  mockmate: 'MockMate (sendMessage over HTTP, events over graphql-ws)',
+  socketio: 'Socket.IO 4 + PostgreSQL insert',
+};
 
 interface Report {
   sent: number;
@@ -113,7 +116,10 @@ await main(async () => {
     const interviewId = randomUUID();
     interviews.push(interviewId);
     const [a, b] = [seeded[i]!, seeded[i + 1]!];
-    users.push({ id: a.id, peer: b.id, interviewId, token: tokens[i]! }, { id: b.id, peer: a.id, interviewId, token: tokens[i + 1]! });
+    users.push(
+      { id: a.id, peer: b.id, interviewId, token: tokens[i]! },
+      { id: b.id, peer: a.id, interviewId, token: tokens[i + 1]! },
+    );
   }
   await db.client.query(
     `INSERT INTO "Interview" (id, "slotId", type, status, "startedAt") SELECT i, $2, 'TECHNICAL', 'IN_PROGRESS', now() FROM unnest($1::uuid[]) i`,
@@ -122,7 +128,11 @@ await main(async () => {
   await db.client.query(
     `INSERT INTO "InterviewParticipant" ("interviewId", "userId", role, difficulty, "joinedAt")
      SELECT i, u, r::"ParticipantRole", 'MEDIUM', now() FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS x(i, u, r)`,
-    [users.map((u) => u.interviewId), users.map((u) => u.id), users.map((_, k) => (k % 2 ? 'INTERVIEWEE' : 'INTERVIEWER'))],
+    [
+      users.map((u) => u.interviewId),
+      users.map((u) => u.id),
+      users.map((_, k) => (k % 2 ? 'INTERVIEWEE' : 'INTERVIEWER')),
+    ],
   );
   await db.client.query('ANALYZE');
   await app.stop();
@@ -143,7 +153,9 @@ await main(async () => {
             args: ['sio-chat'],
             env: { REDIS_URL, DATABASE_URL: db.url, BENCH_SIO_KEY: `bench-chat-${randomBytes(4).toString('hex')}` },
           });
-    const clients: Child[] = Array.from({ length: PROCS }, (_, p) => spawnChild(`clients-${p}`, 'chat-clients.ts', { cpus: CLIENT_CPUS }));
+    const clients: Child[] = Array.from({ length: PROCS }, (_, p) =>
+      spawnChild(`clients-${p}`, 'chat-clients.ts', { cpus: CLIENT_CPUS }),
+    );
     try {
       const { port } = (await server.ready) as { port: number };
       await Promise.all(clients.map((c) => c.ready));
@@ -152,7 +164,11 @@ await main(async () => {
       const shares = clients.map((_, p) => users.filter((_, k) => Math.floor(k / 2) % PROCS === p));
       const conn = await Promise.all(
         clients.map((c, p) =>
-          c.call<{ ready: number; failures: Record<string, number> }>('connect', { protocol: kind === 'mockmate' ? 'graphql-ws' : 'socketio', url, users: shares[p], concurrency: 50 }, 600_000),
+          c.call<{ ready: number; failures: Record<string, number> }>(
+            'connect',
+            { protocol: kind === 'mockmate' ? 'graphql-ws' : 'socketio', url, users: shares[p], concurrency: 50 },
+            600_000,
+          ),
         ),
       );
       const ready = conn.reduce((n, c) => n + c.ready, 0);
@@ -186,22 +202,32 @@ await main(async () => {
           seconds: wall / 1000,
           // Over the wall time: a closed loop finishes the sends in flight when its time is up.
           rate: reports.reduce((n, r) => n + r.sent, 0) / (wall / 1000),
-          cpuPerMessageMs: (s1.cpuMs - s0.cpuMs) / Math.max(1, reports.reduce((n, r) => n + r.sent, 0)),
+          cpuPerMessageMs:
+            (s1.cpuMs - s0.cpuMs) /
+            Math.max(
+              1,
+              reports.reduce((n, r) => n + r.sent, 0),
+            ),
           p50: percentile(lat, 50),
           p99: percentile(lat, 99),
           max: lat.length ? lat[lat.length - 1]! : NaN,
           serverCpu: cpuPercent([s0], [s1], wall),
           clientCpu: cpuPercent(c0, c1, wall),
         };
-        console.error(`[${kind}] ${name}: ${int(p.sent)} sent (${int(p.rate)}/s), ${int(p.received)} received, failed ${p.failed} ${JSON.stringify(failures)}, p50 ${msf(p.p50)} p99 ${msf(p.p99)}, server CPU ${p.serverCpu.toFixed(0)}%`);
+        console.error(
+          `[${kind}] ${name}: ${int(p.sent)} sent (${int(p.rate)}/s), ${int(p.received)} received, failed ${p.failed} ${JSON.stringify(failures)}, p50 ${msf(p.p50)} p99 ${msf(p.p99)}, server CPU ${p.serverCpu.toFixed(0)}%`,
+        );
         return p;
       };
-      const peak = await phase('peak', () => Promise.all(clients.map((c) => c.call('closed', { ms: PEAK_S * 1000 }, PEAK_S * 1000 + 120_000))));
+      const peak = await phase('peak', () =>
+        Promise.all(clients.map((c) => c.call('closed', { ms: PEAK_S * 1000 }, PEAK_S * 1000 + 120_000))),
+      );
       await sleep(1000);
       const target = Math.max(1, peak.rate / 2);
-      const paced = await phase(
-        'paced',
-        () => Promise.all(clients.map((c) => c.call('paced', { rate: target / PROCS, ms: PACED_S * 1000 }, PACED_S * 1000 + 120_000))),
+      const paced = await phase('paced', () =>
+        Promise.all(
+          clients.map((c) => c.call('paced', { rate: target / PROCS, ms: PACED_S * 1000 }, PACED_S * 1000 + 120_000)),
+        ),
       );
       const final = await Promise.all(clients.map((c) => c.call<Report>('report')));
       if (kind === 'mockmate') await waitDbIdle(db.client, db.name);
@@ -223,12 +249,35 @@ await main(async () => {
 function print(results: Result[], started: Date) {
   const out: string[] = [];
   out.push(`\n## bench:chat — ${started.toISOString()}\n`);
-  out.push(`${int(PAIRS)} interviews under way (${int(PAIRS * 2)} users, one socket each); peak: closed loop for ${PEAK_S} s, every user sending its next message when the last was accepted; paced: open loop at half of each server's own peak for ${PACED_S} s; ${PROCS} client processes.`, '');
+  out.push(
+    `${int(PAIRS)} interviews under way (${int(PAIRS * 2)} users, one socket each); peak: closed loop for ${PEAK_S} s, every user sending its next message when the last was accepted; paced: open loop at half of each server's own peak for ${PACED_S} s; ${PROCS} client processes.`,
+    '',
+  );
   out.push(`Machine: ${machineLine()}.`, '');
-  out.push(processLine('The Socket.IO baseline inserts into the same PostgreSQL (a table of its own, a pool of 10 as the app).'), '');
+  out.push(
+    processLine(
+      'The Socket.IO baseline inserts into the same PostgreSQL (a table of its own, a pool of 10 as the app).',
+    ),
+    '',
+  );
   out.push(
     table(
-      ['server', 'sockets', 'peak msgs/s', 'server CPU per message', 'peak p50', 'peak p99', 'paced rate', 'paced p50', 'paced p99', 'paced max', 'failed', 'lost / duplicated', 'server CPU (peak)', 'clients CPU (peak)'],
+      [
+        'server',
+        'sockets',
+        'peak msgs/s',
+        'server CPU per message',
+        'peak p50',
+        'peak p99',
+        'paced rate',
+        'paced p50',
+        'paced p99',
+        'paced max',
+        'failed',
+        'lost / duplicated',
+        'server CPU (peak)',
+        'clients CPU (peak)',
+      ],
       results.map((r) => [
         LABEL[r.kind] ?? r.kind,
         int(r.ready),
@@ -249,12 +298,32 @@ function print(results: Result[], started: Date) {
   );
   const mm = results.find((r) => r.kind === 'mockmate');
   const sio = results.find((r) => r.kind === 'socketio');
-  const valid = (r: Result) => r.lost === 0 && r.peak.duplicates + r.paced.duplicates === 0 && r.peak.failed + r.paced.failed === 0;
+  const valid = (r: Result) =>
+    r.lost === 0 && r.peak.duplicates + r.paced.duplicates === 0 && r.peak.failed + r.paced.failed === 0;
   const rows: string[][] = [];
-  if (mm && sio) rows.push(['(server CPU per message; ratio = Socket.IO ÷ MockMate)', `${msf(mm.peak.cpuPerMessageMs)} vs ${msf(sio.peak.cpuPerMessageMs)}`, ratio(sio.peak.cpuPerMessageMs, mm.peak.cpuPerMessageMs), '']);
-  if (mm && sio) rows.push(['throughput ≥ 0.7× Socket.IO + PostgreSQL', `${int(mm.peak.rate)} vs ${int(sio.peak.rate)} msgs/s`, ratio(mm.peak.rate, sio.peak.rate), verdict(valid(mm) && mm.peak.rate >= 0.7 * sio.peak.rate)]);
-  if (mm) rows.push([`p99 < 100 ms at half its peak (${int(mm.paced.target)}/s)`, msf(mm.paced.p99), sio ? `Socket.IO ${msf(sio.paced.p99)} at ${int(sio.paced.target)}/s` : '', verdict(valid(mm) && mm.paced.p99 < 100)]);
-  if (mm) rows.push(['every accepted message to the peer exactly once', valid(mm) ? 'yes' : 'no', '', verdict(valid(mm))]);
+  if (mm && sio)
+    rows.push([
+      '(server CPU per message; ratio = Socket.IO ÷ MockMate)',
+      `${msf(mm.peak.cpuPerMessageMs)} vs ${msf(sio.peak.cpuPerMessageMs)}`,
+      ratio(sio.peak.cpuPerMessageMs, mm.peak.cpuPerMessageMs),
+      '',
+    ]);
+  if (mm && sio)
+    rows.push([
+      'throughput ≥ 0.7× Socket.IO + PostgreSQL',
+      `${int(mm.peak.rate)} vs ${int(sio.peak.rate)} msgs/s`,
+      ratio(mm.peak.rate, sio.peak.rate),
+      verdict(valid(mm) && mm.peak.rate >= 0.7 * sio.peak.rate),
+    ]);
+  if (mm)
+    rows.push([
+      `p99 < 100 ms at half its peak (${int(mm.paced.target)}/s)`,
+      msf(mm.paced.p99),
+      sio ? `Socket.IO ${msf(sio.paced.p99)} at ${int(sio.paced.target)}/s` : '',
+      verdict(valid(mm) && mm.paced.p99 < 100),
+    ]);
+  if (mm)
+    rows.push(['every accepted message to the peer exactly once', valid(mm) ? 'yes' : 'no', '', verdict(valid(mm))]);
   out.push('\n### Targets (MockMate)\n');
   out.push(table(['target', 'measured', 'ratio / baseline', 'result'], rows));
   console.log(out.join('\n'));

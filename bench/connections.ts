@@ -107,9 +107,13 @@ await main(async () => {
       const before = procStats(server.pid);
       const conn = await connectSockets(clients, kind, url, N, { tokens, slotId, concurrency: CONCURRENCY });
       const rampCpu = cpuPercent([before], [procStats(server.pid)], conn.rampMs);
-      console.error(`[${kind}] ${conn.total}/${N} ready in ${msf(conn.rampMs)} (${int((conn.total * 1000) / conn.rampMs)}/s), failures ${JSON.stringify(conn.failures)}`);
+      console.error(
+        `[${kind}] ${conn.total}/${N} ready in ${msf(conn.rampMs)} (${int((conn.total * 1000) / conn.rampMs)}/s), failures ${JSON.stringify(conn.failures)}`,
+      );
       const probed = await probe(clients, publish[kind], conn.total);
-      console.error(`[${kind}] ${probed.withOne}/${conn.total} subscribed (probe ${msf(probed.ms)}); holding idle ${HOLD_MS / 1000} s`);
+      console.error(
+        `[${kind}] ${probed.withOne}/${conn.total} subscribed (probe ${msf(probed.ms)}); holding idle ${HOLD_MS / 1000} s`,
+      );
       await sleep(HOLD_MS);
       await server.call('gc');
       const rssHeld = procStats(server.pid).rss;
@@ -151,10 +155,22 @@ function print(results: Result[], started: Date) {
   );
   out.push(`Machine: ${machineLine()}.`, '');
   out.push(processLine(), '');
-  out.push('RSS per socket = (RSS holding the sockets − RSS after a warm-up batch connected and closed) / sockets held, both after full GCs.\n');
+  out.push(
+    'RSS per socket = (RSS holding the sockets − RSS after a warm-up batch connected and closed) / sockets held, both after full GCs.\n',
+  );
   out.push(
     table(
-      ['server', 'subscribed (probe) / held / N', 'ramp', 'connects/s', 'server CPU in ramp', 'RSS base', 'RSS held', 'per socket', 'peak RSS'],
+      [
+        'server',
+        'subscribed (probe) / held / N',
+        'ramp',
+        'connects/s',
+        'server CPU in ramp',
+        'RSS base',
+        'RSS held',
+        'per socket',
+        'peak RSS',
+      ],
       results.map((r) => [
         LABEL[r.kind],
         `${int(r.subscribed)} / ${int(r.held)} / ${int(N)}`,
@@ -172,13 +188,39 @@ function print(results: Result[], started: Date) {
     const sio = by('socketio');
     const ws = by('ws');
     const rows: string[][] = [
-      [`${int(N)} subscriptions held`, `${int(mm.subscribed)} subscribed, ${int(mm.held)} open`, '', verdict(mm.subscribed >= N && mm.held >= N)],
-      ['≤ 30 KB per idle subscribed socket', kb(mm.perSocket), [sio && `Socket.IO ${kb(sio.perSocket)} (${ratio(mm.perSocket, sio.perSocket)})`, ws && `ws ${kb(ws.perSocket)} (${ratio(mm.perSocket, ws.perSocket)})`].filter(Boolean).join(', '), verdict(mm.perSocket <= 30 * 1024)],
-      ['connect rate (no target)', `${int(mm.rate)}/s`, [sio && `Socket.IO ${int(sio.rate)}/s (${ratio(mm.rate, sio.rate)})`, ws && `ws ${int(ws.rate)}/s (${ratio(mm.rate, ws.rate)})`].filter(Boolean).join(', '), ''],
+      [
+        `${int(N)} subscriptions held`,
+        `${int(mm.subscribed)} subscribed, ${int(mm.held)} open`,
+        '',
+        verdict(mm.subscribed >= N && mm.held >= N),
+      ],
+      [
+        '≤ 30 KB per idle subscribed socket',
+        kb(mm.perSocket),
+        [
+          sio && `Socket.IO ${kb(sio.perSocket)} (${ratio(mm.perSocket, sio.perSocket)})`,
+          ws && `ws ${kb(ws.perSocket)} (${ratio(mm.perSocket, ws.perSocket)})`,
+        ]
+          .filter(Boolean)
+          .join(', '),
+        verdict(mm.perSocket <= 30 * 1024),
+      ],
+      [
+        'connect rate (no target)',
+        `${int(mm.rate)}/s`,
+        [
+          sio && `Socket.IO ${int(sio.rate)}/s (${ratio(mm.rate, sio.rate)})`,
+          ws && `ws ${int(ws.rate)}/s (${ratio(mm.rate, ws.rate)})`,
+        ]
+          .filter(Boolean)
+          .join(', '),
+        '',
+      ],
     ];
     out.push(`\n### Targets (MockMate)\n`);
     out.push(table(['target', 'measured', 'baselines (ratio)', 'result'], rows));
   }
-  for (const r of results.filter((r) => Object.keys(r.failures).length)) out.push(`\n${LABEL[r.kind]}: connect failures ${JSON.stringify(r.failures)}`);
+  for (const r of results.filter((r) => Object.keys(r.failures).length))
+    out.push(`\n${LABEL[r.kind]}: connect failures ${JSON.stringify(r.failures)}`);
   console.log(out.join('\n'));
 }

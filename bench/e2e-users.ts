@@ -45,7 +45,9 @@ function connect(u: UserState): Promise<string | null> {
       if (!ready) resolve('timeout');
       ws.terminate();
     }, 30_000);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${u.spec.token}` } })));
+    ws.on('open', () =>
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${u.spec.token}` } })),
+    );
     ws.on('error', (err) => !ready && resolve(`error ${err.message}`));
     ws.on('close', (code, reason) => {
       clearTimeout(timer);
@@ -62,7 +64,9 @@ function connect(u: UserState): Promise<string | null> {
       if (m.type === 'connection_ack') {
         ready = true;
         clearTimeout(timer);
-        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIBE, variables: { after: '0' } } }));
+        ws.send(
+          JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIBE, variables: { after: '0' } } }),
+        );
         return resolve(null);
       }
       if (m.type === 'ping') return ws.send('{"type":"pong"}');
@@ -85,11 +89,19 @@ async function join(u: UserState) {
   try {
     const res = await fetch(u.spec.httpUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${u.spec.token}` },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        authorization: `Bearer ${u.spec.token}`,
+      },
       body: JSON.stringify({ query: JOIN, variables: { b: u.spec.bookingId } }),
     });
-    const body = (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-    if (body.errors?.length) u.joinError = `${body.errors[0]!.extensions?.code ?? res.status} ${body.errors[0]!.message}`;
+    const body = (await res.json()) as {
+      data?: unknown;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+    if (body.errors?.length)
+      u.joinError = `${body.errors[0]!.extensions?.code ?? res.status} ${body.errors[0]!.message}`;
   } catch (err) {
     u.joinError = String(err);
   }
@@ -129,7 +141,8 @@ serveParent(
       const joinedPerRoom = new Map<number, number>();
       let matched = 0;
       for (const u of users) {
-        if (u.joinDoneAt !== undefined && !u.joinError) joinedPerRoom.set(u.spec.room, (joinedPerRoom.get(u.spec.room) ?? 0) + 1);
+        if (u.joinDoneAt !== undefined && !u.joinError)
+          joinedPerRoom.set(u.spec.room, (joinedPerRoom.get(u.spec.room) ?? 0) + 1);
         if (u.matchedAt !== undefined) matched++;
       }
       const pairable = [...joinedPerRoom.values()].reduce((s, n) => s + 2 * Math.floor(n / 2), 0);

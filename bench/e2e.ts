@@ -81,7 +81,9 @@ interface RunResult {
 
 await main(async () => {
   const started = new Date();
-  console.error(`bench:e2e USERS=${USERS} over ${DURATION_MS / 1000} s into ${ROOMS} rooms, MATCH_INTERVAL=${MATCH_INTERVAL}; seeding…`);
+  console.error(
+    `bench:e2e USERS=${USERS} over ${DURATION_MS / 1000} s into ${ROOMS} rooms, MATCH_INTERVAL=${MATCH_INTERVAL}; seeding…`,
+  );
   const db = await createScratchDatabase('e2e');
   const env = appEnv(db.url, { JOBS_ENABLED: 'true', MATCH_INTERVAL });
   const seeder = await buildApp(loadConfig({ ...env, JOBS_ENABLED: 'false' }));
@@ -101,7 +103,11 @@ await main(async () => {
     for (let r = 0; r < ROOMS; r++) slotIds.push(await insertSlot(db.client, startsAt, 60));
     const bookingIds = await insertBookings(
       db.client,
-      users.map((u, i) => ({ slotId: slotIds[i % ROOMS]!, userId: u.id, difficulty: difficulties[Math.floor(random() * 3)]! })),
+      users.map((u, i) => ({
+        slotId: slotIds[i % ROOMS]!,
+        userId: u.id,
+        difficulty: difficulties[Math.floor(random() * 3)]!,
+      })),
     );
     const tokens = await mintTokens(seeder.services.accounts, users);
     return { slotIds, bookingIds, tokens, userIds: users.map((u) => u.id) };
@@ -119,12 +125,21 @@ await main(async () => {
   }
   print(results, started);
 
-  async function runOnce(label: string, instances: number, seeded: Awaited<ReturnType<typeof seedRun>>): Promise<RunResult> {
+  async function runOnce(
+    label: string,
+    instances: number,
+    seeded: Awaited<ReturnType<typeof seedRun>>,
+  ): Promise<RunResult> {
     const servers: Child[] = [];
     let users: Child | null = null;
     try {
       for (let i = 0; i < instances; i++) {
-        servers.push(spawnChild(`mockmate-${i + 1}`, 'app-server.ts', { cpus: String(i % 2), env: { ...env, INSTANCE_NAME: `e2e-${i + 1}` } }));
+        servers.push(
+          spawnChild(`mockmate-${i + 1}`, 'app-server.ts', {
+            cpus: String(i % 2),
+            env: { ...env, INSTANCE_NAME: `e2e-${i + 1}` },
+          }),
+        );
       }
       const ports = await Promise.all(servers.map((s) => s.ready.then((r) => r['port'] as number)));
       users = spawnChild('users', 'e2e-users.ts', {});
@@ -138,8 +153,14 @@ await main(async () => {
         httpUrl: `http://127.0.0.1:${ports[(i + 1) % instances]}/graphql`,
         joinAfterMs: ((i + 0.5) * DURATION_MS) / USERS,
       }));
-      const prep = await users.call<{ connected: number; failures: Record<string, number> }>('prepare', { users: specs, slotIds: seeded.slotIds }, 300_000);
-      console.error(`[${label}] ${prep.connected}/${USERS} users subscribed ${JSON.stringify(prep.failures)}; joining over ${DURATION_MS / 1000} s`);
+      const prep = await users.call<{ connected: number; failures: Record<string, number> }>(
+        'prepare',
+        { users: specs, slotIds: seeded.slotIds },
+        300_000,
+      );
+      console.error(
+        `[${label}] ${prep.connected}/${USERS} users subscribed ${JSON.stringify(prep.failures)}; joining over ${DURATION_MS / 1000} s`,
+      );
       await sleep(2000);
       await users.call('run', undefined, DURATION_MS + 120_000);
       const t0 = now();
@@ -150,7 +171,9 @@ await main(async () => {
         await sleep(250);
       }
       const drainMs = now() - t0;
-      console.error(`[${label}] ${progress.matched}/${progress.pairable} pairable users matched, ${msf(drainMs)} after the last join`);
+      console.error(
+        `[${label}] ${progress.matched}/${progress.pairable} pairable users matched, ${msf(drainMs)} after the last join`,
+      );
       await sleep(Math.min(3000, DRAIN_MS)); // room for a duplicate to show up
       const report = await users.call<{ users: UserReport[]; closedEarly: Record<string, number> }>('report');
       await users.call('close', undefined, 60_000);
@@ -177,10 +200,16 @@ await main(async () => {
         })
         .filter((x) => Number.isFinite(x))
         .sort((a, b) => a - b);
-      const joinMs = report.users.map((u) => u.joinMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
-      const q = (sql: string) => db.client.query<{ n: string }>(sql, [seeded.slotIds]).then((r) => Number(r.rows[0]!.n));
+      const joinMs = report.users
+        .map((u) => u.joinMs)
+        .filter((x): x is number => x !== null)
+        .sort((a, b) => a - b);
+      const q = (sql: string) =>
+        db.client.query<{ n: string }>(sql, [seeded.slotIds]).then((r) => Number(r.rows[0]!.n));
       const dbCheck = {
-        matchedBookings: await q(`SELECT count(*) AS n FROM "Booking" WHERE "slotId" = ANY($1::uuid[]) AND status = 'MATCHED'`),
+        matchedBookings: await q(
+          `SELECT count(*) AS n FROM "Booking" WHERE "slotId" = ANY($1::uuid[]) AND status = 'MATCHED'`,
+        ),
         waiting: await q(`SELECT count(*) AS n FROM "Booking" WHERE "slotId" = ANY($1::uuid[]) AND status = 'WAITING'`),
         interviews: await q(`SELECT count(*) AS n FROM "Interview" WHERE "slotId" = ANY($1::uuid[])`),
         badInterviews: await q(
@@ -226,7 +255,21 @@ function print(results: RunResult[], started: Date) {
   );
   out.push(
     table(
-      ['run', 'users joined', 'pairable', 'matched', 'duplicates', 'join→MATCHED p50', 'p90', 'p99', 'max', 'pair ready→MATCHED p50', 'p99', 'join request p50', 'DB: MATCHED / interviews / WAITING'],
+      [
+        'run',
+        'users joined',
+        'pairable',
+        'matched',
+        'duplicates',
+        'join→MATCHED p50',
+        'p90',
+        'p99',
+        'max',
+        'pair ready→MATCHED p50',
+        'p99',
+        'join request p50',
+        'DB: MATCHED / interviews / WAITING',
+      ],
       results.map((r) => [
         r.label,
         `${int(r.joined)} / ${int(USERS)}`,
@@ -256,12 +299,22 @@ function print(results: RunResult[], started: Date) {
       two.db.waitingOverOne === 0 &&
       two.joined === USERS;
     const rows: string[][] = [
-      ['every pairable user matched, once', `${int(two.matched)} of ${int(two.pairable)}, ${two.duplicates} duplicates; DB ${int(two.db.matchedBookings)} MATCHED bookings, ${int(two.db.interviews)} interviews, ≤ 1 waiting per room: ${two.db.waitingOverOne === 0 ? 'yes' : 'no'}`, '', verdict(allMatched)],
+      [
+        'every pairable user matched, once',
+        `${int(two.matched)} of ${int(two.pairable)}, ${two.duplicates} duplicates; DB ${int(two.db.matchedBookings)} MATCHED bookings, ${int(two.db.interviews)} interviews, ≤ 1 waiting per room: ${two.db.waitingOverOne === 0 ? 'yes' : 'no'}`,
+        '',
+        verdict(allMatched),
+      ],
     ];
     const cmp = (name: string, pick: (r: RunResult) => number[], p: number) => {
       const a = percentile(pick(two), p);
       const b = one ? percentile(pick(one), p) : NaN;
-      rows.push([`${name} p${p} (no target)`, msf(a), one ? `one instance ${msf(b)} (${(a / b).toFixed(2)}×)` : '', '']);
+      rows.push([
+        `${name} p${p} (no target)`,
+        msf(a),
+        one ? `one instance ${msf(b)} (${(a / b).toFixed(2)}×)` : '',
+        '',
+      ]);
     };
     cmp('join→MATCHED', (r) => r.latencies, 50);
     cmp('join→MATCHED', (r) => r.latencies, 99);
@@ -272,7 +325,8 @@ function print(results: RunResult[], started: Date) {
   }
   for (const r of results) {
     if (Object.keys(r.joinErrors).length) out.push(`\n${r.label}: join errors ${JSON.stringify(r.joinErrors)}`);
-    if (Object.keys(r.closedEarly).length) out.push(`\n${r.label}: sockets closed by the server during the run ${JSON.stringify(r.closedEarly)}`);
+    if (Object.keys(r.closedEarly).length)
+      out.push(`\n${r.label}: sockets closed by the server during the run ${JSON.stringify(r.closedEarly)}`);
     if (r.connected < USERS) out.push(`\n${r.label}: only ${r.connected}/${USERS} users could subscribe`);
   }
   console.log(out.join('\n'));

@@ -99,7 +99,6 @@ interface ServerResult {
   closed: Record<string, number>;
 }
 
-
 await main(async () => {
   const started = new Date();
   console.error(`bench:fanout N=${N} K=${K} RATE=${RATE}/s, ${PROCS} client processes; seeding…`);
@@ -143,7 +142,9 @@ await main(async () => {
       await sleep(1000);
       const sample = (await clients[0]!.call<ClientReport>('report')).sample ?? '';
       if (kind === 'mockmate' && sample.replace(/"at":"[^"]*"/, '"at":"X"') !== frame('X')) {
-        console.error(`[${kind}] note: the frame MockMate sent differs from the baseline template:\n  ${sample}\n  ${frame('X')}`);
+        console.error(
+          `[${kind}] note: the frame MockMate sent differs from the baseline template:\n  ${sample}\n  ${frame('X')}`,
+        );
       }
       await server.call('gc');
       const rssConnected = procStats(server.pid).rss;
@@ -153,7 +154,9 @@ await main(async () => {
         const sBefore = procStats(server.pid);
         const cBefore = clients.map((c) => procStats(c.pid));
         const start = now();
-        const waits = clients.map((c, p) => c.call('awaitReceived', { target: ready[p]! * K, timeoutMs }, timeoutMs + 30_000));
+        const waits = clients.map((c, p) =>
+          c.call('awaitReceived', { target: ready[p]! * K, timeoutMs }, timeoutMs + 30_000),
+        );
         await run();
         await Promise.all(waits);
         const end = now();
@@ -212,7 +215,18 @@ await main(async () => {
       for (const r of final) for (const [k, v] of Object.entries(r.closedAfterReady)) closed[k] = (closed[k] ?? 0) + v;
       const rssPeak = procStats(server.pid).hwm;
       await closeSockets(clients, drain);
-      return { kind, subscribed, connectFailures, bytes: Buffer.byteLength(sample), rssBase, rssConnected, rssPeak, paced, burst, closed };
+      return {
+        kind,
+        subscribed,
+        connectFailures,
+        bytes: Buffer.byteLength(sample),
+        rssBase,
+        rssConnected,
+        rssPeak,
+        paced,
+        burst,
+        closed,
+      };
     } finally {
       await Promise.all(clients.map((c) => c.stop()));
       await server.stop(30_000);
@@ -227,10 +241,15 @@ function print(results: ServerResult[], started: Date, mockmateFrameBytes: numbe
   const ws = by('ws');
   const out: string[] = [];
   out.push(`\n## bench:fanout — ${started.toISOString()}\n`);
-  out.push(`N=${int(N)} subscribed sockets (one user each, booked in the slot), K=${K} events per phase, paced at ${RATE} events/s; ${PROCS} client processes.`, '');
+  out.push(
+    `N=${int(N)} subscribed sockets (one user each, booked in the slot), K=${K} events per phase, paced at ${RATE} events/s; ${PROCS} client processes.`,
+    '',
+  );
   out.push(`Machine: ${machineLine()}.`, '');
   out.push(processLine(`Events enter every server through Redis from a publisher in the orchestrator process.`), '');
-  out.push(`Payload: the graphql-ws "next" frame MockMate sends for a JOIN_ROOM event (${mockmateFrameBytes} bytes); the ws baseline broadcasts those bytes, Socket.IO emits the same object (its packet adds 8 bytes).\n`);
+  out.push(
+    `Payload: the graphql-ws "next" frame MockMate sends for a JOIN_ROOM event (${mockmateFrameBytes} bytes); the ws baseline broadcasts those bytes, Socket.IO emits the same object (its packet adds 8 bytes).\n`,
+  );
 
   const phaseRows = (pick: (r: ServerResult) => PhaseResult, withThroughput: boolean) =>
     results.map((r) => {
@@ -250,16 +269,40 @@ function print(results: ServerResult[], started: Date, mockmateFrameBytes: numbe
   out.push(`### Burst: K=${K} events back to back (throughput)\n`);
   out.push(
     table(
-      ['server', 'delivered / expected', 'last receipt', 'msgs/s', 'p50', 'p95', 'p99', 'max', 'server CPU', 'clients CPU'],
+      [
+        'server',
+        'delivered / expected',
+        'last receipt',
+        'msgs/s',
+        'p50',
+        'p95',
+        'p99',
+        'max',
+        'server CPU',
+        'clients CPU',
+      ],
       phaseRows((r) => r.burst, true),
     ),
   );
   out.push(`\n### Paced: K=${K} events at ${RATE}/s (latency publish → receipt)\n`);
-  out.push(table(['server', 'delivered / expected', 'p50', 'p95', 'p99', 'max', 'server CPU', 'clients CPU'], phaseRows((r) => r.paced, false)));
+  out.push(
+    table(
+      ['server', 'delivered / expected', 'p50', 'p95', 'p99', 'max', 'server CPU', 'clients CPU'],
+      phaseRows((r) => r.paced, false),
+    ),
+  );
   out.push(`\n### Server memory\n`);
   out.push(
     table(
-      ['server', 'sockets subscribed', 'bytes/event', 'RSS before clients', `RSS with sockets (after GC)`, 'per socket', 'peak RSS'],
+      [
+        'server',
+        'sockets subscribed',
+        'bytes/event',
+        'RSS before clients',
+        `RSS with sockets (after GC)`,
+        'per socket',
+        'peak RSS',
+      ],
       results.map((r) => [
         LABEL[r.kind],
         `${int(r.subscribed)} / ${int(N)}`,
@@ -272,22 +315,68 @@ function print(results: ServerResult[], started: Date, mockmateFrameBytes: numbe
     ),
   );
   const rows: string[][] = [];
-  if (mm && sio) rows.push(['throughput ≥ 1.0× Socket.IO', `${int(mm.burst.throughput)} vs ${int(sio.burst.throughput)} msg/s`, ratio(mm.burst.throughput, sio.burst.throughput), verdict(mm.burst.throughput >= sio.burst.throughput)]);
-  if (mm && ws) rows.push(['throughput ≥ 0.8× bare ws', `${int(mm.burst.throughput)} vs ${int(ws.burst.throughput)} msg/s`, ratio(mm.burst.throughput, ws.burst.throughput), verdict(mm.burst.throughput >= 0.8 * ws.burst.throughput)]);
+  if (mm && sio)
+    rows.push([
+      'throughput ≥ 1.0× Socket.IO',
+      `${int(mm.burst.throughput)} vs ${int(sio.burst.throughput)} msg/s`,
+      ratio(mm.burst.throughput, sio.burst.throughput),
+      verdict(mm.burst.throughput >= sio.burst.throughput),
+    ]);
+  if (mm && ws)
+    rows.push([
+      'throughput ≥ 0.8× bare ws',
+      `${int(mm.burst.throughput)} vs ${int(ws.burst.throughput)} msg/s`,
+      ratio(mm.burst.throughput, ws.burst.throughput),
+      verdict(mm.burst.throughput >= 0.8 * ws.burst.throughput),
+    ]);
   // Under a loaded machine wall-clock throughput follows the CPU share each server got; CPU per message does not.
-  const cpuPerMessage = (r: ServerResult) => (r.burst.serverCpu / 100) * r.burst.seconds * 1e6 / Math.max(1, r.burst.delivered);
-  if (mm && sio) rows.push(['(server CPU per delivered message, burst)', `${cpuPerMessage(mm).toFixed(1)} vs ${cpuPerMessage(sio).toFixed(1)} µs`, `Socket.IO ÷ MockMate ${ratio(cpuPerMessage(sio), cpuPerMessage(mm))}`, '']);
+  const cpuPerMessage = (r: ServerResult) =>
+    ((r.burst.serverCpu / 100) * r.burst.seconds * 1e6) / Math.max(1, r.burst.delivered);
+  if (mm && sio)
+    rows.push([
+      '(server CPU per delivered message, burst)',
+      `${cpuPerMessage(mm).toFixed(1)} vs ${cpuPerMessage(sio).toFixed(1)} µs`,
+      `Socket.IO ÷ MockMate ${ratio(cpuPerMessage(sio), cpuPerMessage(mm))}`,
+      '',
+    ]);
   const perSocket = (r: ServerResult) => (r.rssConnected - r.rssBase) / Math.max(1, r.subscribed);
-  if (mm && sio) rows.push(['RSS per subscribed socket ≤ 2× Socket.IO', `${kb(perSocket(mm))} vs ${kb(perSocket(sio))}`, ratio(perSocket(mm), perSocket(sio)), verdict(perSocket(mm) <= 2 * perSocket(sio))]);
-  if (mm) rows.push([`p99 < 200 ms (paced, ${RATE} events/s)`, msf(mm.paced.p99), sio ? `Socket.IO ${msf(sio.paced.p99)}` : '', verdict(mm.paced.p99 < 200 && mm.paced.delivered === mm.paced.expected)]);
-  if (mm) rows.push(['every event to every socket', `${int(mm.paced.delivered + mm.burst.delivered)} / ${int(mm.paced.expected + mm.burst.expected)}`, '', verdict(mm.paced.delivered === mm.paced.expected && mm.burst.delivered === mm.burst.expected && mm.subscribed === N)]);
+  if (mm && sio)
+    rows.push([
+      'RSS per subscribed socket ≤ 2× Socket.IO',
+      `${kb(perSocket(mm))} vs ${kb(perSocket(sio))}`,
+      ratio(perSocket(mm), perSocket(sio)),
+      verdict(perSocket(mm) <= 2 * perSocket(sio)),
+    ]);
+  if (mm)
+    rows.push([
+      `p99 < 200 ms (paced, ${RATE} events/s)`,
+      msf(mm.paced.p99),
+      sio ? `Socket.IO ${msf(sio.paced.p99)}` : '',
+      verdict(mm.paced.p99 < 200 && mm.paced.delivered === mm.paced.expected),
+    ]);
+  if (mm)
+    rows.push([
+      'every event to every socket',
+      `${int(mm.paced.delivered + mm.burst.delivered)} / ${int(mm.paced.expected + mm.burst.expected)}`,
+      '',
+      verdict(
+        mm.paced.delivered === mm.paced.expected && mm.burst.delivered === mm.burst.expected && mm.subscribed === N,
+      ),
+    ]);
   out.push(`\n### Targets (MockMate)\n`);
   out.push(table(['target', 'measured', 'ratio / baseline', 'result'], rows));
-  const notes = results.filter((r) => Object.keys(r.connectFailures).length || Object.keys(r.closed).filter((k) => !k.startsWith('1000')).length);
-  for (const r of notes) out.push(`\n${LABEL[r.kind]}: connect failures ${JSON.stringify(r.connectFailures)}, closed after ready ${JSON.stringify(r.closed)}`);
+  const notes = results.filter(
+    (r) => Object.keys(r.connectFailures).length || Object.keys(r.closed).filter((k) => !k.startsWith('1000')).length,
+  );
+  for (const r of notes)
+    out.push(
+      `\n${LABEL[r.kind]}: connect failures ${JSON.stringify(r.connectFailures)}, closed after ready ${JSON.stringify(r.closed)}`,
+    );
   const saturated = results.filter((r) => r.burst.clientCpu > 90);
   if (saturated.length) {
-    out.push(`\nNote: the load generators used >90% of their core during the burst of ${saturated.map((r) => LABEL[r.kind]).join(', ')}: that throughput is a lower bound set by the clients, not the server.`);
+    out.push(
+      `\nNote: the load generators used >90% of their core during the burst of ${saturated.map((r) => LABEL[r.kind]).join(', ')}: that throughput is a lower bound set by the clients, not the server.`,
+    );
   }
   console.log(out.join('\n'));
 }

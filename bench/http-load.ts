@@ -51,7 +51,9 @@ function run(arg: RunArg) {
     const slotId = arg.slotIds[Math.floor(n / U) % arg.slotIds.length]!;
     const user = n % U;
     const variables =
-      arg.target === 'write' ? { s: slotId, u: arg.userIds[user]!, d: 'MEDIUM' } : { i: { slotId, difficulty: 'MEDIUM' } };
+      arg.target === 'write'
+        ? { s: slotId, u: arg.userIds[user]!, d: 'MEDIUM' }
+        : { i: { slotId, difficulty: 'MEDIUM' } };
     return { user, body: JSON.stringify({ query: QUERIES[arg.target], variables }) };
   };
   return new Promise<Record<string, unknown>>((resolve, reject) => {

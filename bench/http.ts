@@ -71,7 +71,9 @@ interface RunResult {
 
 await main(async () => {
   const started = new Date();
-  console.error(`bench:http ${DURATION_S} s per target (+${WARMUP_S} s warm-up), ${CONNECTIONS} connections, ${USERS} users × ${SLOTS} slots; seeding…`);
+  console.error(
+    `bench:http ${DURATION_S} s per target (+${WARMUP_S} s warm-up), ${CONNECTIONS} connections, ${USERS} users × ${SLOTS} slots; seeding…`,
+  );
   const db = await createScratchDatabase('http');
   const env = appEnv(db.url);
   const app = await buildApp(loadConfig(env));
@@ -97,7 +99,8 @@ await main(async () => {
     const arg = { url, target, connections: CONNECTIONS, tokens, userIds, slotIds };
     type Raw = Omit<RunResult, 'target' | 'serverCpu' | 'loadCpu' | 'okWithWarmUp'>;
     const okOf = (r: Raw) => r.total - r.mismatches - r.non2xx;
-    const warm = WARMUP_S > 0 ? await load.call<Raw>('run', { ...arg, durationS: WARMUP_S }, (WARMUP_S + 60) * 1000) : null;
+    const warm =
+      WARMUP_S > 0 ? await load.call<Raw>('run', { ...arg, durationS: WARMUP_S }, (WARMUP_S + 60) * 1000) : null;
     const s0 = procStats(server.pid);
     const l0 = procStats(load.pid);
     const w0 = performance.now();
@@ -110,7 +113,9 @@ await main(async () => {
       serverCpu: cpuPercent([s0], [procStats(server.pid)], wall),
       loadCpu: cpuPercent([l0], [procStats(load.pid)], wall),
     };
-    console.error(`[${target}] ${int(res.rps)} req/s, p50 ${msf(res.p50)} p99 ${msf(res.p99)}, bad ${res.mismatches}, non-2xx ${res.non2xx}, server CPU ${res.serverCpu.toFixed(0)}%`);
+    console.error(
+      `[${target}] ${int(res.rps)} req/s, p50 ${msf(res.p50)} p99 ${msf(res.p99)}, bad ${res.mismatches}, non-2xx ${res.non2xx}, server CPU ${res.serverCpu.toFixed(0)}%`,
+    );
     if (res.firstBad) console.error(`[${target}] first bad response: ${res.firstBad}`);
     results.push(res);
   };
@@ -140,7 +145,13 @@ await main(async () => {
   await load.stop();
 
   const count = async (slots: string[]) =>
-    Number((await db.client.query<{ n: string }>(`SELECT count(*) AS n FROM "Booking" WHERE "slotId" = ANY($1::uuid[])`, [slots])).rows[0]!.n);
+    Number(
+      (
+        await db.client.query<{ n: string }>(`SELECT count(*) AS n FROM "Booking" WHERE "slotId" = ANY($1::uuid[])`, [
+          slots,
+        ])
+      ).rows[0]!.n,
+    );
   const stored = { write: await count(bareSlots), bookSlot: await count(appSlots) };
   print(results, started, stored);
 });
@@ -155,7 +166,10 @@ function print(results: RunResult[], started: Date, stored: { write: number; boo
   };
   const out: string[] = [];
   out.push(`\n## bench:http — ${started.toISOString()}\n`);
-  out.push(`autocannon, ${CONNECTIONS} connections, pipelining 1, ${DURATION_S} s per target after a ${WARMUP_S} s warm-up; ${int(USERS)} users with real sessions, tokens rotated per request; every response body checked.`, '');
+  out.push(
+    `autocannon, ${CONNECTIONS} connections, pipelining 1, ${DURATION_S} s per target after a ${WARMUP_S} s warm-up; ${int(USERS)} users with real sessions, tokens rotated per request; every response body checked.`,
+    '',
+  );
   out.push(`Machine: ${machineLine()}.`, '');
   out.push(processLine('One server at a time; autocannon runs in its own process.'), '');
   out.push(
@@ -163,7 +177,20 @@ function print(results: RunResult[], started: Date, stored: { write: number; boo
   );
   out.push(
     table(
-      ['target', 'req/s', 'p50', 'p90', 'p99', 'max', 'requests', 'non-2xx', 'bad bodies', 'errors', 'server CPU', 'autocannon CPU'],
+      [
+        'target',
+        'req/s',
+        'p50',
+        'p90',
+        'p99',
+        'max',
+        'requests',
+        'non-2xx',
+        'bad bodies',
+        'errors',
+        'server CPU',
+        'autocannon CPU',
+      ],
       results.map((r) => [
         LABEL[r.target],
         int(r.rps),
@@ -184,20 +211,36 @@ function print(results: RunResult[], started: Date, stored: { write: number; boo
   const me = by('me');
   const write = by('write');
   const book = by('bookSlot');
-  const clean = (r: RunResult) => r.non2xx === 0 && r.mismatches === 0 && r.errors === 0 && r.timeouts === 0 && !r.exhausted;
+  const clean = (r: RunResult) =>
+    r.non2xx === 0 && r.mismatches === 0 && r.errors === 0 && r.timeouts === 0 && !r.exhausted;
   out.push('\n### Targets\n');
   out.push(
     table(
       ['target', 'measured', 'baseline', 'ratio', 'result'],
       [
-        ['`me` ≥ 0.7× bare hello', `${int(me.rps)} req/s`, `${int(hello.rps)} req/s`, ratio(me.rps, hello.rps), verdict(me.rps >= 0.7 * hello.rps && clean(me))],
-        ['`bookSlot` ≥ 0.5× bare write', `${int(book.rps)} req/s`, `${int(write.rps)} req/s`, ratio(book.rps, write.rps), verdict(book.rps >= 0.5 * write.rps && clean(book))],
+        [
+          '`me` ≥ 0.7× bare hello',
+          `${int(me.rps)} req/s`,
+          `${int(hello.rps)} req/s`,
+          ratio(me.rps, hello.rps),
+          verdict(me.rps >= 0.7 * hello.rps && clean(me)),
+        ],
+        [
+          '`bookSlot` ≥ 0.5× bare write',
+          `${int(book.rps)} req/s`,
+          `${int(write.rps)} req/s`,
+          ratio(book.rps, write.rps),
+          verdict(book.rps >= 0.5 * write.rps && clean(book)),
+        ],
       ],
     ),
   );
   out.push(
     `\nBookings in the database: bookSlot ${int(stored.bookSlot)} for ${int(book.okWithWarmUp)} successful responses, bare write ${int(stored.write)} for ${int(write.okWithWarmUp)} (warm-up included; a surplus is requests still in flight when autocannon stopped, a deficit would be a lost write).`,
   );
-  for (const r of results.filter((r) => r.exhausted)) out.push(`\n${LABEL[r.target]}: ran out of fresh (user, slot) pairs — raise MAX_RPS or USERS; the result is not valid.`);
+  for (const r of results.filter((r) => r.exhausted))
+    out.push(
+      `\n${LABEL[r.target]}: ran out of fresh (user, slot) pairs — raise MAX_RPS or USERS; the result is not valid.`,
+    );
   console.log(out.join('\n'));
 }

@@ -32,10 +32,22 @@ function entries(n: number): WaitingEntry[] {
 
 function pure() {
   const room = entries(PURE_N);
-  const best = (f: () => void) => Math.min(...[0, 1, 2].map(() => { const t0 = performance.now(); f(); return ms(t0); }));
+  const best = (f: () => void) =>
+    Math.min(
+      ...[0, 1, 2].map(() => {
+        const t0 = performance.now();
+        f();
+        return ms(t0);
+      }),
+    );
   const rule = best(() => matchWaitingRoom(room));
   const baseline = best(() =>
-    [...room].sort((a, b) => difficultyRank(a.difficulty) - difficultyRank(b.difficulty) || Number(a.joinedAt) - Number(b.joinedAt) || (a.id < b.id ? -1 : 1)),
+    [...room].sort(
+      (a, b) =>
+        difficultyRank(a.difficulty) - difficultyRank(b.difficulty) ||
+        Number(a.joinedAt) - Number(b.joinedAt) ||
+        (a.id < b.id ? -1 : 1),
+    ),
   );
   return { rule, baseline };
 }
@@ -52,7 +64,10 @@ async function database() {
     const c = new pg.Client({ connectionString: url.toString() });
     await c.connect();
     const slotId = randomUUID();
-    await c.query(`INSERT INTO "Slot" (id, "startsAt", "endsAt", type) VALUES ($1, now() + interval '5 minutes', now() + interval '65 minutes', 'TECHNICAL')`, [slotId]);
+    await c.query(
+      `INSERT INTO "Slot" (id, "startsAt", "endsAt", type) VALUES ($1, now() + interval '5 minutes', now() + interval '65 minutes', 'TECHNICAL')`,
+      [slotId],
+    );
     const userIds = Array.from({ length: DB_N }, () => randomUUID());
     await c.query(
       `INSERT INTO "User" (id, email, name, "passwordHash", "updatedAt") SELECT u, u::text || '@bench.test', 'bench', 'x', now() FROM unnest($1::uuid[]) u`,
@@ -92,6 +107,12 @@ const d = await database();
 console.log('\nmatching benchmark (' + new Date().toISOString() + ')\n');
 console.log('| what | n | time | baseline (same run) | ratio | target |');
 console.log('|---|---|---|---|---|---|');
-console.log(`| matching rule (pure) | ${PURE_N.toLocaleString('en')} | ${fmt(p.rule)} | comparator sort ${fmt(p.baseline)} | ${(p.rule / p.baseline).toFixed(2)}× | < 1000 ms: ${p.rule < 1000 ? 'met' : 'missed'} |`);
-console.log(`| pairSlot job run (PostgreSQL) | ${DB_N.toLocaleString('en')} | ${fmt(d.run)} | bulk insert of the bookings ${fmt(d.baseline)} | ${(d.run / d.baseline).toFixed(2)}× | < 5000 ms: ${d.run < 5000 ? 'met' : 'missed'} |`);
-console.log(`\n${d.interviews.toLocaleString('en')} interviews created, ${(d.interviews * 2).toLocaleString('en')} MATCHED events stored.`);
+console.log(
+  `| matching rule (pure) | ${PURE_N.toLocaleString('en')} | ${fmt(p.rule)} | comparator sort ${fmt(p.baseline)} | ${(p.rule / p.baseline).toFixed(2)}× | < 1000 ms: ${p.rule < 1000 ? 'met' : 'missed'} |`,
+);
+console.log(
+  `| pairSlot job run (PostgreSQL) | ${DB_N.toLocaleString('en')} | ${fmt(d.run)} | bulk insert of the bookings ${fmt(d.baseline)} | ${(d.run / d.baseline).toFixed(2)}× | < 5000 ms: ${d.run < 5000 ? 'met' : 'missed'} |`,
+);
+console.log(
+  `\n${d.interviews.toLocaleString('en')} interviews created, ${(d.interviews * 2).toLocaleString('en')} MATCHED events stored.`,
+);

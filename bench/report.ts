@@ -19,7 +19,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const db = await createTestDatabase();
 try {
   const app = await buildApp(
-    loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, JWT_SECRET: 'bench-secret-0123456789-0123456789-abcdef', LOG_LEVEL: 'warn', JOBS_ENABLED: 'false' }),
+    loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      JWT_SECRET: 'bench-secret-0123456789-0123456789-abcdef',
+      LOG_LEVEL: 'warn',
+      JOBS_ENABLED: 'false',
+    }),
   );
   const { db: prisma } = app.infra;
   const { reports } = app.services;
@@ -29,7 +35,12 @@ try {
     ),
   );
   const [user, ...peers] = users;
-  await seedHistory(db, user!.id, peers.map((p) => p.id), N);
+  await seedHistory(
+    db,
+    user!.id,
+    peers.map((p) => p.id),
+    N,
+  );
   const viewer = { id: user!.id, role: 'USER' } as Parameters<typeof reports.request>[0];
 
   const stepped: number[] = [];

@@ -8,7 +8,18 @@
 // Settings (env or --name=value): N=1000 SOCKETS_PER_USER=10
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { appEnv, createScratchDatabase, insertUsers, intSetting, machineLine, main, msf, now, spawnChild, table } from './support.js';
+import {
+  appEnv,
+  createScratchDatabase,
+  insertUsers,
+  intSetting,
+  machineLine,
+  main,
+  msf,
+  now,
+  spawnChild,
+  table,
+} from './support.js';
 
 const N = intSetting('N', 1000);
 const PER_USER = Math.min(10, Math.max(1, intSetting('SOCKETS_PER_USER', 10)));
@@ -32,7 +43,10 @@ async function run(subscribe: boolean): Promise<Run> {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'mutation($t: String!) { refreshSession(refreshToken: $t) { token } }', variables: { t: u.refreshToken } }),
+      body: JSON.stringify({
+        query: 'mutation($t: String!) { refreshSession(refreshToken: $t) { token } }',
+        variables: { t: u.refreshToken },
+      }),
     });
     tokens.push(((await res.json()) as { data: { refreshSession: { token: string } } }).data.refreshSession.token);
   }
@@ -106,12 +120,37 @@ await main(async () => {
   console.log(`## bench:shutdown (${machineLine()})\n`);
   console.log(
     table(
-      ['stop() with N sockets', 'N', 'SERVER_SHUTDOWN received', 'last SERVER_SHUTDOWN', 'last socket closed', 'process exited', 'close codes'],
       [
-        ['baseline: sockets only', N, '—', '—', msf(base.lastCloseMs), msf(base.exitMs), [...base.closeCodes].join(',')],
-        ['each subscribed to `events`', N, withNotice.shutdownReceived, msf(withNotice.lastShutdownMs), msf(withNotice.lastCloseMs), msf(withNotice.exitMs), [...withNotice.closeCodes].join(',')],
+        'stop() with N sockets',
+        'N',
+        'SERVER_SHUTDOWN received',
+        'last SERVER_SHUTDOWN',
+        'last socket closed',
+        'process exited',
+        'close codes',
+      ],
+      [
+        [
+          'baseline: sockets only',
+          N,
+          '—',
+          '—',
+          msf(base.lastCloseMs),
+          msf(base.exitMs),
+          [...base.closeCodes].join(','),
+        ],
+        [
+          'each subscribed to `events`',
+          N,
+          withNotice.shutdownReceived,
+          msf(withNotice.lastShutdownMs),
+          msf(withNotice.lastCloseMs),
+          msf(withNotice.exitMs),
+          [...withNotice.closeCodes].join(','),
+        ],
       ],
     ),
   );
-  if (withNotice.shutdownReceived !== N) throw new Error(`only ${withNotice.shutdownReceived} of ${N} clients got SERVER_SHUTDOWN`);
+  if (withNotice.shutdownReceived !== N)
+    throw new Error(`only ${withNotice.shutdownReceived} of ${N} clients got SERVER_SHUTDOWN`);
 });

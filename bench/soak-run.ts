@@ -154,7 +154,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
 
     for (const slot of [0, 1]) startInstance(slot, 1);
     await Promise.all(instances.map(awaitReady));
-    log(`soak: ${userCount} users, 2 instances on ports ${instances.map((i) => i.port).join(', ')}; running ${msf(opts.durationMs)}`);
+    log(
+      `soak: ${userCount} users, 2 instances on ports ${instances.map((i) => i.port).join(', ')}; running ${msf(opts.durationMs)}`,
+    );
 
     const t0 = now();
     for (const u of users) connect(u);
@@ -209,7 +211,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       shutdownIdMismatch: counters.shutdownIdMismatch,
       unexpectedExits: counters.unexpectedExits,
       connects: counters.connects,
-      handshakeMs: [50, 99, 100].map((p) => percentile(counters.handshakes.sort((a, b) => a - b), p)) as [number, number, number],
+      handshakeMs: [50, 99, 100].map((p) =>
+        percentile(
+          counters.handshakes.sort((a, b) => a - b),
+          p,
+        ),
+      ) as [number, number, number],
       reconnects: counters.connects - userCount,
       closes: counters.closes,
       restarts: counters.restarts,
@@ -246,7 +253,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
          VALUES ($1, $2, 'INTERVIEWER', 'MEDIUM', now()), ($1, $3, 'INTERVIEWEE', 'MEDIUM', now())`,
         [interviewId, a.id, b.id],
       );
-      for (const [me, peer, k] of [[a, b, i], [b, a, i + 1]] as const) {
+      for (const [me, peer, k] of [
+        [a, b, i],
+        [b, a, i + 1],
+      ] as const) {
         users.push({
           id: me.id,
           peer: peer.id,
@@ -389,7 +399,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           },
           error: (err) => {
             if (!current()) return;
-            const code = Array.isArray(err) ? `subscription error ${String((err[0] as { extensions?: { code?: string } })?.extensions?.code)}` : null;
+            const code = Array.isArray(err)
+              ? `subscription error ${String((err[0] as { extensions?: { code?: string } })?.extensions?.code)}`
+              : null;
             if (code) bump(counters.closes, code);
             reconnect(u, random(50, 500));
           },
@@ -423,10 +435,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
 
   function scheduleDrop(u: SoakUser) {
     if (u.dropTimer) clearTimeout(u.dropTimer);
-    u.dropTimer = setTimeout(() => {
-      u.dropTimer = null;
-      if (running) reconnect(u, random(0, opts.offlineMaxMs));
-    }, random(opts.disconnectMinMs, opts.disconnectMaxMs));
+    u.dropTimer = setTimeout(
+      () => {
+        u.dropTimer = null;
+        if (running) reconnect(u, random(0, opts.offlineMaxMs));
+      },
+      random(opts.disconnectMinMs, opts.disconnectMaxMs),
+    );
   }
 
   // ------------------------------------------------------------ traffic
@@ -458,7 +473,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     try {
       const res = await fetch(`http://127.0.0.1:${inst.port}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${u.token}` },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          authorization: `Bearer ${u.token}`,
+        },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(15_000),
       });
@@ -533,7 +552,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
 }
 
 /** True when nothing was lost, duplicated, reordered or invented, every stream caught up and no instance died on its own. */
-export const soakPassed = (r: SoakResult) => r.lost === 0 && r.duplicated === 0 && r.outOfOrder === 0 && r.unknown === 0 && r.caughtUp && r.unexpectedExits === 0;
+export const soakPassed = (r: SoakResult) =>
+  r.lost === 0 && r.duplicated === 0 && r.outOfOrder === 0 && r.unknown === 0 && r.caughtUp && r.unexpectedExits === 0;
 
 export function soakReport(r: SoakResult): string {
   const o = r.options;
@@ -546,7 +566,19 @@ export function soakReport(r: SoakResult): string {
     `\n## soak — ${r.startedAt.toISOString()}\n`,
     `${r.users} users in ${r.users / 2} interviews under way, two instances (JOBS_ENABLED=true) on one scratch database and the shared Redis. Each user: one graphql-ws client on \`events(after: last id seen)\`, dropping its socket every ${msf(o.disconnectMinMs)}–${msf(o.disconnectMaxMs)} and reconnecting to a random live instance after up to ${msf(o.offlineMaxMs)}; a mutation every ~${msf(o.actionEveryMs)} over HTTP to a random live instance (70% sendMessage, 10% setTyping, 20% setAvailability toggle). One instance restarted every ${msf(o.restartEveryMs)}, alternating SIGTERM and SIGKILL.\n`,
     table(
-      ['users', 'events stored', 'events received', 'lost', 'duplicated', 'out of order', 'reconnects', 'SERVER_SHUTDOWN received', 'restarts graceful / crash', 'mutations ok / failed', 'duration'],
+      [
+        'users',
+        'events stored',
+        'events received',
+        'lost',
+        'duplicated',
+        'out of order',
+        'reconnects',
+        'SERVER_SHUTDOWN received',
+        'restarts graceful / crash',
+        'mutations ok / failed',
+        'duration',
+      ],
       [
         [
           r.users,

@@ -241,7 +241,10 @@ export async function insertSlot(c: pg.Client, startsAt: Date, minutes: number, 
 }
 
 /** BOOKED bookings; returns their ids in input order. */
-export async function insertBookings(c: pg.Client, rows: { slotId: string; userId: string; difficulty: string }[]): Promise<string[]> {
+export async function insertBookings(
+  c: pg.Client,
+  rows: { slotId: string; userId: string; difficulty: string }[],
+): Promise<string[]> {
   const ids = rows.map(() => randomUUID());
   for (let i = 0; i < rows.length; i += 5_000) {
     const part = rows.slice(i, i + 5_000);
@@ -333,12 +336,19 @@ export function spawnChild(name: string, file: string, opts: SpawnOptions = {}):
     benchFile(file),
     ...(opts.args ?? []),
   ];
-  const proc = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`, 'sh', ...cmd], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...opts.env },
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-  });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  const proc = spawn(
+    '/bin/sh',
+    ['-c', `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`, 'sh', ...cmd],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, ...opts.env },
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    },
+  );
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   let seq = 0;
   let readyResolve!: (v: Record<string, unknown>) => void;
   let readyReject!: (e: Error) => void;
@@ -346,8 +356,14 @@ export function spawnChild(name: string, file: string, opts: SpawnOptions = {}):
     readyResolve = res;
     readyReject = rej;
   });
-  const readyTimer = setTimeout(() => readyReject(new Error(`${name}: not ready within ${opts.readyTimeoutMs ?? 120_000} ms`)), opts.readyTimeoutMs ?? 120_000);
-  ready.then(() => clearTimeout(readyTimer), () => clearTimeout(readyTimer));
+  const readyTimer = setTimeout(
+    () => readyReject(new Error(`${name}: not ready within ${opts.readyTimeoutMs ?? 120_000} ms`)),
+    opts.readyTimeoutMs ?? 120_000,
+  );
+  ready.then(
+    () => clearTimeout(readyTimer),
+    () => clearTimeout(readyTimer),
+  );
   proc.on('message', (m: { type?: string } & Reply) => {
     if (m.type === 'ready') return readyResolve(m as unknown as Record<string, unknown>);
     if (m.type === 'fatal') return readyReject(new Error(`${name}: ${String((m as { error?: string }).error)}`));
@@ -437,7 +453,9 @@ export function serveParent(
       .then(() => (h ? h(m.arg) : Promise.reject(new Error(`unknown request ${m.type}`))))
       .then(
         (result) => process.connected && process.send!({ id: m.id, result: result ?? null }),
-        (err: unknown) => process.connected && process.send!({ id: m.id, error: err instanceof Error ? err.stack ?? err.message : String(err) }),
+        (err: unknown) =>
+          process.connected &&
+          process.send!({ id: m.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
       );
   });
 }
@@ -448,7 +466,8 @@ export function announceReady(info: Record<string, unknown> = {}) {
 
 export function announceFatal(err: unknown) {
   console.error(err);
-  if (process.connected) process.send!({ type: 'fatal', error: err instanceof Error ? err.message : String(err) }, () => process.exit(1));
+  if (process.connected)
+    process.send!({ type: 'fatal', error: err instanceof Error ? err.message : String(err) }, () => process.exit(1));
   else process.exit(1);
 }
 
@@ -510,7 +529,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 
 export const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-export const msf = (ms: number) => (Number.isFinite(ms) ? (ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`) : 'n/a');
+export const msf = (ms: number) =>
+  Number.isFinite(ms) ? (ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`) : 'n/a';
 export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : 'n/a');
 export const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : 'n/a');
 export const verdict = (ok: boolean) => (ok ? '**met**' : '**missed**');
@@ -524,7 +544,10 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 export function machineLine(): string {
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   return `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${load}`;
 }
 

@@ -53,7 +53,16 @@ import {
   waitDbIdle,
   type Child,
 } from './support.js';
-import { LABEL, closeSockets, connectSockets, startClients, startServer, sum, type ClientReport, type Kind } from './ws-session.js';
+import {
+  LABEL,
+  closeSockets,
+  connectSockets,
+  startClients,
+  startServer,
+  sum,
+  type ClientReport,
+  type Kind,
+} from './ws-session.js';
 
 const N = intSetting('N', 5000);
 const K = intSetting('K', 20);
@@ -115,13 +124,22 @@ await main(async () => {
   const message = (userId: string, at: string): UserEventMessage => {
     const next = seq.get(userId)! + 1n;
     seq.set(userId, next);
-    return { userId, seq: next.toString(), type: 'MESSAGE_SENT', at, interviewId, payload: { messageId: randomUUID(), senderId: interviewId } };
+    return {
+      userId,
+      seq: next.toString(),
+      type: 'MESSAGE_SENT',
+      at,
+      interviewId,
+      payload: { messageId: randomUUID(), senderId: interviewId },
+    };
   };
   const publishers: Record<string, (userId: string, at: string) => Promise<unknown>> = {
     mockmate: (userId, at) => app.infra.pubsub.publish(channels.user(userId), message(userId, at)),
     socketio: async (userId, at) => {
       const m = message(userId, at);
-      sio.to(`user:${userId}`).emit('e', { data: { events: { id: m.seq, type: m.type, at: m.at, payload: m.payload } } });
+      sio
+        .to(`user:${userId}`)
+        .emit('e', { data: { events: { id: m.seq, type: m.type, at: m.at, payload: m.payload } } });
     },
   };
 
@@ -135,7 +153,10 @@ await main(async () => {
   }
   print(results, started);
 
-  async function runServer(kind: Kind, publish: (userId: string, at: string) => Promise<unknown>): Promise<ServerResult> {
+  async function runServer(
+    kind: Kind,
+    publish: (userId: string, at: string) => Promise<unknown>,
+  ): Promise<ServerResult> {
     const { child: server, url: urlP } = startServer(kind, env, names, { BENCH_SIO_ROOMS: 'user' });
     const drain = () => (kind === 'mockmate' ? waitDbIdle(db.client, db.name) : sleep(500));
     const connectOpts = { tokens, slotId: '', auth, subscribe: { query: SUBSCRIPTION } };
@@ -165,7 +186,9 @@ await main(async () => {
         const sBefore = procStats(server.pid);
         const cBefore = clients.map((c) => procStats(c.pid));
         const start = now();
-        const waits = clients.map((c, p) => c.call('awaitReceived', { target: conn.ready[p]! * K, timeoutMs }, timeoutMs + 30_000));
+        const waits = clients.map((c, p) =>
+          c.call('awaitReceived', { target: conn.ready[p]! * K, timeoutMs }, timeoutMs + 30_000),
+        );
         await run();
         await Promise.all(waits);
         // Anything more (a repeat) would arrive right behind.
@@ -225,7 +248,15 @@ await main(async () => {
         BURST_TIMEOUT_MS,
       );
       await closeSockets(clients, drain);
-      return { kind, subscribed: probed.withOne, rssBase, rssConnected, paced, burst, bytes: Buffer.byteLength(sample) };
+      return {
+        kind,
+        subscribed: probed.withOne,
+        rssBase,
+        rssConnected,
+        paced,
+        burst,
+        bytes: Buffer.byteLength(sample),
+      };
     } finally {
       await Promise.all(clients.map((c) => c.stop()));
       await server.stop(30_000);
@@ -241,7 +272,11 @@ async function probe(clients: Child[], round: () => Promise<unknown>, expected: 
   while (now() - t0 < timeoutMs) {
     await round();
     await sleep(Math.min(1000, 200 + expected / 20));
-    withOne = sum(await Promise.all(clients.map((c) => c.call<{ socketsWithOne: number }>('progress').then((p) => p.socketsWithOne))));
+    withOne = sum(
+      await Promise.all(
+        clients.map((c) => c.call<{ socketsWithOne: number }>('progress').then((p) => p.socketsWithOne)),
+      ),
+    );
     if (withOne >= expected) break;
   }
   return { withOne, ms: now() - t0 };
@@ -252,9 +287,17 @@ function print(results: ServerResult[], started: Date) {
   const sio = results.find((r) => r.kind === 'socketio');
   const out: string[] = [];
   out.push(`\n## bench:user-events — ${started.toISOString()}\n`);
-  out.push(`N=${int(N)} users, one socket each subscribed to its own events, K=${K} events per user per phase; paced at 1 event per user per second (${int(N)} events/s); ${PROCS} client processes.`, '');
+  out.push(
+    `N=${int(N)} users, one socket each subscribed to its own events, K=${K} events per user per phase; paced at 1 event per user per second (${int(N)} events/s); ${PROCS} client processes.`,
+    '',
+  );
   out.push(`Machine: ${machineLine()}.`, '');
-  out.push(processLine('Events enter every server through Redis from a publisher in the orchestrator process, one message per event and user.'), '');
+  out.push(
+    processLine(
+      'Events enter every server through Redis from a publisher in the orchestrator process, one message per event and user.',
+    ),
+    '',
+  );
   const rows = (pick: (r: ServerResult) => PhaseResult, withThroughput: boolean) =>
     results.map((r) => {
       const p = pick(r);
@@ -272,24 +315,85 @@ function print(results: ServerResult[], started: Date) {
       ];
     });
   out.push(`### Burst: K=${K} events per user back to back (throughput)\n`);
-  out.push(table(['server', 'delivered / expected', `exactly ${K} per socket`, 'last receipt', 'msgs/s', 'p50', 'p95', 'p99', 'max', 'server CPU', 'clients CPU'], rows((r) => r.burst, true)));
+  out.push(
+    table(
+      [
+        'server',
+        'delivered / expected',
+        `exactly ${K} per socket`,
+        'last receipt',
+        'msgs/s',
+        'p50',
+        'p95',
+        'p99',
+        'max',
+        'server CPU',
+        'clients CPU',
+      ],
+      rows((r) => r.burst, true),
+    ),
+  );
   out.push(`\n### Paced: 1 event per user per second for ${K} s (latency publish → receipt)\n`);
-  out.push(table(['server', 'delivered / expected', `exactly ${K} per socket`, 'p50', 'p95', 'p99', 'max', 'server CPU', 'clients CPU'], rows((r) => r.paced, false)));
+  out.push(
+    table(
+      [
+        'server',
+        'delivered / expected',
+        `exactly ${K} per socket`,
+        'p50',
+        'p95',
+        'p99',
+        'max',
+        'server CPU',
+        'clients CPU',
+      ],
+      rows((r) => r.paced, false),
+    ),
+  );
   out.push(`\n### Server memory\n`);
   out.push(
     table(
-      ['server', 'sockets subscribed', 'bytes/event', 'RSS before clients', 'RSS with sockets (after GC)', 'per socket'],
-      results.map((r) => [LABEL[r.kind], `${int(r.subscribed)} / ${int(N)}`, r.bytes, mb(r.rssBase), mb(r.rssConnected), kb((r.rssConnected - r.rssBase) / Math.max(1, r.subscribed))]),
+      [
+        'server',
+        'sockets subscribed',
+        'bytes/event',
+        'RSS before clients',
+        'RSS with sockets (after GC)',
+        'per socket',
+      ],
+      results.map((r) => [
+        LABEL[r.kind],
+        `${int(r.subscribed)} / ${int(N)}`,
+        r.bytes,
+        mb(r.rssBase),
+        mb(r.rssConnected),
+        kb((r.rssConnected - r.rssBase) / Math.max(1, r.subscribed)),
+      ]),
     ),
   );
   const valid = (r: ServerResult) => r.paced.exact && r.burst.exact;
   const targets: string[][] = [];
-  if (mm && sio) targets.push(['throughput ≥ 1.0× Socket.IO', `${int(mm.burst.throughput)} vs ${int(sio.burst.throughput)} msg/s`, ratio(mm.burst.throughput, sio.burst.throughput), verdict(valid(mm) && mm.burst.throughput >= sio.burst.throughput)]);
-  if (mm) targets.push(['p99 < 200 ms (paced, 1 event/user/s)', msf(mm.paced.p99), sio ? `Socket.IO ${msf(sio.paced.p99)}` : '', verdict(valid(mm) && mm.paced.p99 < 200)]);
+  if (mm && sio)
+    targets.push([
+      'throughput ≥ 1.0× Socket.IO',
+      `${int(mm.burst.throughput)} vs ${int(sio.burst.throughput)} msg/s`,
+      ratio(mm.burst.throughput, sio.burst.throughput),
+      verdict(valid(mm) && mm.burst.throughput >= sio.burst.throughput),
+    ]);
+  if (mm)
+    targets.push([
+      'p99 < 200 ms (paced, 1 event/user/s)',
+      msf(mm.paced.p99),
+      sio ? `Socket.IO ${msf(sio.paced.p99)}` : '',
+      verdict(valid(mm) && mm.paced.p99 < 200),
+    ]);
   if (mm) targets.push(['every event to its user exactly once', valid(mm) ? 'yes' : 'no', '', verdict(valid(mm))]);
   out.push(`\n### Targets (MockMate)\n`);
   out.push(table(['target', 'measured', 'ratio / baseline', 'result'], targets));
   const saturated = results.filter((r) => r.burst.clientCpu > 90);
-  if (saturated.length) out.push(`\nNote: the load generators used >90% of their core during the burst of ${saturated.map((r) => LABEL[r.kind]).join(', ')}: that throughput is a lower bound set by the clients.`);
+  if (saturated.length)
+    out.push(
+      `\nNote: the load generators used >90% of their core during the burst of ${saturated.map((r) => LABEL[r.kind]).join(', ')}: that throughput is a lower bound set by the clients.`,
+    );
   console.log(out.join('\n'));
 }

@@ -52,7 +52,10 @@ try {
   await app.stop();
   await db.drop();
 }
-for (const s of sizes) console.log(`${s.file}: ${(s.raw / 1024).toFixed(1)} KiB, gzip ${(s.gzip / 1024).toFixed(1)} KiB`);
+for (const s of sizes)
+  console.log(`${s.file}: ${(s.raw / 1024).toFixed(1)} KiB, gzip ${(s.gzip / 1024).toFixed(1)} KiB`);
 console.log(`bundle (js+css): ${(total.raw / 1024).toFixed(1)} KiB, gzip ${(total.gzip / 1024).toFixed(1)} KiB`);
 console.log(`time to interactive (/login, cold context, median of ${RUNS}): ${median(tti).toFixed(0)} ms`);
-console.log(`baseline, the HTML alone over the same server: ${median(htmlOnly).toFixed(1)} ms (ratio ${(median(tti) / median(htmlOnly)).toFixed(1)}x)`);
+console.log(
+  `baseline, the HTML alone over the same server: ${median(htmlOnly).toFixed(1)} ms (ratio ${(median(tti) / median(htmlOnly)).toFixed(1)}x)`,
+);

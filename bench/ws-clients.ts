@@ -78,7 +78,10 @@ function open(arg: ConnectArg, i: number): Promise<string | null> {
       ws.terminate();
     }, arg.timeoutMs ?? 60_000);
     const protocols = arg.protocol === 'graphql-ws' ? ['graphql-transport-ws'] : [];
-    const ws = new WebSocket(arg.url, protocols, { perMessageDeflate: false, handshakeTimeout: arg.timeoutMs ?? 60_000 });
+    const ws = new WebSocket(arg.url, protocols, {
+      perMessageDeflate: false,
+      handshakeTimeout: arg.timeoutMs ?? 60_000,
+    });
     sockets[i] = ws;
     ws.on('error', (err) => done(`error: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
     ws.on('close', (code, reason) => {
@@ -117,7 +120,9 @@ function open(arg: ConnectArg, i: number): Promise<string | null> {
     ws.on('open', () => {
       if (arg.protocol === 'graphql-ws') {
         const token = arg.tokens?.[i % arg.tokens.length];
-        ws.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} }));
+        ws.send(
+          JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} }),
+        );
       } else if (arg.protocol === 'ws') done(null);
     });
   });
@@ -157,7 +162,11 @@ serveParent(
     progress() {
       let withOne = 0;
       for (const n of perSocket) if (n > 0) withOne++;
-      return { received, socketsWithOne: withOne, open: sockets.filter((s) => s?.readyState === WebSocket.OPEN).length };
+      return {
+        received,
+        socketsWithOne: withOne,
+        open: sockets.filter((s) => s?.readyState === WebSocket.OPEN).length,
+      };
     },
     /** Resolves when `target` events arrived in this phase, or after `timeoutMs`. */
     async awaitReceived({ target, timeoutMs }: { target: number; timeoutMs: number }) {

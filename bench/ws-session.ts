@@ -9,7 +9,21 @@ import { Server as SocketIoServer } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { App } from '../src/app.js';
 import { channels, type RoomEventMessage } from '../src/domain/events.js';
-import { CLIENT_CPUS, REDIS_URL, SERVER_CPUS, insertBookings, insertSlot, insertUsers, mintTokens, msf, now, onCleanup, sleep, spawnChild, type Child } from './support.js';
+import {
+  CLIENT_CPUS,
+  REDIS_URL,
+  SERVER_CPUS,
+  insertBookings,
+  insertSlot,
+  insertUsers,
+  mintTokens,
+  msf,
+  now,
+  onCleanup,
+  sleep,
+  spawnChild,
+  type Child,
+} from './support.js';
 import type pg from 'pg';
 
 export type Kind = 'mockmate' | 'socketio' | 'ws';
@@ -44,7 +58,10 @@ export async function seedRoom(app: App, c: pg.Client, users: number) {
   const seeded = await insertUsers(c, users);
   const slotId = await insertSlot(c, new Date(Date.now() + 86_400_000), 60);
   const difficulties = ['EASY', 'MEDIUM', 'HARD'] as const;
-  await insertBookings(c, seeded.map((u, i) => ({ slotId, userId: u.id, difficulty: difficulties[i % 3]! })));
+  await insertBookings(
+    c,
+    seeded.map((u, i) => ({ slotId, userId: u.id, difficulty: difficulties[i % 3]! })),
+  );
   const tokens = await mintTokens(app.services.accounts, seeded);
   const byDifficulty = difficulties.map((d, i) => ({ difficulty: d, count: split(users, 3)[i]! }));
   return { slotId, tokens, counts: { waitingCount: users, byDifficulty } };
@@ -57,14 +74,28 @@ export async function seedRoom(app: App, c: pg.Client, users: number) {
  * from a node of its own with the Redis adapter; bare ws a PUBLISH of the
  * graphql-ws frame MockMate would send for that event.
  */
-export async function createPublishers(app: App, slotId: string, counts: Pick<RoomEventMessage, 'waitingCount' | 'byDifficulty'>) {
+export async function createPublishers(
+  app: App,
+  slotId: string,
+  counts: Pick<RoomEventMessage, 'waitingCount' | 'byDifficulty'>,
+) {
   const tag = randomBytes(4).toString('hex');
   const names = { room: `bench-room-${tag}`, wsChannel: `bench:ws:${tag}`, sioKey: `bench-sio-${tag}` };
   const roomMessage = (at: string): RoomEventMessage => ({ type: 'JOIN_ROOM', slotId, at, ...counts });
   const frameObject = (at: string) => ({
     id: '1',
     type: 'next',
-    payload: { data: { waitingRoom: { type: 'JOIN_ROOM', slotId, waitingCount: counts.waitingCount, byDifficulty: counts.byDifficulty, at } } },
+    payload: {
+      data: {
+        waitingRoom: {
+          type: 'JOIN_ROOM',
+          slotId,
+          waitingCount: counts.waitingCount,
+          byDifficulty: counts.byDifficulty,
+          at,
+        },
+      },
+    },
   });
   const frame = (at: string) => JSON.stringify(frameObject(at));
   const redis = new Redis(REDIS_URL);
@@ -95,7 +126,13 @@ export function startServer(
       : spawnChild(kind, 'baseline-servers.ts', {
           cpus: SERVER_CPUS,
           args: [kind],
-          env: { REDIS_URL, BENCH_ROOM: names.room, BENCH_CHANNEL: names.wsChannel, BENCH_SIO_KEY: names.sioKey, ...baselineEnv },
+          env: {
+            REDIS_URL,
+            BENCH_ROOM: names.room,
+            BENCH_CHANNEL: names.wsChannel,
+            BENCH_SIO_KEY: names.sioKey,
+            ...baselineEnv,
+          },
         });
   const url = child.ready.then(({ port }) =>
     kind === 'mockmate'
@@ -108,7 +145,9 @@ export function startServer(
 }
 
 export async function startClients(procs: number): Promise<Child[]> {
-  const clients = Array.from({ length: procs }, (_, p) => spawnChild(`clients-${p}`, 'ws-clients.ts', { cpus: CLIENT_CPUS }));
+  const clients = Array.from({ length: procs }, (_, p) =>
+    spawnChild(`clients-${p}`, 'ws-clients.ts', { cpus: CLIENT_CPUS }),
+  );
   await Promise.all(clients.map((c) => c.ready));
   return clients;
 }
@@ -146,7 +185,8 @@ export async function connectSockets(
       const from = offset;
       offset += shares[p]!;
       const tokens = Array.from({ length: shares[p]! }, (_, i) => opts.tokens[(from + i) % opts.tokens.length]!);
-      const auth = opts.auth && Array.from({ length: shares[p]! }, (_, i) => opts.auth![(from + i) % opts.auth!.length]!);
+      const auth =
+        opts.auth && Array.from({ length: shares[p]! }, (_, i) => opts.auth![(from + i) % opts.auth!.length]!);
       return c.call<{ ready: number; failures: Record<string, number>; lastReadyAt: number }>(
         'connect',
         {
@@ -172,7 +212,12 @@ export async function connectSockets(
  * Publishes probe events until every ready socket has received one (or the
  * deadline): proves each subscription is live, not just each socket open.
  */
-export async function probe(clients: Child[], publish: (at: string) => Promise<unknown>, expected: number, timeoutMs = 60_000) {
+export async function probe(
+  clients: Child[],
+  publish: (at: string) => Promise<unknown>,
+  expected: number,
+  timeoutMs = 60_000,
+) {
   await Promise.all(clients.map((c) => c.call('phase')));
   const until = now() + timeoutMs;
   const t0 = now();
@@ -180,7 +225,11 @@ export async function probe(clients: Child[], publish: (at: string) => Promise<u
   while (now() < until) {
     await publish(new Date().toISOString());
     await sleep(Math.min(1000, 200 + expected / 50));
-    withOne = sum(await Promise.all(clients.map((c) => c.call<{ socketsWithOne: number }>('progress').then((p) => p.socketsWithOne))));
+    withOne = sum(
+      await Promise.all(
+        clients.map((c) => c.call<{ socketsWithOne: number }>('progress').then((p) => p.socketsWithOne)),
+      ),
+    );
     if (withOne >= expected) break;
   }
   return { withOne, ms: now() - t0 };

@@ -70,7 +70,9 @@ export interface MockMateClient {
 export function tokenExpiry(token: string): number | null {
   try {
     const part = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
-    const { exp } = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as { exp?: unknown };
+    const { exp } = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as {
+      exp?: unknown;
+    };
     return typeof exp === 'number' ? exp : null;
   } catch {
     return null;
@@ -104,9 +106,15 @@ export function createClient(options: CreateClientOptions): MockMateClient {
       const res = await doFetch(options.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-        body: JSON.stringify({ query: print(RefreshSessionDocument), variables: { refreshToken: current.refreshToken } }),
+        body: JSON.stringify({
+          query: print(RefreshSessionDocument),
+          variables: { refreshToken: current.refreshToken },
+        }),
       });
-      const body = (await res.json()) as { data?: { refreshSession?: Tokens } | null; errors?: { extensions?: Record<string, unknown> }[] };
+      const body = (await res.json()) as {
+        data?: { refreshSession?: Tokens } | null;
+        errors?: { extensions?: Record<string, unknown> }[];
+      };
       const next = body.data?.refreshSession;
       if (next) {
         const fresh = { token: next.token, refreshToken: next.refreshToken };
@@ -200,7 +208,8 @@ export function createClient(options: CreateClientOptions): MockMateClient {
       },
     })),
   ];
-  if (options.persistedQueries ?? true) exchanges.push(persistedExchange({ preferGetForPersistedQueries: 'within-url-limit' }));
+  if (options.persistedQueries ?? true)
+    exchanges.push(persistedExchange({ preferGetForPersistedQueries: 'within-url-limit' }));
   exchanges.push(
     fetchExchange,
     subscriptionExchange({

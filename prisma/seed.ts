@@ -48,7 +48,9 @@ async function main() {
 
   console.log(`seeded ${USERS.length} users, password "${DEV_PASSWORD}":`);
   for (const u of USERS) console.log(`  ${u.email.padEnd(24)} ${u.role}`);
-  console.log('Roles are re-derived from ADMIN_EMAILS at sign-in: start the server with ADMIN_EMAILS=admin@mockmate.local.');
+  console.log(
+    'Roles are re-derived from ADMIN_EMAILS at sign-in: start the server with ADMIN_EMAILS=admin@mockmate.local.',
+  );
 }
 
 main().catch((err: unknown) => {

@@ -59,7 +59,10 @@ export interface App {
   url(): string;
 }
 
-export async function buildApp(config: Config, opts: { log?: Logger; /** Built web app; default web/dist. */ webDist?: string } = {}): Promise<App> {
+export async function buildApp(
+  config: Config,
+  opts: { log?: Logger; /** Built web app; default web/dist. */ webDist?: string } = {},
+): Promise<App> {
   const log = opts.log ?? createLogger(config.logLevel, { instance: config.instanceName });
   let embedded: EmbeddedDatabase | null = null;
   let databaseUrl = config.databaseUrl;
@@ -71,14 +74,25 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
   if (applied.length) log.info({ applied }, 'migrations applied');
 
   const metrics = createMetrics();
-  const database = createDatabase(databaseUrl, config.dbPoolSize, (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+  const database = createDatabase(databaseUrl, config.dbPoolSize, (err) =>
+    log.warn({ err: err.message }, 'idle database connection failed'),
+  );
   const { db, sql } = database;
   const pubsubHandle = createPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'));
   if (!pubsubHandle.redis) log.info('REDIS_URL not set: single-instance mode (in-process pub/sub and rate limits)');
   const pubsub = pubsubHandle.engine;
   const limiter = createRateLimiter(pubsubHandle.redis, config.rateLimitPrefix);
   const hasher = createPasswordHasher({ ...config.argon2, onRun: (kind) => metrics.passwordHashes.inc({ kind }) });
-  const accounts = createAccounts({ db, sql, listenEpoch: () => pubsubHandle.listenEpoch(), config, limiter, hasher, pubsub, log });
+  const accounts = createAccounts({
+    db,
+    sql,
+    listenEpoch: () => pubsubHandle.listenEpoch(),
+    config,
+    limiter,
+    hasher,
+    pubsub,
+    log,
+  });
   const events = createEvents({ db, pubsub, log });
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
@@ -89,7 +103,14 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
   const userPresence = createUserPresence({ db, events, presence, log });
   const instant = createInstantInterviews({ db, events, limiter, presence: userPresence });
   const registry = createInstanceRegistry(pubsubHandle.redis, config.realtimeStatsPrefix);
-  const realtimeStats = createRealtimeStats({ registry, userPresence, pubsub, prefix: config.realtimeStatsPrefix, instanceName: config.instanceName, log });
+  const realtimeStats = createRealtimeStats({
+    registry,
+    userPresence,
+    pubsub,
+    prefix: config.realtimeStatsPrefix,
+    instanceName: config.instanceName,
+    log,
+  });
   const notifications = createNotifications({ db, events, config, userPresence, log });
   events.beforeStore((tx, stored) => notifications.offlineNotices(tx, stored));
   const reminders = createReminders({ events, config, notifications });
@@ -116,7 +137,9 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const message = status === 431 ? 'Request headers (or the URL) are too large.' : 'Malformed HTTP request.';
     const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   let realtime: RealtimeServer | null = null;
   let scheduler: Scheduler | null = null;
@@ -131,9 +154,15 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
       return json(res, ok ? 200 : 503, { status: ok ? 'ready' : stopping ? 'stopping' : 'not ready', checks });
     }
     if (path.startsWith('/reports/') && req.method === 'GET') {
-      const got = await reports.download(path, new URL(req.url ?? '/', 'http://x').searchParams).catch(() => ({ status: 500, message: 'Internal error.' }));
+      const got = await reports
+        .download(path, new URL(req.url ?? '/', 'http://x').searchParams)
+        .catch(() => ({ status: 500, message: 'Internal error.' }));
       if (!('pdf' in got) || !got.pdf) return json(res, got.status, { error: got.message });
-      res.writeHead(200, { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="mockmate-report.pdf"', 'cache-control': 'private, no-store' });
+      res.writeHead(200, {
+        'content-type': 'application/pdf',
+        'content-disposition': 'attachment; filename="mockmate-report.pdf"',
+        'cache-control': 'private, no-store',
+      });
       return res.end(got.pdf);
     }
     if (path === '/unsubscribe') return serveUnsubscribe(req, res, services, log);
@@ -148,7 +177,9 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
     if (refused) {
       // The unread body is not worth reading: the connection ends with the answer.
       res.setHeader('connection', 'close');
-      return json(res, refused.status, { errors: [{ message: refused.message, extensions: { code: 'BAD_USER_INPUT' } }] });
+      return json(res, refused.status, {
+        errors: [{ message: refused.message, extensions: { code: 'BAD_USER_INPUT' } }],
+      });
     }
     return yoga(req, res);
   }
@@ -181,7 +212,15 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
       return `http://127.0.0.1:${addr?.port ?? config.port}`;
     },
     async start(port = config.port) {
-      const ws = await createWsServer({ httpServer, yoga: yoga as never, services, infra, metrics, path: '/graphql', onChange: () => realtimeStats.changed() });
+      const ws = await createWsServer({
+        httpServer,
+        yoga: yoga as never,
+        services,
+        infra,
+        metrics,
+        path: '/graphql',
+        onChange: () => realtimeStats.changed(),
+      });
       realtime = ws;
       realtimeStats.start(() => ws.stats());
       await maintenance.follow();
@@ -193,10 +232,20 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
         });
       });
       if (config.jobsEnabled && jobs.length) {
-        scheduler = await startScheduler({ databaseUrl, poolSize: config.jobsDbPoolSize, instanceName: config.instanceName, jobs, log, metrics });
+        scheduler = await startScheduler({
+          databaseUrl,
+          poolSize: config.jobsDbPoolSize,
+          instanceName: config.instanceName,
+          jobs,
+          log,
+          metrics,
+        });
       }
       const bound = (httpServer.address() as AddressInfo).port;
-      log.info({ port: bound, app: `http://localhost:${bound}/`, graphql: `http://localhost:${bound}/graphql` }, 'MockMate listening');
+      log.info(
+        { port: bound, app: `http://localhost:${bound}/`, graphql: `http://localhost:${bound}/graphql` },
+        'MockMate listening',
+      );
       return bound;
     },
     async stop() {
@@ -239,9 +288,13 @@ export async function buildApp(config: Config, opts: { log?: Logger; /** Built w
 function bodyRefusal(req: IncomingMessage, maxBytes: number): { status: 411 | 413; message: string } | null {
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
-    return Number(declared) > maxBytes ? { status: 413, message: `The request body may be at most ${maxBytes} bytes.` } : null;
+    return Number(declared) > maxBytes
+      ? { status: 413, message: `The request body may be at most ${maxBytes} bytes.` }
+      : null;
   }
-  return req.headers['transfer-encoding'] ? { status: 411, message: 'Send the request body with a Content-Length.' } : null;
+  return req.headers['transfer-encoding']
+    ? { status: 411, message: 'Send the request body with a Content-Length.' }
+    : null;
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

@@ -9,10 +9,19 @@ import { DEFAULT_GRID, type PlannerGrid } from './domain/slots.js';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const minutes = (name: string, fallback: number) =>
-  z.coerce.number({ error: `${name} must be a number of minutes` }).int().min(0).default(fallback);
+  z.coerce
+    .number({ error: `${name} must be a number of minutes` })
+    .int()
+    .min(0)
+    .default(fallback);
 
 const count = (name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(min).max(max).default(fallback);
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min)
+    .max(max)
+    .default(fallback);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -50,7 +59,12 @@ const envSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   MAINTENANCE_MESSAGE: z.string().max(500, 'MAINTENANCE_MESSAGE must be at most 500 characters').optional(),
-  PRESENCE_TTL_SECONDS: z.coerce.number({ error: 'PRESENCE_TTL_SECONDS must be a number of seconds' }).int().min(3).max(3600).default(60),
+  PRESENCE_TTL_SECONDS: z.coerce
+    .number({ error: 'PRESENCE_TTL_SECONDS must be a number of seconds' })
+    .int()
+    .min(3)
+    .max(3600)
+    .default(60),
   JOBS_ENABLED: z
     .enum(['true', 'false'], { error: 'JOBS_ENABLED must be true or false' })
     .default('true')
@@ -64,7 +78,9 @@ const envSchema = z.object({
   PASSWORD_RESETS_PER_ADDRESS: count('PASSWORD_RESETS_PER_ADDRESS', 20),
   ARGON2_CONCURRENCY: count('ARGON2_CONCURRENCY', 2),
   ARGON2_QUEUE: count('ARGON2_QUEUE', 32, 0),
-  REFRESH_GRACE_SECONDS: count('REFRESH_GRACE_SECONDS', 5, 0).pipe(z.number().max(300, 'REFRESH_GRACE_SECONDS must be at most 300')),
+  REFRESH_GRACE_SECONDS: count('REFRESH_GRACE_SECONDS', 5, 0).pipe(
+    z.number().max(300, 'REFRESH_GRACE_SECONDS must be at most 300'),
+  ),
   REALTIME_STATS_PREFIX: z.string().default('realtime:'),
   TRUST_PROXY: z
     .enum(['true', 'false'], { error: 'TRUST_PROXY must be true or false' })
@@ -259,18 +275,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  */
 function resolveCorsOrigins(given: string | undefined, nodeEnv: string, appUrl: string): Config['corsOrigins'] {
   if (given === undefined) return nodeEnv === 'production' ? new Set([new URL(appUrl).origin]) : '*';
-  const items = given.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = given
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 1 && items[0] === '*') return '*';
   const origins = new Set<string>();
   for (const item of items) {
     let origin: string | null = null;
     try {
       const url = new URL(item);
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item.replace(/\/+$/, '')) origin = url.origin;
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item.replace(/\/+$/, ''))
+        origin = url.origin;
     } catch {
       // reported below
     }
-    if (!origin) throw new ConfigError(`Invalid configuration:\n  CORS_ORIGINS: "${item}" is not an origin (scheme://host[:port]) or "*"`);
+    if (!origin)
+      throw new ConfigError(
+        `Invalid configuration:\n  CORS_ORIGINS: "${item}" is not an origin (scheme://host[:port]) or "*"`,
+      );
     origins.add(origin);
   }
   return origins;
@@ -281,18 +304,23 @@ function resolveZego(appId: number | undefined, serverSecret: string | undefined
   if (appId === undefined && serverSecret === undefined) return null;
   if (appId === undefined || serverSecret === undefined) {
     const missing = appId === undefined ? 'ZEGO_APP_ID' : 'ZEGO_SERVER_SECRET';
-    throw new ConfigError(`Invalid configuration:\n  ${missing}: required when ${missing === 'ZEGO_APP_ID' ? 'ZEGO_SERVER_SECRET' : 'ZEGO_APP_ID'} is set`);
+    throw new ConfigError(
+      `Invalid configuration:\n  ${missing}: required when ${missing === 'ZEGO_APP_ID' ? 'ZEGO_SERVER_SECRET' : 'ZEGO_APP_ID'} is set`,
+    );
   }
   return { appId, serverSecret };
 }
 
 /** By default links lead to the web app this process serves. */
-const appUrl = (given: string | undefined, port: number) => (given ?? `http://localhost:${port || 4000}`).replace(/\/+$/, '');
+const appUrl = (given: string | undefined, port: number) =>
+  (given ?? `http://localhost:${port || 4000}`).replace(/\/+$/, '');
 
 /** On by default in development, so a newcomer always finds a slot about to start; never in production. */
 function resolveSoonMinutes(given: number | undefined, nodeEnv: string): number {
   if (nodeEnv === 'production' && given) {
-    throw new ConfigError('Invalid configuration:\n  PLANNER_SOON_MINUTES: development only (unset it when NODE_ENV=production)');
+    throw new ConfigError(
+      'Invalid configuration:\n  PLANNER_SOON_MINUTES: development only (unset it when NODE_ENV=production)',
+    );
   }
   return given ?? (nodeEnv === 'development' ? 10 : 0);
 }

@@ -87,5 +87,7 @@ export async function resolveViewer(
   const token = bearerToken(authorization);
   if (!token) return { viewer: null, authFailure: null };
   const outcome = await services.accounts.authenticate(token);
-  return 'viewer' in outcome ? { viewer: outcome.viewer, authFailure: null } : { viewer: null, authFailure: outcome.failure };
+  return 'viewer' in outcome
+    ? { viewer: outcome.viewer, authFailure: null }
+    : { viewer: null, authFailure: outcome.failure };
 }

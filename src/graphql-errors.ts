@@ -19,7 +19,6 @@ export function asClientError(error: GraphQLError): GraphQLError {
   });
 }
 
-
 /** For WebSocket, where nothing strips yoga's `http` hint: code and message only. */
 export function asSocketClientError(error: GraphQLError): GraphQLError {
   const { code } = asClientError(error).extensions;
@@ -56,7 +55,10 @@ export function unstorableTextAt(document: DocumentNode, variables: unknown): st
       if (found || !UNSTORABLE.test(node.value)) return;
       const named = [...ancestors, parent]
         .reverse()
-        .find((a): a is ArgumentNode | ObjectFieldNode => !!a && 'kind' in a && (a.kind === Kind.ARGUMENT || a.kind === Kind.OBJECT_FIELD));
+        .find(
+          (a): a is ArgumentNode | ObjectFieldNode =>
+            !!a && 'kind' in a && (a.kind === Kind.ARGUMENT || a.kind === Kind.OBJECT_FIELD),
+        );
       found = named?.name.value ?? 'argument';
     },
   });

@@ -66,7 +66,12 @@ export function operationCost(
   if (!root) return 0;
 
   /** The field nodes that apply to `type`, by response key, through fragments. */
-  function collect(selectionSet: SelectionSetNode, type: GraphQLObjectType, into: Map<string, SelectionSetNode[]>, nodes: Map<string, FieldNode>) {
+  function collect(
+    selectionSet: SelectionSetNode,
+    type: GraphQLObjectType,
+    into: Map<string, SelectionSetNode[]>,
+    nodes: Map<string, FieldNode>,
+  ) {
     for (const sel of selectionSet.selections) {
       if (sel.kind === Kind.FIELD) {
         const key = sel.alias?.value ?? sel.name.value;
@@ -84,7 +89,11 @@ export function operationCost(
     }
   }
 
-  function selectionCost(selectionSets: SelectionSetNode[], type: GraphQLCompositeType, pageSize: number | null): number {
+  function selectionCost(
+    selectionSets: SelectionSetNode[],
+    type: GraphQLCompositeType,
+    pageSize: number | null,
+  ): number {
     const members = isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : [];
     let most = 0;
     for (const member of members) {
@@ -122,7 +131,11 @@ export function operationCost(
       innerPage = asked > 0 ? asked : DEFAULT_PAGE_SIZE;
     }
     if (isListType(getNullableType(field.type))) {
-      count = LIST_SIZES[`${parent.name}.${field.name}`] ?? (field.name === 'edges' || field.name === 'nodes' ? pageSize : null) ?? innerPage ?? DEFAULT_LIST_SIZE;
+      count =
+        LIST_SIZES[`${parent.name}.${field.name}`] ??
+        (field.name === 'edges' || field.name === 'nodes' ? pageSize : null) ??
+        innerPage ??
+        DEFAULT_LIST_SIZE;
     }
     return count * (1 + selectionCost(subSets, named, innerPage));
   }

@@ -39,7 +39,6 @@ interface ServerContext {
   socketAuth?: SocketAuth;
 }
 
-
 export function createGraphQL(
   services: Services,
   infra: Pick<Infra, 'config' | 'db' | 'log' | 'limiter'>,
@@ -52,9 +51,17 @@ export function createGraphQL(
   function maskError(error: unknown, message: string): GraphQLError {
     const original = error instanceof GraphQLError ? error.originalError : error;
     const gqlError = error instanceof GraphQLError ? error : null;
-    const location = { nodes: gqlError?.nodes, path: gqlError?.path, source: gqlError?.source, positions: gqlError?.positions };
+    const location = {
+      nodes: gqlError?.nodes,
+      path: gqlError?.path,
+      source: gqlError?.source,
+      positions: gqlError?.positions,
+    };
     if (original instanceof AppError) {
-      return new GraphQLError(original.message, { ...location, extensions: { ...original.extensions, code: original.code } });
+      return new GraphQLError(original.message, {
+        ...location,
+        extensions: { ...original.extensions, code: original.code },
+      });
     }
     if (databaseUnavailable(original)) {
       log.warn({ err: (original as Error).message, path: gqlError?.path }, 'database refused a connection');
@@ -83,7 +90,15 @@ export function createGraphQL(
     context: async ({ req, socketAuth, request }): Promise<Context> => {
       const requestId = randomUUID();
       if (socketAuth) {
-        return { services, db, viewer: socketAuth.viewer, authFailure: null, requestId, ip: socketAuth.ip, loaders: createLoaders(db) };
+        return {
+          services,
+          db,
+          viewer: socketAuth.viewer,
+          authFailure: null,
+          requestId,
+          ip: socketAuth.ip,
+          loaders: createLoaders(db),
+        };
       }
       const auth = await resolveViewer(services, request.headers.get('authorization'));
       return { services, db, ...auth, requestId, ip: clientIp(req, config.trustProxy), loaders: createLoaders(db) };
@@ -119,9 +134,11 @@ export type GraphQLServer = ReturnType<typeof createGraphQL>;
 /** Yoga returns validation errors as a result, so maskError never sees them; give them the contract's code here. */
 function clientValidationErrors(): Plugin {
   return {
-    onValidate: () => ({ result, setResult }) => {
-      if (result.length > 0) setResult(result.map((e: Error) => (e instanceof GraphQLError ? asClientError(e) : e)));
-    },
+    onValidate:
+      () =>
+      ({ result, setResult }) => {
+        if (result.length > 0) setResult(result.map((e: Error) => (e instanceof GraphQLError ? asClientError(e) : e)));
+      },
   };
 }
 
@@ -139,8 +156,12 @@ function httpRefusals(): Plugin<Context & ServerContext> {
       // Only JSON: forms and multipart are what a browser may send cross-origin without a preflight.
       const mediaType = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
       if (!requestParser || (request.method !== 'GET' && mediaType !== 'application/json')) {
-        const body = JSON.stringify({ errors: [clientError('Send the request as application/json (POST) or as query parameters (GET).').toJSON()] });
-        return endResponse(new fetchAPI.Response(body, { status: 415, headers: { 'content-type': 'application/json; charset=utf-8' } }));
+        const body = JSON.stringify({
+          errors: [clientError('Send the request as application/json (POST) or as query parameters (GET).').toJSON()],
+        });
+        return endResponse(
+          new fetchAPI.Response(body, { status: 415, headers: { 'content-type': 'application/json; charset=utf-8' } }),
+        );
       }
       // GET's variables and extensions go through a bare JSON.parse.
       setRequestParser(async (request) => {
@@ -154,17 +175,27 @@ function httpRefusals(): Plugin<Context & ServerContext> {
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       if (args.contextValue.socketAuth) return;
-      setResultAndStopExecution({ errors: [clientError('Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql.')] });
+      setResultAndStopExecution({
+        errors: [clientError('Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql.')],
+      });
     },
   };
 }
 
 /** Text PostgreSQL cannot hold (NUL, unpaired surrogates) is the client's error, not an internal one. */
 function refuseUnstorableText(): Plugin {
-  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
+  const check = ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: ExecutionArgs;
+    setResultAndStopExecution: (r: ExecutionResult) => void;
+  }) => {
     const at = unstorableTextAt(args.document, args.variableValues);
     if (!at) return;
-    setResultAndStopExecution({ errors: [clientError(`${at}: must not contain NUL characters or unpaired surrogates.`, { field: at })] });
+    setResultAndStopExecution({
+      errors: [clientError(`${at}: must not contain NUL characters or unpaired surrogates.`, { field: at })],
+    });
   };
   return { onExecute: check, onSubscribe: check };
 }
@@ -172,7 +203,9 @@ function refuseUnstorableText(): Plugin {
 /** The root fields an operation selects (through fragments too). */
 function rootFields(document: DocumentNode, op: OperationDefinitionNode): string[] {
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
   );
   const names: string[] = [];
   const walk = (set: SelectionSetNode, seen: Set<string>) => {
@@ -200,7 +233,10 @@ function maintenanceGuard(services: Services): Plugin<Context> {
       if (op?.operation !== OperationTypeNode.MUTATION) return;
       if (rootFields(document, op).every((f) => f === '__typename' || ALLOWED_DURING_MAINTENANCE.has(f))) return;
       const refusal = services.maintenance.refusal();
-      setResultAndStopExecution({ data: null, errors: [new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, code: refusal.code } })] });
+      setResultAndStopExecution({
+        data: null,
+        errors: [new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, code: refusal.code } })],
+      });
     },
   };
 }
@@ -212,20 +248,37 @@ function maintenanceGuard(services: Services): Plugin<Context> {
 function anonymousRateLimit({ limiter, config }: Pick<Infra, 'limiter' | 'config'>): Plugin<Context> {
   const limit = config.limits.anonymousOperationsPerMinute;
   const anonymous = limiter.rule('anon', { limit, windowMs: 60_000 });
-  const check = async ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
+  const check = async ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: ExecutionArgs;
+    setResultAndStopExecution: (r: ExecutionResult) => void;
+  }) => {
     const ctx = args.contextValue as Context;
     if (ctx.viewer) return;
     const spent = await anonymous.consume(ctx.ip);
     if (spent.ok) return;
-    const err = rateLimited(`At most ${limit} operations per minute without signing in; wait a moment or sign in.`, spent.retryAfterMs);
-    setResultAndStopExecution({ errors: [new GraphQLError(err.message, { extensions: { ...err.extensions, code: err.code } })] });
+    const err = rateLimited(
+      `At most ${limit} operations per minute without signing in; wait a moment or sign in.`,
+      spent.retryAfterMs,
+    );
+    setResultAndStopExecution({
+      errors: [new GraphQLError(err.message, { extensions: { ...err.extensions, code: err.code } })],
+    });
   };
   return { onExecute: check, onSubscribe: check };
 }
 
 /** Refuses an operation that could return more objects than MAX_COST (see src/query-cost.ts), before it runs. */
 function queryCostLimit(): Plugin {
-  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
+  const check = ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: ExecutionArgs;
+    setResultAndStopExecution: (r: ExecutionResult) => void;
+  }) => {
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return;
     const error = costError(operationCost(args.schema, args.document, operation, args.variableValues ?? {}));
@@ -238,7 +291,11 @@ function queryCostLimit(): Plugin {
  * The metrics' operation label: the root field when the schema has it (a bounded set,
  * the API's operations), else `other`; the client's own operation name goes to the log only.
  */
-function operationLabel(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): string {
+function operationLabel(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): string {
   const op = getOperationAST(document, operationName);
   const first = op?.selectionSet.selections[0];
   const root = op && schema.getRootType(op.operation);

@@ -5,30 +5,87 @@ import { startTestStack } from './support/server.js';
 
 const Register = graphql(`
   mutation Register($input: RegisterInput!) {
-    register(input: $input) { token refreshToken user { id email name role } }
+    register(input: $input) {
+      token
+      refreshToken
+      user {
+        id
+        email
+        name
+        role
+      }
+    }
   }
 `);
 const Login = graphql(`
   mutation Login($input: LoginInput!) {
-    login(input: $input) { token refreshToken user { id role } }
+    login(input: $input) {
+      token
+      refreshToken
+      user {
+        id
+        role
+      }
+    }
   }
 `);
-const Me = graphql(`query Me { me { id name email role availability } }`);
-const Refresh = graphql(`
-  mutation Refresh($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { token refreshToken user { id } } }
+const Me = graphql(`
+  query Me {
+    me {
+      id
+      name
+      email
+      role
+      availability
+    }
+  }
 `);
-const Logout = graphql(`mutation Logout { logout }`);
-const RequestReset = graphql(`mutation RequestReset($email: String!) { requestPasswordReset(email: $email) }`);
+const Refresh = graphql(`
+  mutation Refresh($refreshToken: String!) {
+    refreshSession(refreshToken: $refreshToken) {
+      token
+      refreshToken
+      user {
+        id
+      }
+    }
+  }
+`);
+const Logout = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
+const RequestReset = graphql(`
+  mutation RequestReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
 const ResetPassword = graphql(`
   mutation ResetPassword($token: String!, $newPassword: String!) {
-    resetPassword(token: $token, newPassword: $newPassword) { token refreshToken user { id } }
+    resetPassword(token: $token, newPassword: $newPassword) {
+      token
+      refreshToken
+      user {
+        id
+      }
+    }
   }
 `);
-const UserEmail = graphql(`query MeEmailOnly { me { email } }`);
+const UserEmail = graphql(`
+  query MeEmailOnly {
+    me {
+      email
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 beforeAll(async () => {
-  stack = await startTestStack({ ADMIN_EMAILS: 'Boss@Example.com, other@example.com', APP_URL: 'https://app.example.test' });
+  stack = await startTestStack({
+    ADMIN_EMAILS: 'Boss@Example.com, other@example.com',
+    APP_URL: 'https://app.example.test',
+  });
 });
 afterAll(() => stack.close());
 
@@ -43,7 +100,9 @@ describe('register', () => {
     expect(res.user).toMatchObject({ email: 'mixed.case@example.com', name: 'Ada', role: 'USER' });
     const me = await ok(stack.url, Me, {}, { token: res.token });
     expect(me.me).toMatchObject({ id: res.user.id, email: 'mixed.case@example.com', availability: 'OFFLINE' });
-    const [row] = await stack.db.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "User" WHERE id = $1', [res.user.id]);
+    const [row] = await stack.db.query<{ passwordHash: string }>('SELECT "passwordHash" FROM "User" WHERE id = $1', [
+      res.user.id,
+    ]);
     expect(row!.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
@@ -73,7 +132,9 @@ describe('register', () => {
   it('rejects a duplicate email in any case with CONFLICT and writes nothing', async () => {
     const email = freshEmail();
     await register(email);
-    const res = await gql(stack.url, Register, { input: { email: email.toUpperCase(), password: 'password123', name: 'B' } });
+    const res = await gql(stack.url, Register, {
+      input: { email: email.toUpperCase(), password: 'password123', name: 'B' },
+    });
     expect(codes(res)).toEqual(['CONFLICT']);
     const rows = await stack.db.query('SELECT id FROM "User" WHERE email = $1', [email]);
     expect(rows).toHaveLength(1);
@@ -141,7 +202,9 @@ describe('sessions', () => {
     const reuse = await gql(stack.url, Refresh, { refreshToken: reg.refreshToken });
     expect(codes(reuse)).toEqual(['UNAUTHENTICATED']);
     // The newest tokens of that session are dead too.
-    expect(codes(await gql(stack.url, Refresh, { refreshToken: second.refreshSession.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await gql(stack.url, Refresh, { refreshToken: second.refreshSession.refreshToken }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
     expect((await gql(stack.url, Me, {}, { token: second.refreshSession.token })).data?.me).toBeNull();
   });
 
@@ -185,7 +248,11 @@ describe('password reset', () => {
     );
   const tokenIn = (body: string) => /reset-password\?token=([\w-]+)/.exec(body)![1]!;
   // The email is written after the answer (so that known and unknown addresses answer alike).
-  const mailed = (email: string, count = 1) => until(async () => (await outboxFor(email)).length >= count && outboxFor(email), `${count} reset emails to ${email}`);
+  const mailed = (email: string, count = 1) =>
+    until(
+      async () => (await outboxFor(email)).length >= count && outboxFor(email),
+      `${count} reset emails to ${email}`,
+    );
 
   it('answers true for unknown emails and queues nothing', async () => {
     expect(await ok(stack.url, RequestReset, { email: 'ghost@example.com' })).toEqual({ requestPasswordReset: true });
@@ -215,7 +282,9 @@ describe('password reset', () => {
     expect((await gql(stack.url, Me, {}, { token: reg.token })).data?.me).toBeNull();
     expect((await gql(stack.url, Me, {}, { token: other.login.token })).data?.me).toBeNull();
     expect((await ok(stack.url, Me, {}, { token: reset.resetPassword.token })).me?.id).toBe(reg.user.id);
-    expect(codes(await gql(stack.url, Login, { input: { email, password: 'old password' } }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await gql(stack.url, Login, { input: { email, password: 'old password' } }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
     await ok(stack.url, Login, { input: { email, password: 'new password' } });
 
     const again = await gql(stack.url, ResetPassword, { token, newPassword: 'another password' });
@@ -229,11 +298,15 @@ describe('password reset', () => {
     await ok(stack.url, RequestReset, { email });
     const token = tokenIn((await mailed(email))[0]!.body);
     await stack.db.query(`UPDATE "PasswordResetToken" SET "expiresAt" = now() - interval '1 second'`);
-    expect(codes(await gql(stack.url, ResetPassword, { token, newPassword: 'new password' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql(stack.url, ResetPassword, { token, newPassword: 'new password' }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 
   it('validates the new password', async () => {
-    expect(codes(await gql(stack.url, ResetPassword, { token: 'x', newPassword: 'short' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql(stack.url, ResetPassword, { token: 'x', newPassword: 'short' }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 
   it('limits reset requests to 5 per email per hour', async () => {

@@ -10,7 +10,10 @@ import {
 
 describe('checkBody', () => {
   it('trims, and keeps the text otherwise exactly as sent', () => {
-    expect(checkBody('  <b>hi</b> &amp; "x"\n\tline 2 \n')).toEqual({ ok: true, body: '<b>hi</b> &amp; "x"\n\tline 2' });
+    expect(checkBody('  <b>hi</b> &amp; "x"\n\tline 2 \n')).toEqual({
+      ok: true,
+      body: '<b>hi</b> &amp; "x"\n\tline 2',
+    });
   });
 
   it.each(['', ' ', '\n\t  \r\n', '\u00a0\u2003'])('refuses %j: empty after trimming', (raw) => {
@@ -20,7 +23,10 @@ describe('checkBody', () => {
   it('takes exactly 4000 characters and refuses 4001, counted after trimming', () => {
     expect(checkBody('x'.repeat(MESSAGE_BODY_MAX))).toEqual({ ok: true, body: 'x'.repeat(4000) });
     expect(checkBody(`  ${'x'.repeat(MESSAGE_BODY_MAX)}  `)).toEqual({ ok: true, body: 'x'.repeat(4000) });
-    expect(checkBody('x'.repeat(MESSAGE_BODY_MAX + 1))).toEqual({ ok: false, reason: 'must be at most 4000 characters.' });
+    expect(checkBody('x'.repeat(MESSAGE_BODY_MAX + 1))).toEqual({
+      ok: false,
+      reason: 'must be at most 4000 characters.',
+    });
     expect(checkBody('x'.repeat(1_000_000)).ok).toBe(false);
   });
 

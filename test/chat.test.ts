@@ -9,46 +9,148 @@ import { startTestStack } from './support/server.js';
 
 const Send = graphql(`
   mutation ChatSend($interviewId: ID!, $body: String!) {
-    sendMessage(interviewId: $interviewId, body: $body) { id body deleted createdAt editedAt deletedAt sender { id } interview { id } }
+    sendMessage(interviewId: $interviewId, body: $body) {
+      id
+      body
+      deleted
+      createdAt
+      editedAt
+      deletedAt
+      sender {
+        id
+      }
+      interview {
+        id
+      }
+    }
   }
 `);
 const Edit = graphql(`
-  mutation ChatEdit($messageId: ID!, $body: String!) { editMessage(messageId: $messageId, body: $body) { id body deleted editedAt } }
+  mutation ChatEdit($messageId: ID!, $body: String!) {
+    editMessage(messageId: $messageId, body: $body) {
+      id
+      body
+      deleted
+      editedAt
+    }
+  }
 `);
 const Delete = graphql(`
-  mutation ChatDelete($messageId: ID!) { deleteMessage(messageId: $messageId) { id body deleted deletedAt editedAt } }
+  mutation ChatDelete($messageId: ID!) {
+    deleteMessage(messageId: $messageId) {
+      id
+      body
+      deleted
+      deletedAt
+      editedAt
+    }
+  }
 `);
 const MarkRead = graphql(`
-  mutation ChatMarkRead($interviewId: ID!, $upToMessageId: ID!) { markMessagesRead(interviewId: $interviewId, upToMessageId: $upToMessageId) }
+  mutation ChatMarkRead($interviewId: ID!, $upToMessageId: ID!) {
+    markMessagesRead(interviewId: $interviewId, upToMessageId: $upToMessageId)
+  }
 `);
 const Typing = graphql(`
-  mutation ChatTyping($interviewId: ID!, $typing: Boolean!) { setTyping(interviewId: $interviewId, typing: $typing) }
+  mutation ChatTyping($interviewId: ID!, $typing: Boolean!) {
+    setTyping(interviewId: $interviewId, typing: $typing)
+  }
 `);
 const Chat = graphql(`
   query ChatPage($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
     interview(id: $id) {
       id
       unreadMessageCount
-      readReceipts { user { id } lastReadMessageId lastReadMessage { id body } readAt }
+      readReceipts {
+        user {
+          id
+        }
+        lastReadMessageId
+        lastReadMessage {
+          id
+          body
+        }
+        readAt
+      }
       messages(first: $first, after: $after, last: $last, before: $before) {
-        edges { cursor node { id body deleted editedAt deletedAt sender { id } } }
-        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges {
+          cursor
+          node {
+            id
+            body
+            deleted
+            editedAt
+            deletedAt
+            sender {
+              id
+            }
+          }
+        }
+        pageInfo {
+          hasNextPage
+          hasPreviousPage
+          startCursor
+          endCursor
+        }
       }
     }
   }
 `);
 const ChatEvents = graphql(`
   subscription ChatEvents($after: String) {
-    events(after: $after) { id type payload interview { id } message { id body deleted editedAt sender { id } } }
+    events(after: $after) {
+      id
+      type
+      payload
+      interview {
+        id
+      }
+      message {
+        id
+        body
+        deleted
+        editedAt
+        sender {
+          id
+        }
+      }
+    }
   }
 `);
 const ChatSession = graphql(`
   subscription ChatSession($interviewId: ID!) {
-    interviewSession(interviewId: $interviewId) { type at actor { id } payload interview { id } message { id body deleted editedAt sender { id } } }
+    interviewSession(interviewId: $interviewId) {
+      type
+      at
+      actor {
+        id
+      }
+      payload
+      interview {
+        id
+      }
+      message {
+        id
+        body
+        deleted
+        editedAt
+        sender {
+          id
+        }
+      }
+    }
   }
 `);
 const ChatNotifications = graphql(`
-  query ChatNotifications { notifications(first: 100) { edges { node { type } } } }
+  query ChatNotifications {
+    notifications(first: 100) {
+      edges {
+        node {
+          type
+        }
+      }
+    }
+  }
 `);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -68,13 +170,24 @@ afterAll(async () => {
 
 /** Two users matched into a SCHEDULED interview, and a third who is not in it. */
 async function pair() {
-  const [a, b, c] = [await registerUser(stack.url, 'Ann'), await registerUser(stack.url, 'Bob'), await registerUser(stack.url, 'Cy')];
+  const [a, b, c] = [
+    await registerUser(stack.url, 'Ann'),
+    await registerUser(stack.url, 'Bob'),
+    await registerUser(stack.url, 'Cy'),
+  ];
   const { interviewId } = await matchPair(stack.url, admin, a, b);
   return { a, b, c, interviewId };
 }
 
 /** What chat publishes; other features' events (presence, lifecycle) on the same streams are skipped. */
-const CHAT_EVENTS = new Set(['MESSAGE_SENT', 'MESSAGE_EDITED', 'MESSAGE_DELETED', 'MESSAGES_READ', 'TYPING_STARTED', 'TYPING_STOPPED']);
+const CHAT_EVENTS = new Set([
+  'MESSAGE_SENT',
+  'MESSAGE_EDITED',
+  'MESSAGE_DELETED',
+  'MESSAGES_READ',
+  'TYPING_STARTED',
+  'TYPING_STOPPED',
+]);
 
 /** The chat events in a user's stored event stream, replayed from the start. */
 async function eventsOf(user: TestUser) {
@@ -218,7 +331,14 @@ describe('sending, editing, deleting, reading: both participants', () => {
     };
 
     const sent = (await ok(stack.url, Send, { interviewId, body: '  hello Bob  ' }, as(a))).sendMessage;
-    expect(sent).toMatchObject({ body: 'hello Bob', deleted: false, editedAt: null, deletedAt: null, sender: { id: a.id }, interview: { id: interviewId } });
+    expect(sent).toMatchObject({
+      body: 'hello Bob',
+      deleted: false,
+      editedAt: null,
+      deletedAt: null,
+      sender: { id: a.id },
+      interview: { id: interviewId },
+    });
     expect(await session.next()).toEqual({
       type: 'MESSAGE_SENT',
       at: expect.any(String),
@@ -228,11 +348,26 @@ describe('sending, editing, deleting, reading: both participants', () => {
       message: { id: sent.id, body: 'hello Bob', deleted: false, editedAt: null, sender: { id: a.id } },
     });
     const bGot = await bEvents.next();
-    expect(bGot).toMatchObject({ type: 'MESSAGE_SENT', interview: { id: interviewId }, payload: { messageId: sent.id, senderId: a.id } });
-    expect(bGot.message).toEqual({ id: sent.id, body: 'hello Bob', deleted: false, editedAt: null, sender: { id: a.id } });
+    expect(bGot).toMatchObject({
+      type: 'MESSAGE_SENT',
+      interview: { id: interviewId },
+      payload: { messageId: sent.id, senderId: a.id },
+    });
+    expect(bGot.message).toEqual({
+      id: sent.id,
+      body: 'hello Bob',
+      deleted: false,
+      editedAt: null,
+      sender: { id: a.id },
+    });
 
     const reply = (await ok(stack.url, Send, { interviewId, body: 'hi Ann' }, as(b))).sendMessage;
-    expect(await session.next()).toMatchObject({ type: 'MESSAGE_SENT', actor: { id: b.id }, payload: { messageId: reply.id }, message: { body: 'hi Ann' } });
+    expect(await session.next()).toMatchObject({
+      type: 'MESSAGE_SENT',
+      actor: { id: b.id },
+      payload: { messageId: reply.id },
+      message: { body: 'hi Ann' },
+    });
     expect((await aEvents.next()).message).toMatchObject({ id: reply.id, body: 'hi Ann', sender: { id: b.id } });
 
     // Both see the same chat, oldest first; each has one unread message from the other.
@@ -255,27 +390,48 @@ describe('sending, editing, deleting, reading: both participants', () => {
       payload: { messageId: sent.id, editedAt: edited.editedAt },
       message: { id: sent.id, body: 'hello, Bob!', editedAt: edited.editedAt },
     });
-    expect(await bEvents.next()).toMatchObject({ type: 'MESSAGE_EDITED', message: { id: sent.id, body: 'hello, Bob!', editedAt: edited.editedAt } });
+    expect(await bEvents.next()).toMatchObject({
+      type: 'MESSAGE_EDITED',
+      message: { id: sent.id, body: 'hello, Bob!', editedAt: edited.editedAt },
+    });
     // The same text again changes and announces nothing.
-    expect((await ok(stack.url, Edit, { messageId: sent.id, body: ' hello, Bob! ' }, as(a))).editMessage.editedAt).toBe(edited.editedAt);
+    expect((await ok(stack.url, Edit, { messageId: sent.id, body: ' hello, Bob! ' }, as(a))).editMessage.editedAt).toBe(
+      edited.editedAt,
+    );
 
     // Read receipts: B reads up to A's message.
     expect((await ok(stack.url, MarkRead, { interviewId, upToMessageId: sent.id }, as(b))).markMessagesRead).toBe(true);
     const read = await session.next();
-    expect(read).toMatchObject({ type: 'MESSAGES_READ', actor: { id: b.id }, payload: { userId: b.id, upToMessageId: sent.id }, message: null });
+    expect(read).toMatchObject({
+      type: 'MESSAGES_READ',
+      actor: { id: b.id },
+      payload: { userId: b.id, upToMessageId: sent.id },
+      message: null,
+    });
     const afterRead = (await ok(stack.url, Chat, { id: interviewId }, as(a))).interview!;
     expect(afterRead.readReceipts).toEqual(
       expect.arrayContaining([
-        { user: { id: b.id }, lastReadMessageId: sent.id, lastReadMessage: { id: sent.id, body: 'hello, Bob!' }, readAt: (read.payload as { readAt: string }).readAt },
+        {
+          user: { id: b.id },
+          lastReadMessageId: sent.id,
+          lastReadMessage: { id: sent.id, body: 'hello, Bob!' },
+          readAt: (read.payload as { readAt: string }).readAt,
+        },
         { user: { id: a.id }, lastReadMessageId: null, lastReadMessage: null, readAt: null },
       ]),
     );
     expect((await ok(stack.url, Chat, { id: interviewId }, as(b))).interview!.unreadMessageCount).toBe(0);
     // Reading up to the own reply moves it on; going back to the first message does not.
-    expect((await ok(stack.url, MarkRead, { interviewId, upToMessageId: reply.id }, as(b))).markMessagesRead).toBe(true);
+    expect((await ok(stack.url, MarkRead, { interviewId, upToMessageId: reply.id }, as(b))).markMessagesRead).toBe(
+      true,
+    );
     expect(await session.next()).toMatchObject({ type: 'MESSAGES_READ', payload: { upToMessageId: reply.id } });
-    expect((await ok(stack.url, MarkRead, { interviewId, upToMessageId: sent.id }, as(b))).markMessagesRead).toBe(false);
-    expect((await ok(stack.url, MarkRead, { interviewId, upToMessageId: reply.id }, as(b))).markMessagesRead).toBe(false);
+    expect((await ok(stack.url, MarkRead, { interviewId, upToMessageId: sent.id }, as(b))).markMessagesRead).toBe(
+      false,
+    );
+    expect((await ok(stack.url, MarkRead, { interviewId, upToMessageId: reply.id }, as(b))).markMessagesRead).toBe(
+      false,
+    );
     const receipts = (await ok(stack.url, Chat, { id: interviewId }, as(b))).interview!.readReceipts;
     expect(receipts.find((r) => r.user.id === b.id)!.lastReadMessageId).toBe(reply.id);
 
@@ -299,13 +455,20 @@ describe('sending, editing, deleting, reading: both participants', () => {
         [reply.id, 'hi Ann', false],
       ]);
     }
-    const [row] = await stack.db.query<{ body: string; deletedAt: Date | null }>(`SELECT body, "deletedAt" FROM "Message" WHERE id = $1`, [sent.id]);
+    const [row] = await stack.db.query<{ body: string; deletedAt: Date | null }>(
+      `SELECT body, "deletedAt" FROM "Message" WHERE id = $1`,
+      [sent.id],
+    );
     expect(row).toMatchObject({ body: '', deletedAt: expect.any(Date) });
     // Nothing of the text survives in stored events either.
-    const stored = await stack.db.query<{ payload: unknown }>(`SELECT payload FROM "Event" WHERE "interviewId" = $1`, [interviewId]);
+    const stored = await stack.db.query<{ payload: unknown }>(`SELECT payload FROM "Event" WHERE "interviewId" = $1`, [
+      interviewId,
+    ]);
     expect(JSON.stringify(stored)).not.toContain('hello');
     // Deleting again is harmless and silent; editing a deleted message is CONFLICT.
-    expect((await ok(stack.url, Delete, { messageId: sent.id }, as(a))).deleteMessage.deletedAt).toBe(deleted.deletedAt);
+    expect((await ok(stack.url, Delete, { messageId: sent.id }, as(a))).deleteMessage.deletedAt).toBe(
+      deleted.deletedAt,
+    );
     expect(codes(await gql(stack.url, Edit, { messageId: sent.id, body: 'back' }, as(a)))).toEqual(['CONFLICT']);
 
     // A's stream got only B's message; B's got only A's three changes; nothing else is pending.
@@ -338,7 +501,8 @@ describe('both participants at once', () => {
   it('sending at the same time never deadlocks: every message lands, each peer gets one MESSAGE_SENT per message, cursors without gaps', async () => {
     const { a, b, interviewId } = await pair();
     // The sender's message row holds a key-share lock on the sender's user row while the peer's row is locked for the event.
-    const burst = (u: TestUser, tag: string) => Array.from({ length: 15 }, (_, i) => gql(stack.url, Send, { interviewId, body: `${tag}${i}` }, as(u)));
+    const burst = (u: TestUser, tag: string) =>
+      Array.from({ length: 15 }, (_, i) => gql(stack.url, Send, { interviewId, body: `${tag}${i}` }, as(u)));
     const results = await Promise.all([...burst(a, 'a'), ...burst(b, 'b')]);
     expect(results.flatMap(codes)).toEqual([]);
     const rows = await stack.db.query<{ userId: string; sent: string; events: string; top: string }>(
@@ -392,21 +556,31 @@ describe('who may chat', () => {
   it('a message of another interview cannot be marked read here; malformed ids are BAD_USER_INPUT', async () => {
     const one = await pair();
     const two = await pair();
-    const other = (await ok(stack.url, Send, { interviewId: two.interviewId, body: 'elsewhere' }, as(two.a))).sendMessage;
-    expect(codes(await gql(stack.url, MarkRead, { interviewId: one.interviewId, upToMessageId: other.id }, as(one.a)))).toEqual(['NOT_FOUND']);
-    expect(codes(await gql(stack.url, Send, { interviewId: 'nope', body: 'hi' }, as(one.a)))).toEqual(['BAD_USER_INPUT']);
+    const other = (await ok(stack.url, Send, { interviewId: two.interviewId, body: 'elsewhere' }, as(two.a)))
+      .sendMessage;
+    expect(
+      codes(await gql(stack.url, MarkRead, { interviewId: one.interviewId, upToMessageId: other.id }, as(one.a))),
+    ).toEqual(['NOT_FOUND']);
+    expect(codes(await gql(stack.url, Send, { interviewId: 'nope', body: 'hi' }, as(one.a)))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
     expect(codes(await gql(stack.url, Delete, { messageId: 'nope' }, as(one.a)))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('chat stays open after the session; a cancelled interview is read-only', async () => {
     const { a, b, interviewId } = await pair();
     const first = (await ok(stack.url, Send, { interviewId, body: 'before' }, as(a))).sendMessage;
-    await stack.db.query(`UPDATE "Interview" SET status = 'COMPLETED', "startedAt" = now(), "endedAt" = now() WHERE id = $1`, [interviewId]);
+    await stack.db.query(
+      `UPDATE "Interview" SET status = 'COMPLETED', "startedAt" = now(), "endedAt" = now() WHERE id = $1`,
+      [interviewId],
+    );
     const after = (await ok(stack.url, Send, { interviewId, body: 'good talk' }, as(b))).sendMessage;
     await ok(stack.url, Edit, { messageId: after.id, body: 'great talk' }, as(b));
     expect(await ok(stack.url, Typing, { interviewId, typing: false }, as(a))).toEqual({ setTyping: true });
 
-    await stack.db.query(`UPDATE "Interview" SET status = 'CANCELLED', "cancelledAt" = now() WHERE id = $1`, [interviewId]);
+    await stack.db.query(`UPDATE "Interview" SET status = 'CANCELLED', "cancelledAt" = now() WHERE id = $1`, [
+      interviewId,
+    ]);
     const refused = [
       await gql(stack.url, Send, { interviewId, body: 'hello?' }, as(a)),
       await gql(stack.url, Edit, { messageId: first.id, body: 'x' }, as(a)),
@@ -418,7 +592,9 @@ describe('who may chat', () => {
       expect(res.errors![0]!.message).toMatch(/read-only/);
     }
     // Reading, marking read and stopping typing still work.
-    expect((await ok(stack.url, MarkRead, { interviewId, upToMessageId: after.id }, as(a))).markMessagesRead).toBe(true);
+    expect((await ok(stack.url, MarkRead, { interviewId, upToMessageId: after.id }, as(a))).markMessagesRead).toBe(
+      true,
+    );
     expect((await ok(stack.url, Typing, { interviewId, typing: false }, as(a))).setTyping).toBe(true);
     const { interview } = await ok(stack.url, Chat, { id: interviewId }, as(b));
     expect(interview!.messages.edges.map((e) => e.node.body)).toEqual(['before', 'great talk']);
@@ -434,10 +610,14 @@ describe('bodies', () => {
       expect(res.errors![0]!.message).toMatch(/^body: /);
       expect(res.errors![0]!.extensions!['field']).toBe('body');
     }
-    expect((await ok(stack.url, Send, { interviewId, body: 'x'.repeat(4000) }, as(a))).sendMessage.body).toBe('x'.repeat(4000));
+    expect((await ok(stack.url, Send, { interviewId, body: 'x'.repeat(4000) }, as(a))).sendMessage.body).toBe(
+      'x'.repeat(4000),
+    );
     const padded = (await ok(stack.url, Send, { interviewId, body: `\n  ${'z'.repeat(4000)}  \n` }, as(a))).sendMessage;
     expect(padded.body).toBe('z'.repeat(4000));
-    expect((await ok(stack.url, Send, { interviewId, body: '😀'.repeat(4000) }, as(a))).sendMessage.body).toBe('😀'.repeat(4000));
+    expect((await ok(stack.url, Send, { interviewId, body: '😀'.repeat(4000) }, as(a))).sendMessage.body).toBe(
+      '😀'.repeat(4000),
+    );
     for (const body of ['  ', 'x'.repeat(4001)]) {
       const res = await gql(stack.url, Edit, { messageId: padded.id, body }, as(a));
       expect(codes(res)).toEqual(['BAD_USER_INPUT']);
@@ -457,14 +637,18 @@ describe('bodies', () => {
     expect(interview!.messages.edges[0]!.node.body).toBe(text);
     const [row] = await stack.db.query<{ body: string }>(`SELECT body FROM "Message" WHERE id = $1`, [sent.id]);
     expect(row!.body).toBe(text);
-    expect((await ok(stack.url, Edit, { messageId: sent.id, body: '<i>edited</i>' }, as(a))).editMessage.body).toBe('<i>edited</i>');
+    expect((await ok(stack.url, Edit, { messageId: sent.id, body: '<i>edited</i>' }, as(a))).editMessage.body).toBe(
+      '<i>edited</i>',
+    );
   });
 });
 
 describe('rate limit', () => {
   it('the 21st message within 10 seconds is RATE_LIMITED with retryAfterSeconds; others are unaffected', async () => {
     const { a, b, interviewId } = await pair();
-    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => gql(stack.url, Send, { interviewId, body: `m${i}` }, as(a))));
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => gql(stack.url, Send, { interviewId, body: `m${i}` }, as(a))),
+    );
     expect(sent.flatMap(codes)).toEqual([]);
     const res = await gql(stack.url, Send, { interviewId, body: 'one too many' }, as(a));
     expect(codes(res)).toEqual(['RATE_LIMITED']);
@@ -473,10 +657,14 @@ describe('rate limit', () => {
     expect(retry).toBeGreaterThanOrEqual(1);
     expect(retry).toBeLessThanOrEqual(10);
     // Edits share the budget; the peer has a budget of their own; nothing refused was stored.
-    const firstId = (await ok(stack.url, Chat, { id: interviewId, first: 1 }, as(a))).interview!.messages.edges[0]!.node.id;
+    const firstId = (await ok(stack.url, Chat, { id: interviewId, first: 1 }, as(a))).interview!.messages.edges[0]!.node
+      .id;
     expect(codes(await gql(stack.url, Edit, { messageId: firstId, body: 'edit' }, as(a)))).toEqual(['RATE_LIMITED']);
     await ok(stack.url, Send, { interviewId, body: 'from b' }, as(b));
-    const [{ n }] = (await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM "Message" WHERE "interviewId" = $1`, [interviewId])) as [{ n: string }];
+    const [{ n }] = (await stack.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "Message" WHERE "interviewId" = $1`,
+      [interviewId],
+    )) as [{ n: string }];
     expect(Number(n)).toBe(21);
   });
 });
@@ -521,7 +709,8 @@ describe('Interview.messages', () => {
     const { a, interviewId } = await pair();
     await ok(stack.url, Send, { interviewId, body: 'x' }, as(a));
     const other = await pair();
-    const foreign = (await ok(stack.url, Send, { interviewId: other.interviewId, body: 'y' }, as(other.a))).sendMessage.id;
+    const foreign = (await ok(stack.url, Send, { interviewId: other.interviewId, body: 'y' }, as(other.a))).sendMessage
+      .id;
     for (const [args, field] of [
       [{ first: 1, last: 1 }, 'last'],
       [{ first: 101 }, 'first'],
@@ -544,7 +733,11 @@ describe('typing', () => {
     expect((await ok(stack.url, Typing, { interviewId, typing: true }, as(a))).setTyping).toBe(true);
     expect(await session.next()).toMatchObject({ type: 'TYPING_STARTED', actorId: a.id, payload: { userId: a.id } });
     await ok(stack.url, Typing, { interviewId, typing: false }, as(a));
-    expect(await session.next()).toMatchObject({ type: 'TYPING_STOPPED', actorId: a.id, payload: { userId: a.id, reason: 'STOPPED' } });
+    expect(await session.next()).toMatchObject({
+      type: 'TYPING_STOPPED',
+      actorId: a.id,
+      payload: { userId: a.id, reason: 'STOPPED' },
+    });
 
     await ok(stack.url, Typing, { interviewId, typing: true }, as(b));
     expect(await session.next()).toMatchObject({ type: 'TYPING_STARTED', payload: { userId: b.id } });
@@ -559,7 +752,9 @@ describe('typing', () => {
       const types = (await ok(stack.url, ChatNotifications, {}, as(user))).notifications.edges.map((e) => e.node.type);
       expect(types.filter((t) => t.startsWith('TYPING'))).toEqual([]);
     }
-    const [{ n }] = (await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM "Event" WHERE type::text LIKE 'TYPING%'`)) as [{ n: string }];
+    const [{ n }] = (await stack.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "Event" WHERE type::text LIKE 'TYPING%'`,
+    )) as [{ n: string }];
     expect(Number(n)).toBe(0);
     expect(session.pending()).toBe(0);
   });
@@ -571,7 +766,11 @@ describe('typing', () => {
     const started = await session.next();
     expect(started.type).toBe('TYPING_STARTED');
     const stopped = await session.next(7_000);
-    expect(stopped).toMatchObject({ type: 'TYPING_STOPPED', actorId: a.id, payload: { userId: a.id, reason: 'TIMEOUT' } });
+    expect(stopped).toMatchObject({
+      type: 'TYPING_STOPPED',
+      actorId: a.id,
+      payload: { userId: a.id, reason: 'TIMEOUT' },
+    });
     const waited = Date.parse(stopped.at) - Date.parse(started.at);
     expect(waited).toBeGreaterThanOrEqual(4_900);
     expect(waited).toBeLessThan(6_500);
@@ -583,7 +782,9 @@ describe('typing', () => {
 
   it('is rate limited like everything a user can repeat', async () => {
     const { a, interviewId } = await pair();
-    const results = await Promise.all(Array.from({ length: 31 }, (_, i) => gql(stack.url, Typing, { interviewId, typing: i % 2 === 0 }, as(a))));
+    const results = await Promise.all(
+      Array.from({ length: 31 }, (_, i) => gql(stack.url, Typing, { interviewId, typing: i % 2 === 0 }, as(a))),
+    );
     expect(results.flatMap(codes)).toEqual(['RATE_LIMITED']);
   });
 });

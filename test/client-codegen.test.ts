@@ -34,7 +34,12 @@ it('client/operations has a document for every query, mutation and subscription 
   for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.graphql'))) {
     for (const def of parse(fs.readFileSync(path.join(dir, name), 'utf8')).definitions) {
       if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-      const root = def.operation === OperationTypeNode.QUERY ? 'Query' : def.operation === OperationTypeNode.MUTATION ? 'Mutation' : 'Subscription';
+      const root =
+        def.operation === OperationTypeNode.QUERY
+          ? 'Query'
+          : def.operation === OperationTypeNode.MUTATION
+            ? 'Mutation'
+            : 'Subscription';
       for (const sel of def.selectionSet.selections) if (sel.kind === Kind.FIELD) used.add(`${root}.${sel.name.value}`);
     }
   }

@@ -32,7 +32,11 @@ afterAll(async () => {
 function recordingFetch() {
   const requests: { method: string; url: string; body: string | null }[] = [];
   const f: typeof fetch = async (input, init) => {
-    requests.push({ method: init?.method ?? 'GET', url: input instanceof Request ? input.url : String(input), body: typeof init?.body === 'string' ? init.body : null });
+    requests.push({
+      method: init?.method ?? 'GET',
+      url: input instanceof Request ? input.url : String(input),
+      body: typeof init?.body === 'string' ? init.body : null,
+    });
     return fetch(input, init);
   };
   return { f, requests };
@@ -51,7 +55,10 @@ function memoryTokens(initial: Tokens | null = null) {
   };
 }
 
-function make(opts: Partial<Parameters<typeof createClient>[0]> & { tokens: ReturnType<typeof memoryTokens> }, server: { url: string } = stack) {
+function make(
+  opts: Partial<Parameters<typeof createClient>[0]> & { tokens: ReturnType<typeof memoryTokens> },
+  server: { url: string } = stack,
+) {
   const c = createClient({ url: server.url, webSocketImpl: WebSocket, ...opts });
   clients.push(c);
   return c;
@@ -60,7 +67,9 @@ function make(opts: Partial<Parameters<typeof createClient>[0]> & { tokens: Retu
 let n = 0;
 async function signUp(client: MockMateClient, tokens: ReturnType<typeof memoryTokens>) {
   const email = `client${++n}-${Date.now()}@example.com`;
-  const res = await client.urql.mutation(RegisterDocument, { input: { email, password: 'password123', name: `Cli ${n}` } }).toPromise();
+  const res = await client.urql
+    .mutation(RegisterDocument, { input: { email, password: 'password123', name: `Cli ${n}` } })
+    .toPromise();
   if (!res.data) throw new Error(JSON.stringify(res.error));
   tokens.set({ token: res.data.register.token, refreshToken: res.data.register.refreshToken });
   return { email, user: res.data.register.user };
@@ -72,7 +81,10 @@ const eventQueue = () => timedQueue<UserEvent>('event', 10_000);
  * A live-only `events` stream hears only what happens after the server has set it up, which
  * 'connected' does not promise: toggles availability until the first AVAILABILITY_CHANGED arrives.
  */
-async function firstAvailabilityEvent(events: ReturnType<typeof eventQueue>, set: (a: 'AVAILABLE' | 'BUSY') => Promise<unknown>) {
+async function firstAvailabilityEvent(
+  events: ReturnType<typeof eventQueue>,
+  set: (a: 'AVAILABLE' | 'BUSY') => Promise<unknown>,
+) {
   for (let attempt = 0; ; attempt++) {
     await set(attempt % 2 ? 'BUSY' : 'AVAILABLE');
     try {
@@ -92,7 +104,9 @@ it('queries and mutations go over HTTP with the token, as persisted queries sent
   const me = await client.urql.query(MeDocument, {}, { requestPolicy: 'network-only' }).toPromise();
   expect(me.data?.me).toMatchObject({ id: user.id, name: user.name });
   // The first time, the hash alone is unknown (GET), then the query is sent with it.
-  const meRequests = requests.filter((r) => r.url.includes('Me') || r.body?.includes('"Me"') || r.body?.includes('query Me'));
+  const meRequests = requests.filter(
+    (r) => r.url.includes('Me') || r.body?.includes('"Me"') || r.body?.includes('query Me'),
+  );
   expect(meRequests[0]!.method).toBe('GET');
   expect(meRequests[0]!.url).toContain('persistedQuery');
   expect(meRequests[0]!.url).not.toContain('query=');
@@ -149,7 +163,10 @@ it('signs the socket in with the authorization param, and after a 4403 reconnect
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get()!.token}` },
       body: JSON.stringify({ query: `mutation { setAvailability(availability: ${availability}) { id } }` }),
     });
-  expect(await firstAvailabilityEvent(events, set)).toMatchObject({ type: 'AVAILABILITY_CHANGED', data: { __typename: 'AvailabilityData', userId: user.id } });
+  expect(await firstAvailabilityEvent(events, set)).toMatchObject({
+    type: 'AVAILABILITY_CHANGED',
+    data: { __typename: 'AvailabilityData', userId: user.id },
+  });
 });
 
 it('resumes events after SERVER_SHUTDOWN from the last id, on the instance that answers next, missing nothing', async () => {
@@ -163,7 +180,8 @@ it('resumes events after SERVER_SHUTDOWN from the last id, on the instance that 
   client.subscribeEvents((e) => (seen.push(e), events.push(e)));
   await new Promise<void>((resolve) => client.ws.on('connected', () => resolve()));
 
-  const setAvailability = (availability: 'AVAILABLE' | 'BUSY') => client.urql.mutation(SetAvailabilityDocument, { availability }).toPromise();
+  const setAvailability = (availability: 'AVAILABLE' | 'BUSY') =>
+    client.urql.mutation(SetAvailabilityDocument, { availability }).toPromise();
   const before = await firstAvailabilityEvent(events, setAvailability);
   const flipped = (before.data as { availability?: string } | null)?.availability === 'BUSY' ? 'AVAILABLE' : 'BUSY';
   expect(before.type).toBe('AVAILABILITY_CHANGED');

@@ -124,7 +124,10 @@ it('Apollo Client 4: the whole flow on two instances, typed event data, no cache
           tokens: { get: () => tokens, set: (t) => (tokens = t) },
           webSocketImpl: WebSocket,
         });
-        cleanups.push(() => api.dispose(), () => api.client.stop());
+        cleanups.push(
+          () => api.dispose(),
+          () => api.client.stop(),
+        );
         const events = eventLog();
         // Listened for before subscribing: 'connected' fires once, maybe before the set-up below ends.
         const connected = new Promise<void>((resolve) => api.ws.on('connected', () => resolve()));
@@ -138,14 +141,24 @@ it('Apollo Client 4: the whole flow on two instances, typed event data, no cache
     await Promise.all([ada.connected, bob.connected]);
 
     const startsAt = new Date(Math.ceil((Date.now() + 5 * 60_000) / 60_000) * 60_000).toISOString();
-    const { data: created } = await admin.client.mutate({ mutation: CreateSlotDocument, variables: { input: { startsAt, durationMinutes: 60, type: 'TECHNICAL' } } });
+    const { data: created } = await admin.client.mutate({
+      mutation: CreateSlotDocument,
+      variables: { input: { startsAt, durationMinutes: 60, type: 'TECHNICAL' } },
+    });
     const slotId = created!.createSlot.id;
     for (const u of [ada, bob]) {
-      const { data: booked } = await u.client.mutate({ mutation: BookSlotDocument, variables: { input: { slotId, difficulty: 'MEDIUM' } } });
+      const { data: booked } = await u.client.mutate({
+        mutation: BookSlotDocument,
+        variables: { input: { slotId, difficulty: 'MEDIUM' } },
+      });
       await u.client.query({ query: MyBookingsDocument, fetchPolicy: 'network-only' });
       await u.client.query({ query: WaitingRoomDocument, variables: { slotId }, fetchPolicy: 'network-only' });
       await u.client.mutate({ mutation: JoinWaitingRoomDocument, variables: { bookingId: booked!.bookSlot.id } });
-      const { data: room } = await u.client.query({ query: WaitingRoomDocument, variables: { slotId }, fetchPolicy: 'network-only' });
+      const { data: room } = await u.client.query({
+        query: WaitingRoomDocument,
+        variables: { slotId },
+        fetchPolicy: 'network-only',
+      });
       expect(room!.waitingRoom.id).toBe(slotId);
     }
     const { data: paired } = await admin.client.mutate({ mutation: PairWaitingRoomDocument, variables: { slotId } });
@@ -159,34 +172,61 @@ it('Apollo Client 4: the whole flow on two instances, typed event data, no cache
     expect(matched.interview?.id).toBe(interviewId);
 
     await ada.client.mutate({ mutation: StartInterviewDocument, variables: { interviewId } });
-    const { data: sent } = await ada.client.mutate({ mutation: SendMessageDocument, variables: { interviewId, body: 'Hi Bob' } });
+    const { data: sent } = await ada.client.mutate({
+      mutation: SendMessageDocument,
+      variables: { interviewId, body: 'Hi Bob' },
+    });
     const message = await bob.events.next('MESSAGE_SENT');
-    if (message.data?.__typename !== 'MessageData') throw new Error(`MESSAGE_SENT came with ${message.data?.__typename}`);
+    if (message.data?.__typename !== 'MessageData')
+      throw new Error(`MESSAGE_SENT came with ${message.data?.__typename}`);
     expect(message.data.messageId).toBe(sent!.sendMessage.id);
     expect(message.data.senderId).toBe(ada.id);
     expect(message.message?.body).toBe('Hi Bob');
 
-    for (const u of [ada, bob]) await u.client.query({ query: InterviewSessionDocument, variables: { id: interviewId }, fetchPolicy: 'network-only' });
+    for (const u of [ada, bob])
+      await u.client.query({
+        query: InterviewSessionDocument,
+        variables: { id: interviewId },
+        fetchPolicy: 'network-only',
+      });
     await bob.client.mutate({ mutation: SwapRolesDocument, variables: { interviewId } });
-    await ada.client.query({ query: InterviewSessionDocument, variables: { id: interviewId }, fetchPolicy: 'network-only' });
+    await ada.client.query({
+      query: InterviewSessionDocument,
+      variables: { id: interviewId },
+      fetchPolicy: 'network-only',
+    });
     await bob.client.mutate({ mutation: EndInterviewDocument, variables: { interviewId } });
     await ada.client.mutate({
       mutation: SubmitFeedbackDocument,
-      variables: { input: { interviewId, communication: 5, technical: 4, goodMatch: 5, strengths: 'Clear', improvements: 'Tests' } },
+      variables: {
+        input: { interviewId, communication: 5, technical: 4, goodMatch: 5, strengths: 'Clear', improvements: 'Tests' },
+      },
     });
     const feedback = await bob.events.next('FEEDBACK_RECEIVED');
-    if (feedback.data?.__typename !== 'FeedbackReceivedData') throw new Error(`FEEDBACK_RECEIVED came with ${feedback.data?.__typename}`);
+    if (feedback.data?.__typename !== 'FeedbackReceivedData')
+      throw new Error(`FEEDBACK_RECEIVED came with ${feedback.data?.__typename}`);
     expect(feedback.data.fromUserId).toBe(ada.id);
-    await bob.client.mutate({ mutation: SubmitFeedbackDocument, variables: { input: { interviewId, communication: 4, goodMatch: 4 } } });
+    await bob.client.mutate({
+      mutation: SubmitFeedbackDocument,
+      variables: { input: { interviewId, communication: 4, goodMatch: 4 } },
+    });
 
     for (const u of [ada, bob]) {
-      const { data } = await u.client.query({ query: InterviewHistoryDocument, variables: { first: 10 }, fetchPolicy: 'network-only' });
+      const { data } = await u.client.query({
+        query: InterviewHistoryDocument,
+        variables: { first: 10 },
+        fetchPolicy: 'network-only',
+      });
       const node = data!.myInterviews.edges[0]!.node;
       expect(node).toMatchObject({ id: interviewId, status: 'COMPLETED' });
       expect(node.participants.map((p) => p.user.id).sort()).toEqual([ada.id, bob.id].sort());
       expect(node.messages.edges.map((e) => e.node.body)).toEqual(['Hi Bob']);
       expect(node.feedback.length).toBe(2);
-      await u.client.query({ query: InterviewSessionDocument, variables: { id: interviewId }, fetchPolicy: 'network-only' });
+      await u.client.query({
+        query: InterviewSessionDocument,
+        variables: { id: interviewId },
+        fetchPolicy: 'network-only',
+      });
     }
     expect(warnings).toEqual([]);
   } finally {

@@ -8,15 +8,53 @@ import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
-const Pad = graphql(`query CpPad($id: ID!) { codePad(interviewId: $id) { interviewId language text state version updatedAt } }`);
-const Update = graphql(`
-  mutation CpUpdate($id: ID!, $update: String!, $language: String) {
-    updateCodePad(interviewId: $id, update: $update, language: $language) { language text version }
+const Pad = graphql(`
+  query CpPad($id: ID!) {
+    codePad(interviewId: $id) {
+      interviewId
+      language
+      text
+      state
+      version
+      updatedAt
+    }
   }
 `);
-const Watch = graphql(`subscription CpWatch($id: ID!) { codePad(interviewId: $id) { update version by { id } at } }`);
-const Start = graphql(`mutation CpStart($id: ID!) { startInterview(interviewId: $id) { id } }`);
-const End = graphql(`mutation CpEnd($id: ID!) { endInterview(interviewId: $id) { id } }`);
+const Update = graphql(`
+  mutation CpUpdate($id: ID!, $update: String!, $language: String) {
+    updateCodePad(interviewId: $id, update: $update, language: $language) {
+      language
+      text
+      version
+    }
+  }
+`);
+const Watch = graphql(`
+  subscription CpWatch($id: ID!) {
+    codePad(interviewId: $id) {
+      update
+      version
+      by {
+        id
+      }
+      at
+    }
+  }
+`);
+const Start = graphql(`
+  mutation CpStart($id: ID!) {
+    startInterview(interviewId: $id) {
+      id
+    }
+  }
+`);
+const End = graphql(`
+  mutation CpEnd($id: ID!) {
+    endInterview(interviewId: $id) {
+      id
+    }
+  }
+`);
 
 let db: TestDatabase;
 let a: TestServer;
@@ -28,7 +66,10 @@ let nextHour = 0;
 beforeAll(async () => {
   db = await createTestDatabase();
   const env = testEnv(db, { ADMIN_EMAILS: 'cp-admin@example.com', WAITING_ROOM_OPENS_MINUTES: String(30 * 24 * 60) });
-  [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
+  [a, b] = await Promise.all([
+    startServer({ ...env, INSTANCE_NAME: 'a' }),
+    startServer({ ...env, INSTANCE_NAME: 'b' }),
+  ]);
   admin = await registerAdmin(a.url, db.url, 'cp-admin@example.com');
 });
 afterAll(async () => {
@@ -134,24 +175,36 @@ it('participants only; editable only while IN_PROGRESS, readable afterwards', as
   const update = b64(Y.encodeStateAsUpdate(doc));
 
   expect(codes(await gql(a.url, Pad, { id: interviewId }, { token: stranger.token }))).toEqual(['NOT_FOUND']);
-  expect(codes(await gql(a.url, Update, { id: interviewId, update }, { token: stranger.token }))).toEqual(['NOT_FOUND']);
+  expect(codes(await gql(a.url, Update, { id: interviewId, update }, { token: stranger.token }))).toEqual([
+    'NOT_FOUND',
+  ]);
   expect(codes(await gql(a.url, Pad, { id: interviewId }, { token: admin.token }))).toEqual(['FORBIDDEN']);
   const refused = subscribe(await socket(a, stranger), Watch, { id: interviewId });
   expect((await refused.next()).errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
 
-  expect((await ok(a.url, Pad, { id: interviewId }, { token: x.token })).codePad).toMatchObject({ text: '', version: 0, language: 'plaintext' });
+  expect((await ok(a.url, Pad, { id: interviewId }, { token: x.token })).codePad).toMatchObject({
+    text: '',
+    version: 0,
+    language: 'plaintext',
+  });
   expect(codes(await gql(a.url, Update, { id: interviewId, update }, { token: x.token }))).toEqual(['CONFLICT']);
   await ok(a.url, Start, { id: interviewId }, { token: x.token });
-  const saved = (await ok(b.url, Update, { id: interviewId, update, language: 'Python' }, { token: y.token })).updateCodePad;
+  const saved = (await ok(b.url, Update, { id: interviewId, update, language: 'Python' }, { token: y.token }))
+    .updateCodePad;
   expect(saved).toEqual({ language: 'python', text: 'print(1)', version: 1 });
   await ok(a.url, End, { id: interviewId }, { token: x.token });
   expect(codes(await gql(a.url, Update, { id: interviewId, update }, { token: x.token }))).toEqual(['CONFLICT']);
-  expect((await ok(a.url, Pad, { id: interviewId }, { token: x.token })).codePad).toMatchObject({ text: 'print(1)', version: 1, language: 'python' });
+  expect((await ok(a.url, Pad, { id: interviewId }, { token: x.token })).codePad).toMatchObject({
+    text: 'print(1)',
+    version: 1,
+    language: 'python',
+  });
 });
 
 it('refuses malformed and oversized updates and bad languages, and rate-limits updates', async () => {
   const { x, interviewId } = await interview();
-  const bad = (update: string, language?: string) => gql(a.url, Update, { id: interviewId, update, language }, { token: x.token }).then(codes);
+  const bad = (update: string, language?: string) =>
+    gql(a.url, Update, { id: interviewId, update, language }, { token: x.token }).then(codes);
   expect(await bad('not base64!')).toEqual(['BAD_USER_INPUT']);
   expect(await bad(b64(new Uint8Array([255, 255, 255, 255, 1, 2, 3])))).toEqual(['BAD_USER_INPUT']);
   const big = new Y.Doc();
@@ -162,7 +215,6 @@ it('refuses malformed and oversized updates and bad languages, and rate-limits u
   expect(await bad(b64(Y.encodeStateAsUpdate(small)), 'no spaces allowed')).toEqual(['BAD_USER_INPUT']);
   // The refusals left the pad untouched.
   expect((await ok(a.url, Pad, { id: interviewId }, { token: x.token })).codePad.version).toBe(0);
-
 });
 
 it('rate-limits updates per user across instances', async () => {
@@ -173,7 +225,12 @@ it('rate-limits updates per user across instances', async () => {
   const send = (server: TestServer) => {
     const before = Y.encodeStateVector(doc);
     doc.getText('code').insert(0, 'a');
-    return gql(server.url, Update, { id: interviewId, update: b64(Y.encodeStateAsUpdate(doc, before)) }, { token: x.token });
+    return gql(
+      server.url,
+      Update,
+      { id: interviewId, update: b64(Y.encodeStateAsUpdate(doc, before)) },
+      { token: x.token },
+    );
   };
   for (let n = 0; n < 20; n++) expect(codes(await send(n % 2 ? a : b))).toEqual([]);
   await b.app.infra.limiter.rule('codepad', { limit: 120, windowMs: 10_000 }).consume(x.id, 100);

@@ -109,17 +109,29 @@ describe('defaults', () => {
 describe('development helpers', () => {
   it('link to the app this process serves, on its port, unless APP_URL says otherwise', () => {
     expect(loadConfig({ JWT_SECRET: SECRET, PORT: '4150' }).appUrl).toBe('http://localhost:4150');
-    expect(loadConfig({ JWT_SECRET: SECRET, PORT: '4150', APP_URL: 'https://app.example' }).appUrl).toBe('https://app.example');
+    expect(loadConfig({ JWT_SECRET: SECRET, PORT: '4150', APP_URL: 'https://app.example' }).appUrl).toBe(
+      'https://app.example',
+    );
   });
 
   it('keep a slot starting soon and show the outbox in development only, unless set', () => {
-    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'test' })).toMatchObject({ plannerSoonMinutes: 0, devOutbox: false });
-    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'test', PLANNER_SOON_MINUTES: '5', DEV_OUTBOX: 'true' })).toMatchObject({
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'test' })).toMatchObject({
+      plannerSoonMinutes: 0,
+      devOutbox: false,
+    });
+    expect(
+      loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'test', PLANNER_SOON_MINUTES: '5', DEV_OUTBOX: 'true' }),
+    ).toMatchObject({
       plannerSoonMinutes: 5,
       devOutbox: true,
     });
-    expect(loadConfig({ JWT_SECRET: SECRET, DEV_OUTBOX: 'false', PLANNER_SOON_MINUTES: '0' })).toMatchObject({ plannerSoonMinutes: 0, devOutbox: false });
-    expect(configError({ NODE_ENV: 'production', JWT_SECRET: SECRET, PLANNER_SOON_MINUTES: '5' })).toMatch(/PLANNER_SOON_MINUTES: development only/);
+    expect(loadConfig({ JWT_SECRET: SECRET, DEV_OUTBOX: 'false', PLANNER_SOON_MINUTES: '0' })).toMatchObject({
+      plannerSoonMinutes: 0,
+      devOutbox: false,
+    });
+    expect(configError({ NODE_ENV: 'production', JWT_SECRET: SECRET, PLANNER_SOON_MINUTES: '5' })).toMatch(
+      /PLANNER_SOON_MINUTES: development only/,
+    );
   });
 });
 
@@ -131,7 +143,9 @@ describe('JWT_SECRET', () => {
 
   it('must be at least 32 characters, in any environment', () => {
     for (const NODE_ENV of ['production', 'development', 'test']) {
-      expect(configError({ NODE_ENV, JWT_SECRET: 's'.repeat(31) })).toMatch(/JWT_SECRET: must be at least 32 characters/);
+      expect(configError({ NODE_ENV, JWT_SECRET: 's'.repeat(31) })).toMatch(
+        /JWT_SECRET: must be at least 32 characters/,
+      );
     }
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).jwtSecret).toBe(SECRET);
   });
@@ -158,18 +172,31 @@ describe('JWT_SECRET', () => {
 
 describe('reach and maintenance', () => {
   it('reminds 15 minutes ahead and leaves maintenance off by default', () => {
-    expect(loadConfig({ DATA_DIR: tmp, JWT_SECRET: SECRET })).toMatchObject({ reminderMinutes: 15, maintenanceAtBoot: false, maintenanceMessage: null });
+    expect(loadConfig({ DATA_DIR: tmp, JWT_SECRET: SECRET })).toMatchObject({
+      reminderMinutes: 15,
+      maintenanceAtBoot: false,
+      maintenanceMessage: null,
+    });
   });
 
   it('reads REMINDER_MINUTES, MAINTENANCE and MAINTENANCE_MESSAGE', () => {
-    const config = loadConfig({ DATA_DIR: tmp, JWT_SECRET: SECRET, REMINDER_MINUTES: '30', MAINTENANCE: 'true', MAINTENANCE_MESSAGE: ' Back soon ' });
+    const config = loadConfig({
+      DATA_DIR: tmp,
+      JWT_SECRET: SECRET,
+      REMINDER_MINUTES: '30',
+      MAINTENANCE: 'true',
+      MAINTENANCE_MESSAGE: ' Back soon ',
+    });
     expect(config).toMatchObject({ reminderMinutes: 30, maintenanceAtBoot: true, maintenanceMessage: 'Back soon' });
   });
 });
 
 describe('ADMIN_EMAILS', () => {
   it('is a comma-separated list, trimmed and lower-cased, blanks ignored', () => {
-    const { adminEmails } = loadConfig({ JWT_SECRET: SECRET, ADMIN_EMAILS: ' Boss@Example.com, ,OTHER@x.io,, boss@example.com ' });
+    const { adminEmails } = loadConfig({
+      JWT_SECRET: SECRET,
+      ADMIN_EMAILS: ' Boss@Example.com, ,OTHER@x.io,, boss@example.com ',
+    });
     expect([...adminEmails].sort()).toEqual(['boss@example.com', 'other@x.io']);
   });
 });

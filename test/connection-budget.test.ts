@@ -7,7 +7,13 @@ import { matchPair, registerAdmin, registerUser } from './support/fixtures.js';
 import { privatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
-const Send = graphql(`mutation BudgetSend($interviewId: ID!, $body: String!) { sendMessage(interviewId: $interviewId, body: $body) { id } }`);
+const Send = graphql(`
+  mutation BudgetSend($interviewId: ID!, $body: String!) {
+    sendMessage(interviewId: $interviewId, body: $body) {
+      id
+    }
+  }
+`);
 
 let db: PrivatePostgres;
 let server: TestServer;
@@ -15,7 +21,9 @@ const fillers: pg.Client[] = [];
 beforeAll(async () => {
   db = await privatePostgres({ max_connections: '12' });
   // A pool larger than the database allows: the burst below asks for more connections than there are.
-  server = await startServer(testEnv({ url: db.url }, { ADMIN_EMAILS: 'budget-admin@example.com', DB_POOL_SIZE: '40' }));
+  server = await startServer(
+    testEnv({ url: db.url }, { ADMIN_EMAILS: 'budget-admin@example.com', DB_POOL_SIZE: '40' }),
+  );
 }, 60_000);
 afterAll(async () => {
   await Promise.all(fillers.map((c) => c.end().catch(() => {})));
@@ -45,7 +53,8 @@ it('a burst of 40 sendMessage on a database with no free connections gets SERVIC
   await exhaustConnections();
 
   // 20 each: the chat limit (20 per 10 s) is not what this is about.
-  const send = (i: number) => gql(server.url, Send, { interviewId, body: `burst ${i}` }, { token: (i % 2 ? a : b).token });
+  const send = (i: number) =>
+    gql(server.url, Send, { interviewId, body: `burst ${i}` }, { token: (i % 2 ? a : b).token });
   const results: GqlResponse<unknown>[] = await Promise.all(Array.from({ length: 40 }, (_, i) => send(i)));
   const refused = results.filter((r) => r.errors?.length);
   expect(refused.length).toBeGreaterThan(0);
@@ -64,7 +73,14 @@ it('a burst of 40 sendMessage on a database with no free connections gets SERVIC
   const check = new pg.Client({ connectionString: db.url });
   await check.connect();
   try {
-    const count = async () => Number((await check.query<{ n: string }>(`SELECT count(*) AS n FROM "Message" WHERE "interviewId" = $1`, [interviewId])).rows[0]!.n);
+    const count = async () =>
+      Number(
+        (
+          await check.query<{ n: string }>(`SELECT count(*) AS n FROM "Message" WHERE "interviewId" = $1`, [
+            interviewId,
+          ])
+        ).rows[0]!.n,
+      );
     expect(await count()).toBe(sent);
   } finally {
     await check.end();

@@ -6,7 +6,11 @@ import { admitted, connectWs, subscribe, type WsConnection } from './support/cli
 import { startServer, startTestStack, type TestServer } from './support/server.js';
 import { graphql } from './generated/gql.js';
 
-const Typename = graphql(`query CorsTypename { __typename }`);
+const Typename = graphql(`
+  query CorsTypename {
+    __typename
+  }
+`);
 
 const APP = 'https://app.example.com';
 const ADMIN = 'https://admin.example.com';
@@ -25,7 +29,8 @@ afterAll(async () => {
 });
 
 const json = JSON.stringify({ query: '{ __typename }' });
-const post = (url: string, headers: Record<string, string>, body: BodyInit = json) => fetch(url, { method: 'POST', headers, body });
+const post = (url: string, headers: Record<string, string>, body: BodyInit = json) =>
+  fetch(url, { method: 'POST', headers, body });
 
 describe('content types', () => {
   it.each([
@@ -35,7 +40,9 @@ describe('content types', () => {
   ])('refuses %s (a browser simple request, or not JSON) with 415', async (type, body) => {
     const res = await post(stack.url, { 'content-type': type }, body);
     expect(res.status).toBe(415);
-    expect(await res.json()).toEqual({ errors: [{ message: expect.stringMatching(/application\/json/), extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect(await res.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/application\/json/), extensions: { code: 'BAD_USER_INPUT' } }],
+    });
   });
 
   it('refuses multipart/form-data with 415', async () => {
@@ -48,7 +55,9 @@ describe('content types', () => {
   it('runs JSON POSTs (any charset) and GET queries', async () => {
     const res = await post(stack.url, { 'content-type': 'application/json; charset=utf-8' });
     expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
-    const get = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json' } });
+    const get = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/json' },
+    });
     expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
   });
 });
@@ -60,22 +69,29 @@ describe('CORS_ORIGINS', () => {
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
     const preflight = await fetch(stack.url, {
       method: 'OPTIONS',
-      headers: { origin: APP, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+      headers: {
+        origin: APP,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, authorization',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(APP);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/);
   });
 
-  it.each(['https://evil.example', 'null', 'https://app.example.com.evil.example'])('gives origin %s no CORS headers at all', async (origin) => {
-    for (const res of [
-      await post(stack.url, { 'content-type': 'application/json', origin }),
-      await fetch(stack.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }),
-    ]) {
-      expect(res.headers.get('access-control-allow-origin')).toBeNull();
-      expect(res.headers.get('access-control-allow-credentials')).toBeNull();
-    }
-  });
+  it.each(['https://evil.example', 'null', 'https://app.example.com.evil.example'])(
+    'gives origin %s no CORS headers at all',
+    async (origin) => {
+      for (const res of [
+        await post(stack.url, { 'content-type': 'application/json', origin }),
+        await fetch(stack.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }),
+      ]) {
+        expect(res.headers.get('access-control-allow-origin')).toBeNull();
+        expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+      }
+    },
+  );
 
   it('unset outside production: any origin, without credentials', async () => {
     const res = await post(open.url, { 'content-type': 'application/json', origin: 'https://evil.example' });
@@ -87,7 +103,9 @@ describe('CORS_ORIGINS', () => {
     const base = { NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32), APP_URL: 'https://mockmate.example/app/' };
     expect(loadConfig(base).corsOrigins).toEqual(new Set(['https://mockmate.example']));
     expect(loadConfig({ ...base, CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
-    expect(() => loadConfig({ ...base, CORS_ORIGINS: 'https://a.example, mockmate.example' })).toThrow(/CORS_ORIGINS: "mockmate.example"/);
+    expect(() => loadConfig({ ...base, CORS_ORIGINS: 'https://a.example, mockmate.example' })).toThrow(
+      /CORS_ORIGINS: "mockmate.example"/,
+    );
   });
 });
 

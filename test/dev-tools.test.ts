@@ -9,10 +9,33 @@ import { loadConfig } from '../src/config.js';
 import { soonSlots } from '../src/domain/slots.js';
 
 const Outbox = graphql(`
-  query DevOutbox($email: String, $first: Int) { devOutbox(email: $email, first: $first) { id to subject link body createdAt sentAt } }
+  query DevOutbox($email: String, $first: Int) {
+    devOutbox(email: $email, first: $first) {
+      id
+      to
+      subject
+      link
+      body
+      createdAt
+      sentAt
+    }
+  }
 `);
-const RequestReset = graphql(`mutation DevOutboxRequestReset($email: String!) { requestPasswordReset(email: $email) }`);
-const Slots = graphql(`query DevSoonSlots($to: DateTime) { slots(to: $to) { id type startsAt endsAt } }`);
+const RequestReset = graphql(`
+  mutation DevOutboxRequestReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
+const Slots = graphql(`
+  query DevSoonSlots($to: DateTime) {
+    slots(to: $to) {
+      id
+      type
+      startsAt
+      endsAt
+    }
+  }
+`);
 
 describe('devOutbox', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -68,7 +91,9 @@ describe('soon slots (development planner)', () => {
       ['soon:BEHAVIORAL@2026-01-01T10:05:00.000Z', '2026-01-01T10:35:00.000Z'],
       ['soon:TECHNICAL@2026-01-01T10:05:00.000Z', '2026-01-01T10:35:00.000Z'],
     ]);
-    expect(soonSlots(['TECHNICAL'], new Date('2026-01-01T10:04:30Z'), 10)[0]!.startsAt.toISOString()).toBe('2026-01-01T10:10:00.000Z');
+    expect(soonSlots(['TECHNICAL'], new Date('2026-01-01T10:04:30Z'), 10)[0]!.startsAt.toISOString()).toBe(
+      '2026-01-01T10:10:00.000Z',
+    );
     expect(soonSlots(['TECHNICAL'], new Date('2026-01-01T10:04:30Z'), 5)).toEqual([]);
     expect(soonSlots(['TECHNICAL'], now, 0)).toEqual([]);
   });

@@ -82,7 +82,12 @@ describe('docker-compose.yml', () => {
       Object.entries(services[name]!.environment!).map(([k, v]) => [k, interpolate(String(v), vars)]),
     );
     const config = loadConfig(env);
-    expect(config).toMatchObject({ env: 'production', trustProxy: true, instanceName: name, jwtSecret: vars.JWT_SECRET });
+    expect(config).toMatchObject({
+      env: 'production',
+      trustProxy: true,
+      instanceName: name,
+      jwtSecret: vars.JWT_SECRET,
+    });
     expect(config.databaseUrl).toBeDefined();
     expect(config.redisUrl).toBeDefined();
   });
@@ -146,7 +151,10 @@ describe('Dockerfile', () => {
 
   it('builds on Node 20 and installs with npm install (npm ci fails on this lock)', () => {
     // A first stage builds the web app; the image itself starts from the same base.
-    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:20-bookworm-slim AS web', 'FROM node:20-bookworm-slim']);
+    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual([
+      'FROM node:20-bookworm-slim AS web',
+      'FROM node:20-bookworm-slim',
+    ]);
     expect(dockerfile).toMatch(/COPY --chown=node:node --from=web \/build\/web\/dist \.\/web\/dist/);
     const install = instructions.findIndex((l) => /^RUN npm install\b/.test(l));
     expect(install).toBeGreaterThan(0);
@@ -168,7 +176,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps local state out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['node_modules', '.data', '.git']) expect(ignored).toContain(entry);
   });
 });

@@ -12,9 +12,19 @@ import { until } from './support/poll.js';
 import { startTestStack } from './support/server.js';
 
 const OutboxRegister = graphql(`
-  mutation OutboxRegister($input: RegisterInput!) { register(input: $input) { user { id } } }
+  mutation OutboxRegister($input: RegisterInput!) {
+    register(input: $input) {
+      user {
+        id
+      }
+    }
+  }
 `);
-const OutboxRequestReset = graphql(`mutation OutboxRequestReset($email: String!) { requestPasswordReset(email: $email) }`);
+const OutboxRequestReset = graphql(`
+  mutation OutboxRequestReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
 
 interface Received {
   from: string;
@@ -31,7 +41,9 @@ function decode(raw: string): { headers: string; text: string } {
   const encoding = /^content-transfer-encoding:\s*(\S+)/im.exec(headers)?.[1]?.toLowerCase();
   if (encoding === 'base64') return { headers, text: Buffer.from(body, 'base64').toString('utf8') };
   if (encoding === 'quoted-printable') {
-    const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    const bytes = body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
     return { headers, text: Buffer.from(bytes, 'latin1').toString('utf8') };
   }
   return { headers, text: body };
@@ -151,7 +163,7 @@ it('records a rejected email, retries it on later runs, and gives up after 5 att
 it('sends each email once when two instances run the job at the same time', async () => {
   const emails = [await requestReset(), await requestReset(), await requestReset()];
   const results = await Promise.all([job().sendDue(), job().sendDue()]);
-  const sent = results.reduce<number>((sum, r) => sum + (r).sent, 0);
+  const sent = results.reduce<number>((sum, r) => sum + r.sent, 0);
   expect(sent).toBe(emails.length);
   expect(received.map((m) => m.to[0]).sort()).toEqual([...emails].sort());
 });

@@ -13,24 +13,79 @@ const Stored = graphql(`
     notifications(first: 100) {
       edges {
         node {
-          id type payload
+          id
+          type
+          payload
           data {
             __typename
-            ... on MatchedData { slotId peerId role }
-            ... on MatchCancelledData { slotId reason byUserId noShowUserIds }
-            ... on SessionStartedData { startedAt }
-            ... on SessionEndedData { endedAt reason }
-            ... on RolesSwappedData { roles { userId role } }
-            ... on UserData { userId }
-            ... on TypingStoppedData { userId reason }
-            ... on FeedbackReceivedData { feedbackId fromUserId }
-            ... on MessageData { messageId senderId editedAt deletedAt }
-            ... on MessagesReadData { userId upToMessageId readAt }
-            ... on InstantRequestReceivedData { requestId fromUserId type difficulty expiresAt }
-            ... on InstantRequestAnsweredData { requestId byUserId reason }
-            ... on InstantRequestExpiredData { requestId }
-            ... on AvailabilityData { userId availability }
-            ... on ServerShutdownData { reconnect }
+            ... on MatchedData {
+              slotId
+              peerId
+              role
+            }
+            ... on MatchCancelledData {
+              slotId
+              reason
+              byUserId
+              noShowUserIds
+            }
+            ... on SessionStartedData {
+              startedAt
+            }
+            ... on SessionEndedData {
+              endedAt
+              reason
+            }
+            ... on RolesSwappedData {
+              roles {
+                userId
+                role
+              }
+            }
+            ... on UserData {
+              userId
+            }
+            ... on TypingStoppedData {
+              userId
+              reason
+            }
+            ... on FeedbackReceivedData {
+              feedbackId
+              fromUserId
+            }
+            ... on MessageData {
+              messageId
+              senderId
+              editedAt
+              deletedAt
+            }
+            ... on MessagesReadData {
+              userId
+              upToMessageId
+              readAt
+            }
+            ... on InstantRequestReceivedData {
+              requestId
+              fromUserId
+              type
+              difficulty
+              expiresAt
+            }
+            ... on InstantRequestAnsweredData {
+              requestId
+              byUserId
+              reason
+            }
+            ... on InstantRequestExpiredData {
+              requestId
+            }
+            ... on AvailabilityData {
+              userId
+              availability
+            }
+            ... on ServerShutdownData {
+              reconnect
+            }
           }
         }
       }
@@ -40,43 +95,167 @@ const Stored = graphql(`
 const Live = graphql(`
   subscription EventDataLive($id: ID!) {
     interviewSession(interviewId: $id) {
-      type payload
+      type
+      payload
       data {
         __typename
-        ... on MatchedData { slotId peerId role }
-        ... on MatchCancelledData { slotId reason byUserId noShowUserIds }
-        ... on SessionStartedData { startedAt }
-        ... on SessionEndedData { endedAt reason }
-        ... on RolesSwappedData { roles { userId role } }
-        ... on UserData { userId }
-        ... on TypingStoppedData { userId reason }
-        ... on FeedbackReceivedData { feedbackId fromUserId }
-        ... on MessageData { messageId senderId editedAt deletedAt }
-        ... on MessagesReadData { userId upToMessageId readAt }
-        ... on InstantRequestReceivedData { requestId fromUserId type difficulty expiresAt }
-        ... on InstantRequestAnsweredData { requestId byUserId reason }
-        ... on InstantRequestExpiredData { requestId }
-        ... on AvailabilityData { userId availability }
-        ... on ServerShutdownData { reconnect }
+        ... on MatchedData {
+          slotId
+          peerId
+          role
+        }
+        ... on MatchCancelledData {
+          slotId
+          reason
+          byUserId
+          noShowUserIds
+        }
+        ... on SessionStartedData {
+          startedAt
+        }
+        ... on SessionEndedData {
+          endedAt
+          reason
+        }
+        ... on RolesSwappedData {
+          roles {
+            userId
+            role
+          }
+        }
+        ... on UserData {
+          userId
+        }
+        ... on TypingStoppedData {
+          userId
+          reason
+        }
+        ... on FeedbackReceivedData {
+          feedbackId
+          fromUserId
+        }
+        ... on MessageData {
+          messageId
+          senderId
+          editedAt
+          deletedAt
+        }
+        ... on MessagesReadData {
+          userId
+          upToMessageId
+          readAt
+        }
+        ... on InstantRequestReceivedData {
+          requestId
+          fromUserId
+          type
+          difficulty
+          expiresAt
+        }
+        ... on InstantRequestAnsweredData {
+          requestId
+          byUserId
+          reason
+        }
+        ... on InstantRequestExpiredData {
+          requestId
+        }
+        ... on AvailabilityData {
+          userId
+          availability
+        }
+        ... on ServerShutdownData {
+          reconnect
+        }
       }
     }
   }
 `);
-const Ping = graphql(`query EventDataPing { __typename }`);
-const Start = graphql(`mutation EventDataStart($id: ID!) { startInterview(interviewId: $id) { id } }`);
-const Swap = graphql(`mutation EventDataSwap($id: ID!) { swapRoles(interviewId: $id) { id } }`);
-const End = graphql(`mutation EventDataEnd($id: ID!) { endInterview(interviewId: $id) { id } }`);
-const Send = graphql(`mutation EventDataSend($id: ID!, $body: String!) { sendMessage(interviewId: $id, body: $body) { id } }`);
-const Edit = graphql(`mutation EventDataEdit($id: ID!, $body: String!) { editMessage(messageId: $id, body: $body) { id } }`);
-const Delete = graphql(`mutation EventDataDelete($id: ID!) { deleteMessage(messageId: $id) { id } }`);
-const Read = graphql(`mutation EventDataRead($id: ID!, $upTo: ID!) { markMessagesRead(interviewId: $id, upToMessageId: $upTo) }`);
-const Typing = graphql(`mutation EventDataTyping($id: ID!, $typing: Boolean!) { setTyping(interviewId: $id, typing: $typing) }`);
-const Feedback = graphql(`mutation EventDataFeedback($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { id } }`);
-const Ask = graphql(`mutation EventDataAsk($input: InstantInterviewInput!) { requestInstantInterview(input: $input) { id } }`);
-const Answer = graphql(`
-  mutation EventDataAnswer($id: ID!, $accept: Boolean!, $reason: String) { respondToInstantRequest(requestId: $id, accept: $accept, reason: $reason) { id } }
+const Ping = graphql(`
+  query EventDataPing {
+    __typename
+  }
 `);
-const Availability = graphql(`mutation EventDataAvailability($a: Availability!) { setAvailability(availability: $a) { id } }`);
+const Start = graphql(`
+  mutation EventDataStart($id: ID!) {
+    startInterview(interviewId: $id) {
+      id
+    }
+  }
+`);
+const Swap = graphql(`
+  mutation EventDataSwap($id: ID!) {
+    swapRoles(interviewId: $id) {
+      id
+    }
+  }
+`);
+const End = graphql(`
+  mutation EventDataEnd($id: ID!) {
+    endInterview(interviewId: $id) {
+      id
+    }
+  }
+`);
+const Send = graphql(`
+  mutation EventDataSend($id: ID!, $body: String!) {
+    sendMessage(interviewId: $id, body: $body) {
+      id
+    }
+  }
+`);
+const Edit = graphql(`
+  mutation EventDataEdit($id: ID!, $body: String!) {
+    editMessage(messageId: $id, body: $body) {
+      id
+    }
+  }
+`);
+const Delete = graphql(`
+  mutation EventDataDelete($id: ID!) {
+    deleteMessage(messageId: $id) {
+      id
+    }
+  }
+`);
+const Read = graphql(`
+  mutation EventDataRead($id: ID!, $upTo: ID!) {
+    markMessagesRead(interviewId: $id, upToMessageId: $upTo)
+  }
+`);
+const Typing = graphql(`
+  mutation EventDataTyping($id: ID!, $typing: Boolean!) {
+    setTyping(interviewId: $id, typing: $typing)
+  }
+`);
+const Feedback = graphql(`
+  mutation EventDataFeedback($input: SubmitFeedbackInput!) {
+    submitFeedback(input: $input) {
+      id
+    }
+  }
+`);
+const Ask = graphql(`
+  mutation EventDataAsk($input: InstantInterviewInput!) {
+    requestInstantInterview(input: $input) {
+      id
+    }
+  }
+`);
+const Answer = graphql(`
+  mutation EventDataAnswer($id: ID!, $accept: Boolean!, $reason: String) {
+    respondToInstantRequest(requestId: $id, accept: $accept, reason: $reason) {
+      id
+    }
+  }
+`);
+const Availability = graphql(`
+  mutation EventDataAvailability($a: Availability!) {
+    setAvailability(availability: $a) {
+      id
+    }
+  }
+`);
 
 /** The `…Data` type each event type's payload must come as (null: the event carries nothing). */
 const EXPECTED: Record<string, string | null> = {
@@ -125,10 +304,14 @@ const same = (a: unknown, b: unknown) =>
 
 /** `data` is the expected member and holds every value of the untyped payload. */
 function expectTyped(event: { type: string; payload: unknown; data?: { __typename?: string } | null }) {
-  expect({ type: event.type, data: event.data?.__typename ?? null }).toEqual({ type: event.type, data: EXPECTED[event.type] });
+  expect({ type: event.type, data: event.data?.__typename ?? null }).toEqual({
+    type: event.type,
+    data: EXPECTED[event.type],
+  });
   for (const [key, value] of Object.entries(event.payload as Record<string, unknown>)) {
     const typed = (event.data as Record<string, unknown>)[key];
-    if (!same(typed, value)) throw new Error(`${event.type}.data.${key} is ${JSON.stringify(typed)}, payload has ${JSON.stringify(value)}`);
+    if (!same(typed, value))
+      throw new Error(`${event.type}.data.${key} is ${JSON.stringify(typed)}, payload has ${JSON.stringify(value)}`);
   }
 }
 
@@ -161,8 +344,16 @@ it('every stored and live event of an interview and an instant request has typed
   await ok(stack.url, Typing, { id: interviewId, typing: false }, { token: b.token });
   await ok(stack.url, Swap, { id: interviewId }, { token: b.token });
   await ok(stack.url, End, { id: interviewId }, { token: a.token });
-  for (const [from, to] of [[a, b], [b, a]] as const) {
-    await ok(stack.url, Feedback, { input: { interviewId, communication: 4, goodMatch: 5, strengths: `${to.name} listens` } }, { token: from.token });
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    await ok(
+      stack.url,
+      Feedback,
+      { input: { interviewId, communication: 4, goodMatch: 5, strengths: `${to.name} listens` } },
+      { token: from.token },
+    );
   }
   await ok(stack.url, Availability, { a: 'AVAILABLE' }, { token: b.token });
   const { requestInstantInterview } = await ok(
@@ -176,17 +367,42 @@ it('every stored and live event of an interview and an instant request has typed
 
   const live = await collectUntil(liveA, 'SESSION_ENDED');
   expect(live.map((e) => e.type)).toEqual(
-    expect.arrayContaining(['SESSION_STARTED', 'MESSAGE_SENT', 'MESSAGE_EDITED', 'MESSAGES_READ', 'MESSAGE_DELETED', 'TYPING_STARTED', 'TYPING_STOPPED', 'ROLES_SWAPPED']),
+    expect.arrayContaining([
+      'SESSION_STARTED',
+      'MESSAGE_SENT',
+      'MESSAGE_EDITED',
+      'MESSAGES_READ',
+      'MESSAGE_DELETED',
+      'TYPING_STARTED',
+      'TYPING_STOPPED',
+      'ROLES_SWAPPED',
+    ]),
   );
   live.forEach(expectTyped);
   (await collectUntil(liveB, 'SESSION_ENDED')).forEach(expectTyped);
 
-  const stored = [a, b].flatMap(async (u) => (await ok(stack.url, Stored, {}, { token: u.token })).notifications.edges.map((e) => e.node));
+  const stored = [a, b].flatMap(async (u) =>
+    (await ok(stack.url, Stored, {}, { token: u.token })).notifications.edges.map((e) => e.node),
+  );
   const events = (await Promise.all(stored)).flat();
   expect(events.map((e) => e.type)).toEqual(
-    expect.arrayContaining(['MATCHED', 'PEER_JOINED', 'SESSION_STARTED', 'MESSAGE_SENT', 'SESSION_ENDED', 'FEEDBACK_RECEIVED', 'INSTANT_REQUEST_RECEIVED', 'INSTANT_REQUEST_REJECTED', 'AVAILABILITY_CHANGED']),
+    expect.arrayContaining([
+      'MATCHED',
+      'PEER_JOINED',
+      'SESSION_STARTED',
+      'MESSAGE_SENT',
+      'SESSION_ENDED',
+      'FEEDBACK_RECEIVED',
+      'INSTANT_REQUEST_RECEIVED',
+      'INSTANT_REQUEST_REJECTED',
+      'AVAILABILITY_CHANGED',
+    ]),
   );
   events.forEach(expectTyped);
   const matched = events.find((e) => e.type === 'MATCHED')!.data;
-  expect(matched).toMatchObject({ __typename: 'MatchedData', peerId: expect.any(String), role: expect.stringMatching(/^INTERVIEW(ER|EE)$/) });
+  expect(matched).toMatchObject({
+    __typename: 'MatchedData',
+    peerId: expect.any(String),
+    role: expect.stringMatching(/^INTERVIEW(ER|EE)$/),
+  });
 });

@@ -5,7 +5,16 @@
 import { Redis } from 'ioredis';
 import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
-import { admitted, codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
+import {
+  admitted,
+  codes,
+  connectWs,
+  gql,
+  ok,
+  subscribe,
+  type Subscription,
+  type WsConnection,
+} from './support/client.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from './support/db.js';
 import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { until } from './support/poll.js';
@@ -14,16 +23,56 @@ import { startServer, testEnv, type TestServer } from './support/server.js';
 // Two instances and a few argon2 sign-ups: slow on a loaded machine.
 const BOOT_TIMEOUT_MS = 90_000;
 
-const Events = graphql(`subscription LooseEvents($after: String) { events(after: $after) { id type payload } }`);
-const SetAvailability = graphql(`mutation LooseAvailability($availability: Availability!) { setAvailability(availability: $availability) { id } }`);
-const Request = graphql(`mutation LooseRequest($input: InstantInterviewInput!) { requestInstantInterview(input: $input) { id status } }`);
-const CancelRequest = graphql(`mutation LooseCancel($requestId: ID!) { cancelInstantRequest(requestId: $requestId) { id status } }`);
+const Events = graphql(`
+  subscription LooseEvents($after: String) {
+    events(after: $after) {
+      id
+      type
+      payload
+    }
+  }
+`);
+const SetAvailability = graphql(`
+  mutation LooseAvailability($availability: Availability!) {
+    setAvailability(availability: $availability) {
+      id
+    }
+  }
+`);
+const Request = graphql(`
+  mutation LooseRequest($input: InstantInterviewInput!) {
+    requestInstantInterview(input: $input) {
+      id
+      status
+    }
+  }
+`);
+const CancelRequest = graphql(`
+  mutation LooseCancel($requestId: ID!) {
+    cancelInstantRequest(requestId: $requestId) {
+      id
+      status
+    }
+  }
+`);
 const Notifications = graphql(`
   query LooseNotifications($first: Int, $after: String, $last: Int, $before: String) {
     notifications(first: $first, after: $after, last: $last, before: $before) {
       __typename
-      edges { __typename cursor node { id type } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        __typename
+        cursor
+        node {
+          id
+          type
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `);
@@ -37,7 +86,10 @@ const sockets: WsConnection[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   const env = testEnv(db, { ADMIN_EMAILS: 'loose-admin@example.com' });
-  [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
+  [a, b] = await Promise.all([
+    startServer({ ...env, INSTANCE_NAME: 'a' }),
+    startServer({ ...env, INSTANCE_NAME: 'b' }),
+  ]);
   admin = await registerAdmin(a.url, db.url, 'loose-admin@example.com');
 }, BOOT_TIMEOUT_MS);
 afterAll(async () => {
@@ -65,12 +117,25 @@ it('cancelling an instant request tells the person asked (on the other instance)
   const conn = await admitted(ws(b, asked));
   await ok(b.url, SetAvailability, { availability: 'AVAILABLE' }, { token: asked.token });
   const stream = subscribe(conn, Events, { after: '0' });
-  const request = (await ok(a.url, Request, { input: { peerId: asked.id, type: 'TECHNICAL', difficulty: 'EASY' } }, { token: requester.token }))
-    .requestInstantInterview;
+  const request = (
+    await ok(
+      a.url,
+      Request,
+      { input: { peerId: asked.id, type: 'TECHNICAL', difficulty: 'EASY' } },
+      { token: requester.token },
+    )
+  ).requestInstantInterview;
   expect((await nextOfType(stream, 'INSTANT_REQUEST_RECEIVED')).payload).toMatchObject({ requestId: request.id });
-  expect((await ok(a.url, CancelRequest, { requestId: request.id }, { token: requester.token })).cancelInstantRequest.status).toBe('CANCELLED');
-  expect((await nextOfType(stream, 'INSTANT_REQUEST_CANCELLED')).payload).toEqual({ requestId: request.id, byUserId: requester.id });
-  const stored = await db.query<{ userId: string }>(`SELECT "userId" FROM "Event" WHERE type = 'INSTANT_REQUEST_CANCELLED' ORDER BY "userId"`);
+  expect(
+    (await ok(a.url, CancelRequest, { requestId: request.id }, { token: requester.token })).cancelInstantRequest.status,
+  ).toBe('CANCELLED');
+  expect((await nextOfType(stream, 'INSTANT_REQUEST_CANCELLED')).payload).toEqual({
+    requestId: request.id,
+    byUserId: requester.id,
+  });
+  const stored = await db.query<{ userId: string }>(
+    `SELECT "userId" FROM "Event" WHERE type = 'INSTANT_REQUEST_CANCELLED' ORDER BY "userId"`,
+  );
   expect(stored.map((r) => r.userId).sort()).toEqual([requester.id, asked.id].sort());
 });
 
@@ -111,7 +176,10 @@ it('a socket close whose USER_OFFLINE transaction fails is swept later, not lost
     CREATE TRIGGER refuse_offline BEFORE INSERT ON "Event" FOR EACH ROW EXECUTE FUNCTION refuse_offline();`);
   try {
     await xConn.dispose();
-    await until(async () => (await b.app.infra.presence.inspect(`user:${x.id}`)).stale === 1, 'the failed close left a stale member');
+    await until(
+      async () => (await b.app.infra.presence.inspect(`user:${x.id}`)).stale === 1,
+      'the failed close left a stale member',
+    );
     expect(await db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND type = 'USER_OFFLINE'`, [y.id])).toEqual([]);
   } finally {
     await db.query(`DROP TRIGGER refuse_offline ON "Event"; DROP FUNCTION refuse_offline();`);
@@ -129,10 +197,21 @@ it('notifications is a UserEventConnection, paged forward with first/after and b
   }
   const page = async (vars: { first?: number; after?: string; last?: number; before?: string }) => {
     const n = (await ok(b.url, Notifications, vars, { token: u.token })).notifications;
-    return { ids: n.edges.map((e) => e.node.id), cursors: n.edges.map((e) => e.cursor), typename: n.__typename, edge: n.edges[0]?.__typename, info: n.pageInfo };
+    return {
+      ids: n.edges.map((e) => e.node.id),
+      cursors: n.edges.map((e) => e.cursor),
+      typename: n.__typename,
+      edge: n.edges[0]?.__typename,
+      info: n.pageInfo,
+    };
   };
   const first = await page({ first: 2 });
-  expect(first).toMatchObject({ ids: ['5', '4'], cursors: ['5', '4'], typename: 'UserEventConnection', edge: 'UserEventEdge' });
+  expect(first).toMatchObject({
+    ids: ['5', '4'],
+    cursors: ['5', '4'],
+    typename: 'UserEventConnection',
+    edge: 'UserEventEdge',
+  });
   expect(first.info).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: '5', endCursor: '4' });
   expect((await page({ first: 2, after: '4' })).ids).toEqual(['3', '2']);
   expect((await page({ first: 10, after: '2' })).info.hasNextPage).toBe(false);
@@ -148,5 +227,7 @@ it('notifications is a UserEventConnection, paged forward with first/after and b
 
   expect(codes(await gql(b.url, Notifications, { first: 1, last: 1 }, { token: u.token }))).toEqual(['BAD_USER_INPUT']);
   expect(codes(await gql(b.url, Notifications, { last: 101 }, { token: u.token }))).toEqual(['BAD_USER_INPUT']);
-  expect(codes(await gql(b.url, Notifications, { last: 1, before: 'x' }, { token: u.token }))).toEqual(['BAD_USER_INPUT']);
+  expect(codes(await gql(b.url, Notifications, { last: 1, before: 'x' }, { token: u.token }))).toEqual([
+    'BAD_USER_INPUT',
+  ]);
 });

@@ -6,26 +6,91 @@ import { codes, gql, ok } from './support/client.js';
 import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
-const FbStart = graphql(`mutation FbStart($id: ID!) { startInterview(interviewId: $id) { id status } }`);
-const FbEnd = graphql(`mutation FbEnd($id: ID!) { endInterview(interviewId: $id) { id status endedAt } }`);
+const FbStart = graphql(`
+  mutation FbStart($id: ID!) {
+    startInterview(interviewId: $id) {
+      id
+      status
+    }
+  }
+`);
+const FbEnd = graphql(`
+  mutation FbEnd($id: ID!) {
+    endInterview(interviewId: $id) {
+      id
+      status
+      endedAt
+    }
+  }
+`);
 const FbSubmit = graphql(`
   mutation FbSubmit($input: SubmitFeedbackInput!) {
     submitFeedback(input: $input) {
-      id createdAt communication technical problemSolving goodMatch wouldPass strengths improvements
-      author { id } subject { id } interview { id }
+      id
+      createdAt
+      communication
+      technical
+      problemSolving
+      goodMatch
+      wouldPass
+      strengths
+      improvements
+      author {
+        id
+      }
+      subject {
+        id
+      }
+      interview {
+        id
+      }
     }
   }
 `);
 const FbInterview = graphql(`
   query FbInterview($id: ID!) {
-    interview(id: $id) { id status video { token } feedback { id author { id } subject { id } communication } }
+    interview(id: $id) {
+      id
+      status
+      video {
+        token
+      }
+      feedback {
+        id
+        author {
+          id
+        }
+        subject {
+          id
+        }
+        communication
+      }
+    }
   }
 `);
 const FbMyInterviews = graphql(`
   query FbMyInterviews($first: Int, $after: String) {
     myInterviews(first: $first, after: $after) {
-      edges { node { id status type feedback { id author { id } subject { id } } } }
-      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id
+          status
+          type
+          feedback {
+            id
+            author {
+              id
+            }
+            subject {
+              id
+            }
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `);
@@ -33,16 +98,47 @@ const FbStats = graphql(`
   query FbStats {
     myStats {
       completed
-      completedByType { type count }
+      completedByType {
+        type
+        count
+      }
       feedbackReceived
-      averageRatings { count communication technical problemSolving goodMatch }
-      recentAverageRatings { count communication technical problemSolving goodMatch }
+      averageRatings {
+        count
+        communication
+        technical
+        problemSolving
+        goodMatch
+      }
+      recentAverageRatings {
+        count
+        communication
+        technical
+        problemSolving
+        goodMatch
+      }
       noShows
     }
   }
 `);
-const FbBookings = graphql(`query FbBookings { myBookings { id interview { id } } }`);
-const FbCancel = graphql(`mutation FbCancel($bookingId: ID!) { cancelBooking(bookingId: $bookingId) { id status } }`);
+const FbBookings = graphql(`
+  query FbBookings {
+    myBookings {
+      id
+      interview {
+        id
+      }
+    }
+  }
+`);
+const FbCancel = graphql(`
+  mutation FbCancel($bookingId: ID!) {
+    cancelBooking(bookingId: $bookingId) {
+      id
+      status
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let admin: TestUser;
@@ -50,7 +146,10 @@ let admin: TestUser;
 let nextSlotHours = 0;
 
 beforeAll(async () => {
-  stack = await startTestStack({ ADMIN_EMAILS: 'fb-admin@example.com', WAITING_ROOM_OPENS_MINUTES: String(3 * 24 * 60) });
+  stack = await startTestStack({
+    ADMIN_EMAILS: 'fb-admin@example.com',
+    WAITING_ROOM_OPENS_MINUTES: String(3 * 24 * 60),
+  });
   admin = await registerAdmin(stack.url, stack.db.url, 'fb-admin@example.com');
 });
 afterAll(async () => {
@@ -72,11 +171,27 @@ async function completed(a: TestUser, b: TestUser, type: 'BEHAVIORAL' | 'TECHNIC
   return id;
 }
 
-const submit = (user: TestUser, interviewId: string, ratings: { communication?: number; goodMatch?: number; technical?: number | null; problemSolving?: number | null } = {}) =>
-  ok(stack.url, FbSubmit, { input: { interviewId, communication: 3, goodMatch: 3, ...ratings } }, { token: user.token }).then((d) => d.submitFeedback);
+const submit = (
+  user: TestUser,
+  interviewId: string,
+  ratings: {
+    communication?: number;
+    goodMatch?: number;
+    technical?: number | null;
+    problemSolving?: number | null;
+  } = {},
+) =>
+  ok(
+    stack.url,
+    FbSubmit,
+    { input: { interviewId, communication: 3, goodMatch: 3, ...ratings } },
+    { token: user.token },
+  ).then((d) => d.submitFeedback);
 
 const visibleTo = async (user: TestUser, interviewId: string) =>
-  (await ok(stack.url, FbInterview, { id: interviewId }, { token: user.token })).interview!.feedback.map((f) => f.id).sort();
+  (await ok(stack.url, FbInterview, { id: interviewId }, { token: user.token }))
+    .interview!.feedback.map((f) => f.id)
+    .sort();
 
 describe('submitFeedback', () => {
   it('refuses ratings outside 1–5 and texts over 2000 characters with BAD_USER_INPUT naming the field', async () => {
@@ -98,13 +213,29 @@ describe('submitFeedback', () => {
       expect(res.errors![0]!.message).toContain(field);
     }
     // A wrong type is a client error as well.
-    expect(codes(await gql(stack.url, FbSubmit, { input: { ...base, communication: 'five' as unknown as number } }, { token: a.token }))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      codes(
+        await gql(
+          stack.url,
+          FbSubmit,
+          { input: { ...base, communication: 'five' as unknown as number } },
+          { token: a.token },
+        ),
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
     // Nothing was stored by any of those.
     expect(await visibleTo(a, interviewId)).toEqual([]);
 
     // 2000 characters after trimming is fine; blank text is no text; optional ratings may be left out.
     const given = await submit(a, interviewId, { technical: 5 });
-    expect(given).toMatchObject({ technical: 5, problemSolving: null, strengths: null, author: { id: a.id }, subject: { id: b.id }, interview: { id: interviewId } });
+    expect(given).toMatchObject({
+      technical: 5,
+      problemSolving: null,
+      strengths: null,
+      author: { id: a.id },
+      subject: { id: b.id },
+      interview: { id: interviewId },
+    });
     const fromB = (
       await ok(
         stack.url,
@@ -113,7 +244,13 @@ describe('submitFeedback', () => {
         { token: b.token },
       )
     ).submitFeedback;
-    expect(fromB).toMatchObject({ wouldPass: true, improvements: null, technical: null, author: { id: b.id }, subject: { id: a.id } });
+    expect(fromB).toMatchObject({
+      wouldPass: true,
+      improvements: null,
+      technical: null,
+      author: { id: b.id },
+      subject: { id: a.id },
+    });
     expect(fromB.strengths).toHaveLength(2000);
   });
 
@@ -121,7 +258,12 @@ describe('submitFeedback', () => {
     const [a, b] = [await registerUser(stack.url), await registerUser(stack.url)];
     const interviewId = await completed(a, b);
     const first = await submit(a, interviewId);
-    const again = await gql(stack.url, FbSubmit, { input: { interviewId, communication: 5, goodMatch: 5 } }, { token: a.token });
+    const again = await gql(
+      stack.url,
+      FbSubmit,
+      { input: { interviewId, communication: 5, goodMatch: 5 } },
+      { token: a.token },
+    );
     expect(codes(again)).toEqual(['CONFLICT']);
     expect(again.errors![0]!.message).toMatch(/already given feedback/);
     expect(await visibleTo(a, interviewId)).toEqual([first.id]);
@@ -132,13 +274,25 @@ describe('submitFeedback', () => {
   it('only once the interview has started: CONFLICT before the start and after a cancellation', async () => {
     const [a, b] = [await registerUser(stack.url), await registerUser(stack.url)];
     const { interviewId } = await pair(a, b);
-    const early = await gql(stack.url, FbSubmit, { input: { interviewId, communication: 4, goodMatch: 4 } }, { token: a.token });
+    const early = await gql(
+      stack.url,
+      FbSubmit,
+      { input: { interviewId, communication: 4, goodMatch: 4 } },
+      { token: a.token },
+    );
     expect(codes(early)).toEqual(['CONFLICT']);
     expect(early.errors![0]!.message).toMatch(/once the interview has started/);
 
-    const booking = (await ok(stack.url, FbBookings, {}, { token: b.token })).myBookings.find((x) => x.interview?.id === interviewId)!;
+    const booking = (await ok(stack.url, FbBookings, {}, { token: b.token })).myBookings.find(
+      (x) => x.interview?.id === interviewId,
+    )!;
     await ok(stack.url, FbCancel, { bookingId: booking.id }, { token: b.token });
-    const late = await gql(stack.url, FbSubmit, { input: { interviewId, communication: 4, goodMatch: 4 } }, { token: a.token });
+    const late = await gql(
+      stack.url,
+      FbSubmit,
+      { input: { interviewId, communication: 4, goodMatch: 4 } },
+      { token: a.token },
+    );
     expect(codes(late)).toEqual(['CONFLICT']);
     expect(late.errors![0]!.message).toBe('The interview was cancelled.');
   });
@@ -164,9 +318,13 @@ describe('who sees which feedback', () => {
     const [a, b] = [await registerUser(stack.url), await registerUser(stack.url)];
     const interviewId = await completed(a, b);
     const fromA = await submit(a, interviewId);
-    await stack.db.query(`UPDATE "Interview" SET "endedAt" = now() - interval '47 hours 59 minutes' WHERE id = $1`, [interviewId]);
+    await stack.db.query(`UPDATE "Interview" SET "endedAt" = now() - interval '47 hours 59 minutes' WHERE id = $1`, [
+      interviewId,
+    ]);
     expect(await visibleTo(b, interviewId)).toEqual([]);
-    await stack.db.query(`UPDATE "Interview" SET "endedAt" = now() - interval '48 hours 1 second' WHERE id = $1`, [interviewId]);
+    await stack.db.query(`UPDATE "Interview" SET "endedAt" = now() - interval '48 hours 1 second' WHERE id = $1`, [
+      interviewId,
+    ]);
     expect(await visibleTo(b, interviewId)).toEqual([fromA.id]);
   });
 
@@ -181,7 +339,15 @@ describe('history and progress', () => {
   it('myInterviews (newest first) carries feedback; myStats counts completed per type, visible ratings overall and the last 5, no-shows', async () => {
     const x = await registerUser(stack.url, 'Progress');
     const peers = await Promise.all(Array.from({ length: 7 }, () => registerUser(stack.url)));
-    const types = ['TECHNICAL', 'TECHNICAL', 'TECHNICAL', 'TECHNICAL', 'BEHAVIORAL', 'BEHAVIORAL', 'TECHNICAL'] as const;
+    const types = [
+      'TECHNICAL',
+      'TECHNICAL',
+      'TECHNICAL',
+      'TECHNICAL',
+      'BEHAVIORAL',
+      'BEHAVIORAL',
+      'TECHNICAL',
+    ] as const;
     // What each peer says about X, oldest first.
     const received = [
       { communication: 1, goodMatch: 1, technical: 5 },
@@ -218,7 +384,13 @@ describe('history and progress', () => {
     expect(stats.averageRatings.goodMatch).toBeCloseTo(21 / 6);
     expect(stats.averageRatings.technical).toBeCloseTo(4);
     expect(stats.averageRatings.problemSolving).toBeNull();
-    expect(stats.recentAverageRatings).toEqual({ count: 5, communication: 3.8, goodMatch: 4, technical: 3, problemSolving: null });
+    expect(stats.recentAverageRatings).toEqual({
+      count: 5,
+      communication: 3.8,
+      goodMatch: 4,
+      technical: 3,
+      problemSolving: null,
+    });
 
     // A newcomer has nothing yet, and nulls rather than zeros.
     const fresh = (await ok(stack.url, FbStats, {}, { token: (await registerUser(stack.url)).token })).myStats;
@@ -237,12 +409,16 @@ describe('history and progress', () => {
 
     // History: newest match first, each node with the feedback X may see.
     const page1 = (await ok(stack.url, FbMyInterviews, { first: 3 }, { token: x.token })).myInterviews;
-    const page2 = (await ok(stack.url, FbMyInterviews, { first: 10, after: page1.pageInfo.endCursor }, { token: x.token })).myInterviews;
+    const page2 = (
+      await ok(stack.url, FbMyInterviews, { first: 10, after: page1.pageInfo.endCursor }, { token: x.token })
+    ).myInterviews;
     const nodes = [...page1.edges, ...page2.edges].map((e) => e.node);
     expect(nodes.map((n) => n.id)).toEqual([missed, ...[...ids].reverse()]);
     const byId = Object.fromEntries(nodes.map((n) => [n.id, n]));
     expect(byId[ids[6]!]!.feedback).toEqual([]);
-    expect(byId[ids[0]!]!.feedback).toEqual([expect.objectContaining({ author: { id: peers[0]!.id }, subject: { id: x.id } })]);
+    expect(byId[ids[0]!]!.feedback).toEqual([
+      expect.objectContaining({ author: { id: peers[0]!.id }, subject: { id: x.id } }),
+    ]);
     expect(byId[ids[3]!]!.feedback.map((f) => f.author.id).sort()).toEqual([x.id, peers[3]!.id].sort());
     expect(byId[ids[3]!]!.type).toBe('TECHNICAL');
   });

@@ -16,7 +16,13 @@ import { startTestStack } from './support/server.js';
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test/artifacts');
 
-const SetAvailability = graphql(`mutation GraphiqlSetAvailability($a: Availability!) { setAvailability(availability: $a) { id } }`);
+const SetAvailability = graphql(`
+  mutation GraphiqlSetAvailability($a: Availability!) {
+    setAvailability(availability: $a) {
+      id
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let user: TestUser;
@@ -86,7 +92,11 @@ it('loads with no request to any other host', async () => {
   await page.goto(stack.url, { waitUntil: 'load' });
   await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 30_000 });
   expect(await page.title()).toBe('MockMate API');
-  await until(async () => (await page.locator('.graphiql-query-editor').innerText()).includes('Authorization'), 'the default tab shown', 10_000);
+  await until(
+    async () => (await page.locator('.graphiql-query-editor').innerText()).includes('Authorization'),
+    'the default tab shown',
+    10_000,
+  );
   await shot('loaded');
   expect(blocked).toEqual([]);
   expect(browserErrors).toEqual([]);
@@ -104,13 +114,20 @@ it('runs a query with the token from the Headers pane', async () => {
 });
 
 it('shows a signed-in events subscription receiving an event triggered from outside', async () => {
-  await setEditor('.graphiql-query-editor', 'subscription { events { id type data { __typename ... on AvailabilityData { availability } } } }');
+  await setEditor(
+    '.graphiql-query-editor',
+    'subscription { events { id type data { __typename ... on AvailabilityData { availability } } } }',
+  );
   await run();
   // Subscribed once the server counts an active `events` operation.
-  await until(async () => {
-    const metrics = await (await fetch(new URL('/metrics', stack.url))).text();
-    return /mockmate_graphql_active_subscriptions\{field="events"\} [1-9]/.test(metrics);
-  }, 'the events subscription active on the server', 15_000);
+  await until(
+    async () => {
+      const metrics = await (await fetch(new URL('/metrics', stack.url))).text();
+      return /mockmate_graphql_active_subscriptions\{field="events"\} [1-9]/.test(metrics);
+    },
+    'the events subscription active on the server',
+    15_000,
+  );
   await ok(stack.url, SetAvailability, { a: 'BUSY' }, { token: user.token });
   await until(async () => (await responseText()).includes('AvailabilityData'), 'the event in the response', 15_000);
   const text = await responseText();

@@ -4,9 +4,22 @@ import { graphql } from './generated/gql.js';
 import { gql, ok } from './support/client.js';
 import { startTestStack } from './support/server.js';
 
-const MetricsProbe = graphql(`query HttpMetricsProbe { me { id } }`);
+const MetricsProbe = graphql(`
+  query HttpMetricsProbe {
+    me {
+      id
+    }
+  }
+`);
 const RegisterForMasking = graphql(`
-  mutation HttpRegister($input: RegisterInput!) { register(input: $input) { token user { id } } }
+  mutation HttpRegister($input: RegisterInput!) {
+    register(input: $input) {
+      token
+      user {
+        id
+      }
+    }
+  }
 `);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -26,7 +39,13 @@ interface Raw {
   body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } | undefined;
 }
 
-async function raw(init: { method?: string; query?: string; body?: unknown; accept?: string; path?: string }): Promise<Raw> {
+async function raw(init: {
+  method?: string;
+  query?: string;
+  body?: unknown;
+  accept?: string;
+  path?: string;
+}): Promise<Raw> {
   const url = new URL(init.path ?? stack.url);
   if (init.query !== undefined) url.searchParams.set('query', init.query);
   const res = await fetch(url, {
@@ -124,7 +143,9 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('a missing required variable is 400 BAD_USER_INPUT naming the variable', async () => {
-    const res = await raw({ body: { query: 'mutation ($email: String!) { requestPasswordReset(email: $email) }', variables: {} } });
+    const res = await raw({
+      body: { query: 'mutation ($email: String!) { requestPasswordReset(email: $email) }', variables: {} },
+    });
     expect(res.status).toBe(400);
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.body!.errors![0]!.message).toContain('$email');
@@ -163,7 +184,9 @@ describe('GraphQL over HTTP', () => {
   it('refuses a body it cannot parse (unknown content type) with 415 and a coded error', async () => {
     const res = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<query/>' });
     expect(res.status).toBe(415);
-    expect(await res.json()).toEqual({ errors: [{ message: expect.stringMatching(/application\/json/), extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect(await res.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/application\/json/), extensions: { code: 'BAD_USER_INPUT' } }],
+    });
   });
 
   it.each([
@@ -183,15 +206,39 @@ describe('GraphQL over HTTP', () => {
   });
 
   it.each([
-    ['a variable', { query: 'mutation($email: String!) { requestPasswordReset(email: $email) }', variables: { email: 'a\u0000@example.com' } }, '$email'],
-    ['a nested variable', { query: 'mutation($i: LoginInput!) { login(input: $i) { token } }', variables: { i: { email: 'x\u0000', password: 'p' } } }, '$i.email'],
+    [
+      'a variable',
+      {
+        query: 'mutation($email: String!) { requestPasswordReset(email: $email) }',
+        variables: { email: 'a\u0000@example.com' },
+      },
+      '$email',
+    ],
+    [
+      'a nested variable',
+      {
+        query: 'mutation($i: LoginInput!) { login(input: $i) { token } }',
+        variables: { i: { email: 'x\u0000', password: 'p' } },
+      },
+      '$i.email',
+    ],
     ['a literal', { query: 'mutation { requestPasswordReset(email: "a\\u0000@example.com") }' }, 'email'],
-    ['an unpaired surrogate', { query: 'mutation($email: String!) { requestPasswordReset(email: $email) }', variables: { email: '\udfff@example.com' } }, '$email'],
-  ])('refuses unstorable text (%s) with BAD_USER_INPUT naming it (PostgreSQL text cannot hold one)', async (_where, body, field) => {
-    const res = await raw({ body });
-    const message = `${field}: must not contain NUL characters or unpaired surrogates.`;
-    expect(res.body?.errors).toEqual([{ message, extensions: { code: 'BAD_USER_INPUT', field } }]);
-  });
+    [
+      'an unpaired surrogate',
+      {
+        query: 'mutation($email: String!) { requestPasswordReset(email: $email) }',
+        variables: { email: '\udfff@example.com' },
+      },
+      '$email',
+    ],
+  ])(
+    'refuses unstorable text (%s) with BAD_USER_INPUT naming it (PostgreSQL text cannot hold one)',
+    async (_where, body, field) => {
+      const res = await raw({ body });
+      const message = `${field}: must not contain NUL characters or unpaired surrogates.`;
+      expect(res.body?.errors).toEqual([{ message, extensions: { code: 'BAD_USER_INPUT', field } }]);
+    },
+  );
 
   it('refuses a URL too long for the HTTP parser with 431 and a coded error', async () => {
     const res = await raw({ query: `{ __typename } #${'x'.repeat(100_000)}` });

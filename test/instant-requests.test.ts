@@ -52,8 +52,16 @@ describe('checkAction', () => {
       const r = { ...request, status };
       expect(checkAction(r, 'req', 'respond', now)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
       expect(checkAction(r, 'addr', 'cancel', now)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
-      expect(checkAction(r, 'someone', 'respond', now)).toEqual({ ok: false, code: 'NOT_FOUND', message: 'Instant request not found.' });
-      expect(checkAction(r, 'someone', 'cancel', now)).toEqual({ ok: false, code: 'NOT_FOUND', message: 'Instant request not found.' });
+      expect(checkAction(r, 'someone', 'respond', now)).toEqual({
+        ok: false,
+        code: 'NOT_FOUND',
+        message: 'Instant request not found.',
+      });
+      expect(checkAction(r, 'someone', 'cancel', now)).toEqual({
+        ok: false,
+        code: 'NOT_FOUND',
+        message: 'Instant request not found.',
+      });
     }
   });
 
@@ -73,7 +81,10 @@ describe('checkAction', () => {
       code: 'CONFLICT',
       message: 'This request has expired.',
     });
-    expect(checkAction({ ...request, expiresAt: later(-1) }, 'req', 'cancel', now)).toMatchObject({ ok: false, code: 'CONFLICT' });
+    expect(checkAction({ ...request, expiresAt: later(-1) }, 'req', 'cancel', now)).toMatchObject({
+      ok: false,
+      code: 'CONFLICT',
+    });
   });
 });
 
@@ -94,7 +105,10 @@ describe('rejectReason', () => {
     expect(rejectReason('   ')).toEqual({ ok: true, value: null });
     expect(rejectReason('  in a meeting ')).toEqual({ ok: true, value: 'in a meeting' });
     expect(rejectReason('x'.repeat(REJECT_REASON_MAX))).toMatchObject({ ok: true });
-    expect(rejectReason('x'.repeat(REJECT_REASON_MAX + 1))).toEqual({ ok: false, message: 'must be at most 500 characters.' });
+    expect(rejectReason('x'.repeat(REJECT_REASON_MAX + 1))).toEqual({
+      ok: false,
+      message: 'must be at most 500 characters.',
+    });
   });
 });
 

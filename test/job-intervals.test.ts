@@ -32,10 +32,18 @@ function probeJob(name: string, every: string) {
 }
 
 const start = (jobs: JobDefinition[]) =>
-  startScheduler({ databaseUrl: db.url, poolSize: 2, instanceName: 'jobs-test', jobs, log: createLogger('silent'), metrics: createMetrics() });
+  startScheduler({
+    databaseUrl: db.url,
+    poolSize: 2,
+    instanceName: 'jobs-test',
+    jobs,
+    log: createLogger('silent'),
+    metrics: createMetrics(),
+  });
 
 const nextRunAt = async (name: string) =>
-  (await db.query<{ next_run_at: Date }>(`SELECT next_run_at FROM agenda_jobs WHERE name = $1`, [name]))[0]!.next_run_at;
+  (await db.query<{ next_run_at: Date }>(`SELECT next_run_at FROM agenda_jobs WHERE name = $1`, [name]))[0]!
+    .next_run_at;
 
 it('MATCH_INTERVAL changed from "1 hour" to "2 seconds": the job runs on the new schedule after a restart', async () => {
   const first = probeJob('match-probe', '1 hour');

@@ -41,11 +41,15 @@ it('expire-bookings expires WAITING (and never-joined BOOKED) bookings of ended 
   const booked = await book(stack.url, u2, ended.id, 'EASY');
   const other = await book(stack.url, u3, running.id, 'EASY');
   await stack.db.query(`UPDATE "Booking" SET status = 'WAITING', "joinedAt" = now() WHERE id = $1`, [waiting.id]);
-  await stack.db.query(`UPDATE "Slot" SET "startsAt" = now() - interval '2 hours', "endsAt" = now() - interval '1 hour' WHERE id = $1`, [ended.id]);
+  await stack.db.query(
+    `UPDATE "Slot" SET "startsAt" = now() - interval '2 hours', "endsAt" = now() - interval '1 hour' WHERE id = $1`,
+    [ended.id],
+  );
   expect(await bookings.expireEndedBookings()).toBe(2);
-  const rows = await stack.db.query<{ id: string; status: string }>(`SELECT id, status FROM "Booking" WHERE id = ANY($1::uuid[])`, [
-    [waiting.id, booked.id, other.id],
-  ]);
+  const rows = await stack.db.query<{ id: string; status: string }>(
+    `SELECT id, status FROM "Booking" WHERE id = ANY($1::uuid[])`,
+    [[waiting.id, booked.id, other.id]],
+  );
   expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({
     [waiting.id]: 'EXPIRED',
     [booked.id]: 'EXPIRED',
@@ -60,11 +64,14 @@ it('match-waiting-rooms pairs open rooms only', async () => {
   const users = await Promise.all([0, 1, 2, 3].map(() => registerUser(stack.url)));
   const bookings = await Promise.all(users.map((u, i) => book(stack.url, u, i < 2 ? open.id : closed.id, 'MEDIUM')));
   // Put all four in their rooms directly: the closed room could not be joined through the API.
-  await stack.db.query(`UPDATE "Booking" SET status = 'WAITING', "joinedAt" = now() WHERE id = ANY($1::uuid[])`, [bookings.map((b) => b.id)]);
-  expect(await matching.pairOpenRooms()).toEqual({ rooms: 1, interviews: 1 });
-  const statuses = await stack.db.query<{ slotId: string; status: string }>(`SELECT "slotId", status FROM "Booking" WHERE id = ANY($1::uuid[])`, [
+  await stack.db.query(`UPDATE "Booking" SET status = 'WAITING', "joinedAt" = now() WHERE id = ANY($1::uuid[])`, [
     bookings.map((b) => b.id),
   ]);
+  expect(await matching.pairOpenRooms()).toEqual({ rooms: 1, interviews: 1 });
+  const statuses = await stack.db.query<{ slotId: string; status: string }>(
+    `SELECT "slotId", status FROM "Booking" WHERE id = ANY($1::uuid[])`,
+    [bookings.map((b) => b.id)],
+  );
   expect(statuses.filter((s) => s.slotId === open.id).map((s) => s.status)).toEqual(['MATCHED', 'MATCHED']);
   expect(statuses.filter((s) => s.slotId === closed.id).map((s) => s.status)).toEqual(['WAITING', 'WAITING']);
 });

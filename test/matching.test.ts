@@ -51,7 +51,13 @@ function referenceMatch<T extends WaitingEntry>(entries: readonly T[]) {
 describe('matchWaitingRoom', () => {
   it('pairs the example of docs/api.md: {E1, E2}, {M1, H1}, and H2 keeps waiting', () => {
     const room = joinedInOrder(['E1', 'EASY'], ['E2', 'EASY'], ['M1', 'MEDIUM'], ['H1', 'HARD'], ['H2', 'HARD']);
-    expect(ids(matchWaitingRoom(room))).toEqual({ pairs: [['E1', 'E2'], ['M1', 'H1']], unmatched: 'H2' });
+    expect(ids(matchWaitingRoom(room))).toEqual({
+      pairs: [
+        ['E1', 'E2'],
+        ['M1', 'H1'],
+      ],
+      unmatched: 'H2',
+    });
   });
 
   it('returns nothing for an empty room', () => {
@@ -65,7 +71,13 @@ describe('matchWaitingRoom', () => {
 
   it('pairs everyone at a single level in join order when they are even', () => {
     const room = joinedInOrder(['M1', 'MEDIUM'], ['M2', 'MEDIUM'], ['M3', 'MEDIUM'], ['M4', 'MEDIUM']);
-    expect(ids(matchWaitingRoom(room))).toEqual({ pairs: [['M1', 'M2'], ['M3', 'M4']], unmatched: null });
+    expect(ids(matchWaitingRoom(room))).toEqual({
+      pairs: [
+        ['M1', 'M2'],
+        ['M3', 'M4'],
+      ],
+      unmatched: null,
+    });
   });
 
   it('leaves the latest joiner waiting at a single odd level', () => {
@@ -80,7 +92,13 @@ describe('matchWaitingRoom', () => {
 
   it('carries along a chain of odd levels', () => {
     const room = joinedInOrder(['E1', 'EASY'], ['M1', 'MEDIUM'], ['M2', 'MEDIUM'], ['H1', 'HARD']);
-    expect(ids(matchWaitingRoom(room))).toEqual({ pairs: [['E1', 'M1'], ['M2', 'H1']], unmatched: null });
+    expect(ids(matchWaitingRoom(room))).toEqual({
+      pairs: [
+        ['E1', 'M1'],
+        ['M2', 'H1'],
+      ],
+      unmatched: null,
+    });
   });
 
   it('orders by join time within a level whatever the input order', () => {
@@ -90,13 +108,30 @@ describe('matchWaitingRoom', () => {
       [m2!, e1!, m3!, m1!],
       [e1!, m3!, m2!, m1!],
     ]) {
-      expect(ids(matchWaitingRoom(room))).toEqual({ pairs: [['E1', 'M1'], ['M2', 'M3']], unmatched: null });
+      expect(ids(matchWaitingRoom(room))).toEqual({
+        pairs: [
+          ['E1', 'M1'],
+          ['M2', 'M3'],
+        ],
+        unmatched: null,
+      });
     }
   });
 
   it('breaks ties between equal join times by id, and mixes Dates with epoch milliseconds', () => {
-    const room = [entry('b', 'EASY', T0), entry('c', 'EASY', new Date(T0)), entry('a', 'EASY', T0), entry('z', 'EASY', T0 - 1)];
-    expect(ids(matchWaitingRoom(room))).toEqual({ pairs: [['z', 'a'], ['b', 'c']], unmatched: null });
+    const room = [
+      entry('b', 'EASY', T0),
+      entry('c', 'EASY', new Date(T0)),
+      entry('a', 'EASY', T0),
+      entry('z', 'EASY', T0 - 1),
+    ];
+    expect(ids(matchWaitingRoom(room))).toEqual({
+      pairs: [
+        ['z', 'a'],
+        ['b', 'c'],
+      ],
+      unmatched: null,
+    });
   });
 
   it('orders times before 1970 and at the edges of the safe range', () => {
@@ -106,7 +141,13 @@ describe('matchWaitingRoom', () => {
       entry('min', 'EASY', -Number.MAX_SAFE_INTEGER),
       entry('before-epoch', 'EASY', new Date(-1)),
     ];
-    expect(ids(matchWaitingRoom(room))).toEqual({ pairs: [['min', 'before-epoch'], ['zero', 'max']], unmatched: null });
+    expect(ids(matchWaitingRoom(room))).toEqual({
+      pairs: [
+        ['min', 'before-epoch'],
+        ['zero', 'max'],
+      ],
+      unmatched: null,
+    });
   });
 
   it('returns the entries given, extra fields included, and leaves the input alone', () => {
@@ -161,7 +202,12 @@ describe('matchWaitingRoom', () => {
     const roomArb = fc.constantFrom(...(Object.keys(timeArb) as Array<keyof typeof timeArb>)).chain((spread) =>
       fc.uniqueArray(
         fc
-          .record({ id: idArb, difficulty: fc.constantFrom(...DIFFICULTY_ORDER), t: timeArb[spread], asDate: fc.boolean() })
+          .record({
+            id: idArb,
+            difficulty: fc.constantFrom(...DIFFICULTY_ORDER),
+            t: timeArb[spread],
+            asDate: fc.boolean(),
+          })
           .map(({ id, difficulty, t, asDate }) =>
             entry(id, difficulty, asDate && Math.abs(t) <= 8.64e15 ? new Date(t) : t),
           ),

@@ -10,12 +10,18 @@ afterAll(async () => {
 });
 
 const post = (query: string, operationName?: string) =>
-  fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, operationName }) });
+  fetch(stack.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, operationName }),
+  });
 
 /** The operation_name values of mockmate_graphql_requests_total. */
 async function operationLabels(): Promise<Set<string>> {
   const text = await (await fetch(`${stack.app.url()}/metrics`)).text();
-  const names = [...text.matchAll(/^mockmate_graphql_requests_total\{[^}]*operation_name="([^"]*)"/gm)].map((m) => m[1]!);
+  const names = [...text.matchAll(/^mockmate_graphql_requests_total\{[^}]*operation_name="([^"]*)"/gm)].map(
+    (m) => m[1]!,
+  );
   return new Set(names);
 }
 

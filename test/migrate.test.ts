@@ -27,7 +27,9 @@ const files = fs
   .sort()
   .map((name) => ({
     name,
-    checksum: createHash('sha256').update(fs.readFileSync(path.join(MIGRATIONS_DIR, name, 'migration.sql'))).digest('hex'),
+    checksum: createHash('sha256')
+      .update(fs.readFileSync(path.join(MIGRATIONS_DIR, name, 'migration.sql')))
+      .digest('hex'),
   }));
 
 const rows = (db: TestDatabase) => db.query<Row>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
@@ -101,7 +103,10 @@ describe('on a fresh database', () => {
     const attempt = migrate(db.url);
     await expect(attempt).rejects.toBeInstanceOf(MigrationError);
     await expect(attempt).rejects.toThrow(new RegExp(`${target}.*checksum`));
-    await db.query(`UPDATE "_prisma_migrations" SET checksum = $1 WHERE migration_name = $2`, [files[0]!.checksum, target]);
+    await db.query(`UPDATE "_prisma_migrations" SET checksum = $1 WHERE migration_name = $2`, [
+      files[0]!.checksum,
+      target,
+    ]);
     expect(await migrate(db.url)).toEqual([]);
   });
 

@@ -11,16 +11,56 @@ import { startServer, testEnv, type TestServer } from './support/server.js';
 // Two instances and a few argon2 sign-ups: slow on a loaded machine.
 const BOOT_TIMEOUT_MS = 90_000;
 
-const Join = graphql(`mutation OfflineJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { id } }`);
-const Pair = graphql(`mutation OfflinePair($slotId: ID!) { pairWaitingRoom(slotId: $slotId) { id } }`);
-const Prefs = graphql(`
-  mutation OfflinePrefs($input: NotificationPreferencesInput!) {
-    updateNotificationPreferences(input: $input) { id notificationPreferences { emailReminders emailWhenOffline } }
+const Join = graphql(`
+  mutation OfflineJoin($bookingId: ID!) {
+    joinWaitingRoom(bookingId: $bookingId) {
+      id
+    }
   }
 `);
-const MyPrefs = graphql(`query OfflineMyPrefs { me { notificationPreferences { emailReminders emailWhenOffline } } }`);
-const Unsubscribe = graphql(`mutation OfflineUnsubscribe($token: String!) { unsubscribe(token: $token) { emailReminders emailWhenOffline } }`);
-const UpdateProfile = graphql(`mutation OfflineProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`);
+const Pair = graphql(`
+  mutation OfflinePair($slotId: ID!) {
+    pairWaitingRoom(slotId: $slotId) {
+      id
+    }
+  }
+`);
+const Prefs = graphql(`
+  mutation OfflinePrefs($input: NotificationPreferencesInput!) {
+    updateNotificationPreferences(input: $input) {
+      id
+      notificationPreferences {
+        emailReminders
+        emailWhenOffline
+      }
+    }
+  }
+`);
+const MyPrefs = graphql(`
+  query OfflineMyPrefs {
+    me {
+      notificationPreferences {
+        emailReminders
+        emailWhenOffline
+      }
+    }
+  }
+`);
+const Unsubscribe = graphql(`
+  mutation OfflineUnsubscribe($token: String!) {
+    unsubscribe(token: $token) {
+      emailReminders
+      emailWhenOffline
+    }
+  }
+`);
+const UpdateProfile = graphql(`
+  mutation OfflineProfile($input: UpdateProfileInput!) {
+    updateProfile(input: $input) {
+      id
+    }
+  }
+`);
 
 const APP_URL = 'https://app.example.test';
 let db: TestDatabase;
@@ -32,7 +72,10 @@ const sockets: WsConnection[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   const env = testEnv(db, { ADMIN_EMAILS: 'offline-admin@example.com', APP_URL });
-  [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
+  [a, b] = await Promise.all([
+    startServer({ ...env, INSTANCE_NAME: 'a' }),
+    startServer({ ...env, INSTANCE_NAME: 'b' }),
+  ]);
   admin = await registerAdmin(a.url, db.url, 'offline-admin@example.com');
 }, BOOT_TIMEOUT_MS);
 afterAll(async () => {
@@ -51,7 +94,8 @@ const emailsTo = (email: string) =>
 /** Both book and join a room; the admin pairs it on A. */
 async function matchThem(x: TestUser, y: TestUser) {
   const slot = await createSlot(a.url, admin, 5);
-  for (const u of [x, y]) await ok(b.url, Join, { bookingId: (await book(b.url, u, slot.id, 'MEDIUM')).id }, { token: u.token });
+  for (const u of [x, y])
+    await ok(b.url, Join, { bookingId: (await book(b.url, u, slot.id, 'MEDIUM')).id }, { token: u.token });
   const [interview] = (await ok(a.url, Pair, { slotId: slot.id }, { token: admin.token })).pairWaitingRoom;
   return { slot, interviewId: interview!.id };
 }
@@ -72,16 +116,18 @@ it('MATCHED emails the user with no open socket anywhere, in their zone, with a 
   expect(mail!.headers['List-Unsubscribe']).toMatch(new RegExp(`^<${APP_URL}/unsubscribe\\?token=`));
 });
 
-it('preferences are the user\'s own: emailWhenOffline off sends no notice, and nobody else sees them', async () => {
+it("preferences are the user's own: emailWhenOffline off sends no notice, and nobody else sees them", async () => {
   const [x, y] = [await registerUser(a.url), await registerUser(a.url)];
-  const set = (await ok(b.url, Prefs, { input: { emailWhenOffline: false } }, { token: x.token })).updateNotificationPreferences;
+  const set = (await ok(b.url, Prefs, { input: { emailWhenOffline: false } }, { token: x.token }))
+    .updateNotificationPreferences;
   expect(set.notificationPreferences).toEqual({ emailReminders: true, emailWhenOffline: false });
   expect(codes(await gql(b.url, Prefs, { input: { emailReminders: false } }))).toEqual(['UNAUTHENTICATED']);
   await matchThem(x, y);
   expect(await emailsTo(x.email)).toEqual([]);
   expect(await emailsTo(y.email)).toHaveLength(1);
   // Leaving a field out keeps it.
-  const again = (await ok(a.url, Prefs, { input: { emailReminders: false } }, { token: x.token })).updateNotificationPreferences;
+  const again = (await ok(a.url, Prefs, { input: { emailReminders: false } }, { token: x.token }))
+    .updateNotificationPreferences;
   expect(again.notificationPreferences).toEqual({ emailReminders: false, emailWhenOffline: false });
 });
 
@@ -96,7 +142,10 @@ it('the unsubscribe link works without signing in, on the API and through the mu
   const page = await fetch(`${b.url.replace('/graphql', '')}/unsubscribe?token=${encodeURIComponent(token)}`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('You will no longer get emails while you are offline from MockMate.');
-  expect((await ok(a.url, MyPrefs, {}, { token: x.token })).me!.notificationPreferences).toEqual({ emailReminders: true, emailWhenOffline: false });
+  expect((await ok(a.url, MyPrefs, {}, { token: x.token })).me!.notificationPreferences).toEqual({
+    emailReminders: true,
+    emailWhenOffline: false,
+  });
 
   // RFC 8058 one-click: mail clients POST to the List-Unsubscribe URL.
   await ok(a.url, Prefs, { input: { emailWhenOffline: true } }, { token: x.token });
@@ -110,7 +159,10 @@ it('the unsubscribe link works without signing in, on the API and through the mu
 
   // Or the web app calls the mutation, signed out.
   await ok(a.url, Prefs, { input: { emailWhenOffline: true } }, { token: x.token });
-  expect((await ok(b.url, Unsubscribe, { token })).unsubscribe).toEqual({ emailReminders: true, emailWhenOffline: false });
+  expect((await ok(b.url, Unsubscribe, { token })).unsubscribe).toEqual({
+    emailReminders: true,
+    emailWhenOffline: false,
+  });
 
   // A token changed by one character, or one of another user's with this user's id, is refused.
   const forged = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');

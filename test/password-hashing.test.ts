@@ -6,9 +6,33 @@ import { graphql } from './generated/gql.js';
 import { codes, gql, ok } from './support/client.js';
 import { startTestStack } from './support/server.js';
 
-const PhRegister = graphql(`mutation PhRegister($input: RegisterInput!) { register(input: $input) { user { id } } }`);
-const PhLogin = graphql(`mutation PhLogin($input: LoginInput!) { login(input: $input) { user { id } } }`);
-const PhReset = graphql(`mutation PhReset($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) { user { id } } }`);
+const PhRegister = graphql(`
+  mutation PhRegister($input: RegisterInput!) {
+    register(input: $input) {
+      user {
+        id
+      }
+    }
+  }
+`);
+const PhLogin = graphql(`
+  mutation PhLogin($input: LoginInput!) {
+    login(input: $input) {
+      user {
+        id
+      }
+    }
+  }
+`);
+const PhReset = graphql(`
+  mutation PhReset($token: String!, $newPassword: String!) {
+    resetPassword(token: $token, newPassword: $newPassword) {
+      user {
+        id
+      }
+    }
+  }
+`);
 
 const RESETS_PER_ADDRESS = 5;
 const REGISTRATIONS_PER_ADDRESS = 3;
@@ -26,7 +50,8 @@ afterAll(() => stack.close());
 
 let n = 0;
 const freshEmail = () => `hash${++n}-${Date.now()}@example.com`;
-const registerFrom = (ip: string, email = freshEmail()) => gql(stack.url, PhRegister, { input: { email, password: 'password123', name: 'H' } }, { ip });
+const registerFrom = (ip: string, email = freshEmail()) =>
+  gql(stack.url, PhRegister, { input: { email, password: 'password123', name: 'H' } }, { ip });
 
 async function hashesRun(kind: 'hash' | 'verify') {
   const text = await (await fetch(`${stack.app.url()}/metrics`)).text();
@@ -36,7 +61,9 @@ async function hashesRun(kind: 'hash' | 'verify') {
 it('finding 4: resetPassword checks the token before hashing, so bogus tokens run no argon2 hash', async () => {
   const before = await hashesRun('hash');
   const results = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => gql(stack.url, PhReset, { token: `bogus-${i}`, newPassword: 'a long new password' }, { ip: `10.40.0.${i}` })),
+    Array.from({ length: 20 }, (_, i) =>
+      gql(stack.url, PhReset, { token: `bogus-${i}`, newPassword: 'a long new password' }, { ip: `10.40.0.${i}` }),
+    ),
   );
   expect(results.flatMap(codes)).toEqual(Array(20).fill('BAD_USER_INPUT'));
   expect(await hashesRun('hash')).toBe(before);
@@ -44,12 +71,21 @@ it('finding 4: resetPassword checks the token before hashing, so bogus tokens ru
 
 it('resetPassword is limited per address', async () => {
   for (let i = 0; i < RESETS_PER_ADDRESS; i++) {
-    expect(codes(await gql(stack.url, PhReset, { token: 'bogus', newPassword: 'a long new password' }, { ip: '10.41.0.1' }))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      codes(await gql(stack.url, PhReset, { token: 'bogus', newPassword: 'a long new password' }, { ip: '10.41.0.1' })),
+    ).toEqual(['BAD_USER_INPUT']);
   }
-  const limited = await gql(stack.url, PhReset, { token: 'bogus', newPassword: 'a long new password' }, { ip: '10.41.0.1' });
+  const limited = await gql(
+    stack.url,
+    PhReset,
+    { token: 'bogus', newPassword: 'a long new password' },
+    { ip: '10.41.0.1' },
+  );
   expect(codes(limited)).toEqual(['RATE_LIMITED']);
   expect(limited.errors![0]!.extensions!['retryAfterSeconds']).toBeGreaterThan(0);
-  expect(codes(await gql(stack.url, PhReset, { token: 'bogus', newPassword: 'a long new password' }, { ip: '10.41.0.2' }))).toEqual(['BAD_USER_INPUT']);
+  expect(
+    codes(await gql(stack.url, PhReset, { token: 'bogus', newPassword: 'a long new password' }, { ip: '10.41.0.2' })),
+  ).toEqual(['BAD_USER_INPUT']);
 });
 
 it('register is limited per address', async () => {
@@ -65,7 +101,9 @@ it('beyond ARGON2_CONCURRENCY running and ARGON2_QUEUE waiting, a sign-in is RAT
   expect((await registerFrom('10.43.0.1', email)).errors).toBeUndefined();
   // One hash at a time and none waiting: parallel sign-ins overlap, and the overlapping ones are refused.
   const results = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => gql(stack.url, PhLogin, { input: { email, password: 'password123' } }, { ip: `10.43.1.${i}` })),
+    Array.from({ length: 20 }, (_, i) =>
+      gql(stack.url, PhLogin, { input: { email, password: 'password123' } }, { ip: `10.43.1.${i}` }),
+    ),
   );
   const outcomes = results.map((r) => codes(r)[0] ?? 'OK');
   expect(outcomes).toContain('OK');
@@ -80,7 +118,9 @@ it('beyond ARGON2_CONCURRENCY running and ARGON2_QUEUE waiting, a sign-in is RAT
 it('the hasher takes `concurrency` running plus `queue` waiting hashes, and refuses the rest at once', async () => {
   const started: number[] = [];
   const hasher = createPasswordHasher({ concurrency: 2, queue: 1, onRun: () => started.push(started.length) });
-  const outcomes = await Promise.all(Array.from({ length: 5 }, () => hasher.hash('password123').catch((err: unknown) => err)));
+  const outcomes = await Promise.all(
+    Array.from({ length: 5 }, () => hasher.hash('password123').catch((err: unknown) => err)),
+  );
   for (const hash of outcomes.slice(0, 3)) expect(hash).toMatch(/^\$argon2id\$/);
   for (const refused of outcomes.slice(3)) {
     expect(refused).toBeInstanceOf(AppError);

@@ -8,9 +8,29 @@ import { codes, gql, ok } from './support/client.js';
 import { until } from './support/poll.js';
 import { startTestStack } from './support/server.js';
 
-const PrRegister = graphql(`mutation PrRegister($input: RegisterInput!) { register(input: $input) { user { id } } }`);
-const PrRequestReset = graphql(`mutation PrRequestReset($email: String!) { requestPasswordReset(email: $email) }`);
-const PrReset = graphql(`mutation PrReset($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) { user { id } } }`);
+const PrRegister = graphql(`
+  mutation PrRegister($input: RegisterInput!) {
+    register(input: $input) {
+      user {
+        id
+      }
+    }
+  }
+`);
+const PrRequestReset = graphql(`
+  mutation PrRequestReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
+const PrReset = graphql(`
+  mutation PrReset($token: String!, $newPassword: String!) {
+    resetPassword(token: $token, newPassword: $newPassword) {
+      user {
+        id
+      }
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 beforeAll(async () => {
@@ -26,9 +46,13 @@ const register = async () => {
 };
 const resetTokens = (email: string) =>
   stack.db
-    .query<{ body: string }>(`SELECT body FROM "EmailOutbox" WHERE "to" = $1 AND body LIKE '%/reset-password?%' ORDER BY "createdAt"`, [email])
+    .query<{ body: string }>(
+      `SELECT body FROM "EmailOutbox" WHERE "to" = $1 AND body LIKE '%/reset-password?%' ORDER BY "createdAt"`,
+      [email],
+    )
     .then((rows) => rows.map((r) => /reset-password\?token=([\w-]+)/.exec(r.body)![1]!));
-const mailed = (email: string, count: number) => until(async () => (await resetTokens(email)).length >= count && resetTokens(email), `${count} reset emails`);
+const mailed = (email: string, count: number) =>
+  until(async () => (await resetTokens(email)).length >= count && resetTokens(email), `${count} reset emails`);
 const reset = (token: string, newPassword = 'a new password') => gql(stack.url, PrReset, { token, newPassword });
 
 describe('finding 9: older reset tokens do not survive', () => {
@@ -46,10 +70,10 @@ describe('finding 9: older reset tokens do not survive', () => {
     const user = await register();
     // An outstanding token issued outside this flow (e.g. before this fix was deployed).
     const stray = randomSecret();
-    await stack.db.query(`INSERT INTO "PasswordResetToken" (id, "userId", "tokenHash", "expiresAt") VALUES (gen_random_uuid(), $1, $2, now() + interval '10 minutes')`, [
-      user.id,
-      hashSecret(stray),
-    ]);
+    await stack.db.query(
+      `INSERT INTO "PasswordResetToken" (id, "userId", "tokenHash", "expiresAt") VALUES (gen_random_uuid(), $1, $2, now() + interval '10 minutes')`,
+      [user.id, hashSecret(stray)],
+    );
     await ok(stack.url, PrRequestReset, { email: user.email });
     const [token] = await mailed(user.email, 1);
     expect((await reset(token!)).errors).toBeUndefined();

@@ -26,16 +26,25 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const queryText = (tag: string) => `query Persisted${tag} { me { id name } } # ${Date.now()}-${Math.random()}`;
 const ext = (query: string) => ({ persistedQuery: { version: 1, sha256Hash: sha256(query) } });
 
-type Body = { data?: { me?: { id: string } | null } | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+type Body = {
+  data?: { me?: { id: string } | null } | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+};
 const auth = () => ({ authorization: `Bearer ${user.token}` });
 
 async function post(url: string, body: Record<string, unknown>) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth() },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Body };
 }
 
 async function get(url: string, params: Record<string, unknown>) {
-  const search = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  const search = new URLSearchParams(
+    Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
   const res = await fetch(`${url}?${search}`, { headers: { accept: 'application/graphql-response+json', ...auth() } });
   return { status: res.status, body: (await res.json()) as Body };
 }
@@ -56,7 +65,9 @@ it('an unknown hash gets PERSISTED_QUERY_NOT_FOUND; sent with its query it runs 
 
 it('a hash registered on one instance runs by GET on another', async () => {
   const query = queryText('B');
-  expect((await get(other.url, { extensions: ext(query) })).body.errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_FOUND');
+  expect((await get(other.url, { extensions: ext(query) })).body.errors?.[0]?.extensions?.['code']).toBe(
+    'PERSISTED_QUERY_NOT_FOUND',
+  );
   await post(stack.url, { query, extensions: ext(query) });
   const hit = await get(other.url, { extensions: ext(query) });
   expect(hit.status).toBe(200);
@@ -74,7 +85,9 @@ it('works in single-instance mode (in-memory store) too', async () => {
   const solo = await startServer({ ...stack.env, REDIS_URL: undefined });
   try {
     const query = queryText('D');
-    expect((await post(solo.url, { extensions: ext(query) })).body.errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect((await post(solo.url, { extensions: ext(query) })).body.errors?.[0]?.extensions?.['code']).toBe(
+      'PERSISTED_QUERY_NOT_FOUND',
+    );
     await post(solo.url, { query, extensions: ext(query) });
     expect((await get(solo.url, { extensions: ext(query) })).body.data?.me?.id).toBe(user.id);
   } finally {
@@ -87,7 +100,10 @@ it('leaves graphql-ws alone: an operation with a persistedQuery extension and it
   sockets.push(conn);
   const query = queryText('E');
   const result = await new Promise<Body>((resolve, reject) => {
-    conn.client.subscribe({ query, extensions: ext(query) }, { next: (r) => resolve(r as Body), error: reject, complete: () => {} });
+    conn.client.subscribe(
+      { query, extensions: ext(query) },
+      { next: (r) => resolve(r as Body), error: reject, complete: () => {} },
+    );
   });
   expect(result).toEqual({ data: { me: { id: user.id, name: 'Persisted' } } });
 });

@@ -42,7 +42,9 @@ describe.each([
   });
 
   it('of concurrent adds, exactly one sees the first member', async () => {
-    const counts = await Promise.all(Array.from({ length: 8 }, (_, i) => presence.add('user:3', presence.member(`s${i}`))));
+    const counts = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => presence.add('user:3', presence.member(`s${i}`))),
+    );
     expect(counts.filter((n) => n === 1)).toHaveLength(1);
     expect([...counts].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });

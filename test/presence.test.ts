@@ -6,21 +6,77 @@ import { admitted, codes, connectWs, gql, ok, subscribe, type WsConnection } fro
 import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startServer, startTestStack, type TestServer } from './support/server.js';
 
-const Me = graphql(`query PresenceMe { me { id online availability } }`);
+const Me = graphql(`
+  query PresenceMe {
+    me {
+      id
+      online
+      availability
+    }
+  }
+`);
 const SetAvailability = graphql(`
-  mutation PresenceSetAvailability($availability: Availability!) { setAvailability(availability: $availability) { id availability online } }
+  mutation PresenceSetAvailability($availability: Availability!) {
+    setAvailability(availability: $availability) {
+      id
+      availability
+      online
+    }
+  }
 `);
 const AvailablePeers = graphql(`
-  query PresenceAvailablePeers($type: InterviewType) { availablePeers(type: $type) { id online availability } }
+  query PresenceAvailablePeers($type: InterviewType) {
+    availablePeers(type: $type) {
+      id
+      online
+      availability
+    }
+  }
 `);
 const Events = graphql(`
-  subscription PresenceEvents($after: String) { events(after: $after) { id type payload interview { id } } }
+  subscription PresenceEvents($after: String) {
+    events(after: $after) {
+      id
+      type
+      payload
+      interview {
+        id
+      }
+    }
+  }
 `);
-const Latest = graphql(`query PresenceLatest { notifications(first: 1) { edges { node { id type } } } }`);
+const Latest = graphql(`
+  query PresenceLatest {
+    notifications(first: 1) {
+      edges {
+        node {
+          id
+          type
+        }
+      }
+    }
+  }
+`);
 const Request = graphql(`
-  mutation PresenceRequest($input: InstantInterviewInput!) { requestInstantInterview(input: $input) { id status } }
+  mutation PresenceRequest($input: InstantInterviewInput!) {
+    requestInstantInterview(input: $input) {
+      id
+      status
+    }
+  }
 `);
-const Participants = graphql(`query PresenceParticipants($id: ID!) { interview(id: $id) { participants { user { id online } } } }`);
+const Participants = graphql(`
+  query PresenceParticipants($id: ID!) {
+    interview(id: $id) {
+      participants {
+        user {
+          id
+          online
+        }
+      }
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 /** A second instance on the same database and Redis, as behind the load balancer. */
@@ -65,11 +121,14 @@ async function eventsOf(user: TestUser, conn: WsConnection, server: Server = A()
   };
 }
 
-const online = async (user: TestUser, server: Server = A()) => (await ok(server.url, Me, {}, { token: user.token })).me!.online;
+const online = async (user: TestUser, server: Server = A()) =>
+  (await ok(server.url, Me, {}, { token: user.token })).me!.online;
 const setAvailability = (user: TestUser, availability: 'AVAILABLE' | 'BUSY' | 'OFFLINE') =>
   ok(stack.url, SetAvailability, { availability }, { token: user.token });
 const storedTypes = async (user: TestUser) =>
-  (await stack.db.query<{ type: string }>(`SELECT type FROM "Event" WHERE "userId" = $1 ORDER BY seq`, [user.id])).map((r) => r.type);
+  (await stack.db.query<{ type: string }>(`SELECT type FROM "Event" WHERE "userId" = $1 ORDER BY seq`, [user.id])).map(
+    (r) => r.type,
+  );
 
 describe('online', () => {
   it('is true while the user has a signed-in socket open, and false after the last one closes', async () => {
@@ -120,11 +179,20 @@ describe('online', () => {
 
 describe('who hears USER_ONLINE / USER_OFFLINE', () => {
   it('users sharing a pending instant request with them hear it; strangers do not', async () => {
-    const [asker, callee, stranger] = [await registerUser(stack.url), await registerUser(stack.url), await registerUser(stack.url)];
+    const [asker, callee, stranger] = [
+      await registerUser(stack.url),
+      await registerUser(stack.url),
+      await registerUser(stack.url),
+    ];
     const calleeConn = await connect(callee);
     await setAvailability(callee, 'AVAILABLE');
     const asking = await eventsOf(asker, await connect(asker));
-    await ok(stack.url, Request, { input: { peerId: callee.id, type: 'TECHNICAL', difficulty: 'EASY' } }, { token: asker.token });
+    await ok(
+      stack.url,
+      Request,
+      { input: { peerId: callee.id, type: 'TECHNICAL', difficulty: 'EASY' } },
+      { token: asker.token },
+    );
 
     await calleeConn.dispose();
     expect(await asking.next()).toMatchObject({ type: 'USER_OFFLINE', payload: { userId: callee.id } });
@@ -156,7 +224,11 @@ describe('the socket cap', () => {
 
 describe('setAvailability', () => {
   it('stores it and tells the user (other devices) and whoever shares an interview, once per change', async () => {
-    const [u, peer, stranger] = [await registerUser(stack.url), await registerUser(stack.url), await registerUser(stack.url)];
+    const [u, peer, stranger] = [
+      await registerUser(stack.url),
+      await registerUser(stack.url),
+      await registerUser(stack.url),
+    ];
     await matchPair(stack.url, admin, u, peer);
     const [uConn, peerConn] = [await connect(u), await connect(peer, B())];
     const own = await eventsOf(u, uConn);
@@ -165,13 +237,19 @@ describe('setAvailability', () => {
     const set = await setAvailability(u, 'AVAILABLE');
     expect(set.setAvailability).toEqual({ id: u.id, availability: 'AVAILABLE', online: true });
     for (const stream of [own, peers]) {
-      expect(await stream.next()).toMatchObject({ type: 'AVAILABILITY_CHANGED', payload: { userId: u.id, availability: 'AVAILABLE' } });
+      expect(await stream.next()).toMatchObject({
+        type: 'AVAILABILITY_CHANGED',
+        payload: { userId: u.id, availability: 'AVAILABLE' },
+      });
     }
     // The same value again changes nothing and announces nothing: the next event is the next change.
     await setAvailability(u, 'AVAILABLE');
     await setAvailability(u, 'BUSY');
     for (const stream of [own, peers]) {
-      expect(await stream.next()).toMatchObject({ type: 'AVAILABILITY_CHANGED', payload: { userId: u.id, availability: 'BUSY' } });
+      expect(await stream.next()).toMatchObject({
+        type: 'AVAILABILITY_CHANGED',
+        payload: { userId: u.id, availability: 'BUSY' },
+      });
     }
     expect((await ok(stack.url, Me, {}, { token: u.token })).me!.availability).toBe('BUSY');
     expect(await storedTypes(stranger)).toEqual([]);

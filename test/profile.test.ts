@@ -8,16 +8,76 @@ import { createSlot, registerAdmin, registerUser, type TestUser } from './suppor
 import { startTestStack } from './support/server.js';
 
 const UpdateProfile = graphql(`
-  mutation ProfileUpdate($input: UpdateProfileInput!) { updateProfile(input: $input) { id name timezone interviewTypes level } }
+  mutation ProfileUpdate($input: UpdateProfileInput!) {
+    updateProfile(input: $input) {
+      id
+      name
+      timezone
+      interviewTypes
+      level
+    }
+  }
 `);
-const Me = graphql(`query ProfileMe { me { id timezone interviewTypes level notificationPreferences { emailReminders emailWhenOffline } } }`);
-const Peers = graphql(`query ProfilePeers($type: InterviewType) { availablePeers(type: $type) { id timezone interviewTypes level notificationPreferences { emailReminders } } }`);
-const SetAvailability = graphql(`mutation ProfileAvailability($availability: Availability!) { setAvailability(availability: $availability) { id } }`);
-const Book = graphql(`mutation ProfileBook($input: BookSlotInput!) { bookSlot(input: $input) { id difficulty } }`);
+const Me = graphql(`
+  query ProfileMe {
+    me {
+      id
+      timezone
+      interviewTypes
+      level
+      notificationPreferences {
+        emailReminders
+        emailWhenOffline
+      }
+    }
+  }
+`);
+const Peers = graphql(`
+  query ProfilePeers($type: InterviewType) {
+    availablePeers(type: $type) {
+      id
+      timezone
+      interviewTypes
+      level
+      notificationPreferences {
+        emailReminders
+      }
+    }
+  }
+`);
+const SetAvailability = graphql(`
+  mutation ProfileAvailability($availability: Availability!) {
+    setAvailability(availability: $availability) {
+      id
+    }
+  }
+`);
+const Book = graphql(`
+  mutation ProfileBook($input: BookSlotInput!) {
+    bookSlot(input: $input) {
+      id
+      difficulty
+    }
+  }
+`);
 const Slots = graphql(`
-  query ProfileSlots($from: DateTime, $to: DateTime, $tz: String) { slots(from: $from, to: $to) { id startsAt startsAtLocal(timezone: $tz) endsAtLocal(timezone: $tz) } }
+  query ProfileSlots($from: DateTime, $to: DateTime, $tz: String) {
+    slots(from: $from, to: $to) {
+      id
+      startsAt
+      startsAtLocal(timezone: $tz)
+      endsAtLocal(timezone: $tz)
+    }
+  }
 `);
-const SlotsMine = graphql(`query ProfileSlotsMine($from: DateTime, $to: DateTime) { slots(from: $from, to: $to) { id startsAtLocal } }`);
+const SlotsMine = graphql(`
+  query ProfileSlotsMine($from: DateTime, $to: DateTime) {
+    slots(from: $from, to: $to) {
+      id
+      startsAtLocal
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let admin: TestUser;
@@ -40,7 +100,8 @@ describe('time zone names', () => {
     expect(canonicalTimezone('America/Argentina/Buenos_Aires')).toBe('America/Argentina/Buenos_Aires');
     // Kept as given where ICU's own id is an older spelling (Asia/Calcutta).
     expect(canonicalTimezone('Asia/Kolkata')).toBe('Asia/Kolkata');
-    for (const bad of ['Mars/Olympus', '+01:00', 'EST', 'CET', '', 'Europe/Berlin; DROP', 'x'.repeat(100)]) expect(canonicalTimezone(bad)).toBeNull();
+    for (const bad of ['Mars/Olympus', '+01:00', 'EST', 'CET', '', 'Europe/Berlin; DROP', 'x'.repeat(100)])
+      expect(canonicalTimezone(bad)).toBeNull();
   });
 
   it('renders local ISO times with the offset of that instant', () => {
@@ -48,7 +109,9 @@ describe('time zone names', () => {
     expect(toLocalIso(new Date('2026-03-09T14:00:00Z'), 'America/New_York')).toBe('2026-03-09T10:00:00-04:00');
     expect(toLocalIso(new Date('2026-10-26T14:00:00Z'), 'Europe/Berlin')).toBe('2026-10-26T15:00:00+01:00');
     expect(toLocalIso(new Date('2026-12-01T23:30:00Z'), 'Asia/Kolkata')).toBe('2026-12-02T05:00:00+05:30');
-    expect(formatForHumans(new Date('2027-03-29T14:00:00Z'), 'Europe/Berlin')).toBe('Monday, 29 March 2027, 16:00 (Europe/Berlin, UTC+02:00)');
+    expect(formatForHumans(new Date('2027-03-29T14:00:00Z'), 'Europe/Berlin')).toBe(
+      'Monday, 29 March 2027, 16:00 (Europe/Berlin, UTC+02:00)',
+    );
   });
 });
 
@@ -60,15 +123,31 @@ it('updateProfile changes the fields given, canonicalises the zone, and refuses 
     level: null,
     notificationPreferences: { emailReminders: true, emailWhenOffline: true },
   });
-  const updated = (await ok(stack.url, UpdateProfile, { input: { timezone: 'europe/berlin', interviewTypes: ['TECHNICAL'], level: 'HARD' } }, { token: u.token }))
-    .updateProfile;
-  expect(updated).toEqual({ id: u.id, name: 'Pat', timezone: 'Europe/Berlin', interviewTypes: ['TECHNICAL'], level: 'HARD' });
-  expect((await ok(stack.url, UpdateProfile, { input: { name: '  Patricia ' } }, { token: u.token })).updateProfile).toMatchObject({
+  const updated = (
+    await ok(
+      stack.url,
+      UpdateProfile,
+      { input: { timezone: 'europe/berlin', interviewTypes: ['TECHNICAL'], level: 'HARD' } },
+      { token: u.token },
+    )
+  ).updateProfile;
+  expect(updated).toEqual({
+    id: u.id,
+    name: 'Pat',
+    timezone: 'Europe/Berlin',
+    interviewTypes: ['TECHNICAL'],
+    level: 'HARD',
+  });
+  expect(
+    (await ok(stack.url, UpdateProfile, { input: { name: '  Patricia ' } }, { token: u.token })).updateProfile,
+  ).toMatchObject({
     name: 'Patricia',
     timezone: 'Europe/Berlin',
     level: 'HARD',
   });
-  expect((await ok(stack.url, UpdateProfile, { input: { level: null } }, { token: u.token })).updateProfile.level).toBeNull();
+  expect(
+    (await ok(stack.url, UpdateProfile, { input: { level: null } }, { token: u.token })).updateProfile.level,
+  ).toBeNull();
 
   const invalid: [Record<string, unknown>, string][] = [
     [{ timezone: 'Mars/Olympus' }, 'input.timezone'],
@@ -90,7 +169,12 @@ it('availablePeers(type) lists only peers who take that type; others see their t
   const tech = await registerUser(stack.url, 'Tech');
   const behav = await registerUser(stack.url, 'Behav');
   const both = await registerUser(stack.url, 'Both');
-  await ok(stack.url, UpdateProfile, { input: { interviewTypes: ['TECHNICAL'], timezone: 'Asia/Tokyo', level: 'MEDIUM' } }, { token: tech.token });
+  await ok(
+    stack.url,
+    UpdateProfile,
+    { input: { interviewTypes: ['TECHNICAL'], timezone: 'Asia/Tokyo', level: 'MEDIUM' } },
+    { token: tech.token },
+  );
   await ok(stack.url, UpdateProfile, { input: { interviewTypes: ['BEHAVIORAL'] } }, { token: behav.token });
   for (const u of [tech, behav, both]) {
     await ok(stack.url, SetAvailability, { availability: 'AVAILABLE' }, { token: u.token });
@@ -98,29 +182,51 @@ it('availablePeers(type) lists only peers who take that type; others see their t
     sockets.push(c);
   }
   const ids = async (type: 'TECHNICAL' | 'BEHAVIORAL' | null) =>
-    (await ok(stack.url, Peers, { type }, { token: viewer.token })).availablePeers.map((p) => p.id).filter((id) => [tech.id, behav.id, both.id].includes(id));
+    (await ok(stack.url, Peers, { type }, { token: viewer.token })).availablePeers
+      .map((p) => p.id)
+      .filter((id) => [tech.id, behav.id, both.id].includes(id));
   expect(new Set(await ids('TECHNICAL'))).toEqual(new Set([tech.id, both.id]));
   expect(new Set(await ids('BEHAVIORAL'))).toEqual(new Set([behav.id, both.id]));
   expect(new Set(await ids(null))).toEqual(new Set([tech.id, behav.id, both.id]));
-  const seen = (await ok(stack.url, Peers, { type: 'TECHNICAL' }, { token: viewer.token })).availablePeers.find((p) => p.id === tech.id);
-  expect(seen).toEqual({ id: tech.id, timezone: 'UTC', interviewTypes: ['TECHNICAL'], level: 'MEDIUM', notificationPreferences: null });
+  const seen = (await ok(stack.url, Peers, { type: 'TECHNICAL' }, { token: viewer.token })).availablePeers.find(
+    (p) => p.id === tech.id,
+  );
+  expect(seen).toEqual({
+    id: tech.id,
+    timezone: 'UTC',
+    interviewTypes: ['TECHNICAL'],
+    level: 'MEDIUM',
+    notificationPreferences: null,
+  });
 });
 
 it("bookSlot takes the viewer's level when no difficulty is given, and asks for one when there is no level", async () => {
   const u = await registerUser(stack.url);
-  const [s1, s2, s3] = [await createSlot(stack.url, admin, 60 * 24), await createSlot(stack.url, admin, 60 * 26), await createSlot(stack.url, admin, 60 * 28)];
+  const [s1, s2, s3] = [
+    await createSlot(stack.url, admin, 60 * 24),
+    await createSlot(stack.url, admin, 60 * 26),
+    await createSlot(stack.url, admin, 60 * 28),
+  ];
   const none = await gql(stack.url, Book, { input: { slotId: s1.id } }, { token: u.token });
   expect(codes(none)).toEqual(['BAD_USER_INPUT']);
   expect(none.errors![0]!.message).toMatch(/^input\.difficulty: /);
   await ok(stack.url, UpdateProfile, { input: { level: 'HARD' } }, { token: u.token });
-  expect((await ok(stack.url, Book, { input: { slotId: s2.id } }, { token: u.token })).bookSlot.difficulty).toBe('HARD');
-  expect((await ok(stack.url, Book, { input: { slotId: s3.id, difficulty: 'EASY' } }, { token: u.token })).bookSlot.difficulty).toBe('EASY');
+  expect((await ok(stack.url, Book, { input: { slotId: s2.id } }, { token: u.token })).bookSlot.difficulty).toBe(
+    'HARD',
+  );
+  expect(
+    (await ok(stack.url, Book, { input: { slotId: s3.id, difficulty: 'EASY' } }, { token: u.token })).bookSlot
+      .difficulty,
+  ).toBe('EASY');
 });
 
 it("Slot.startsAtLocal shows the offset of each side of the 2026 and 2027 DST changes, in the zone asked or the viewer's", async () => {
   const starts = ['2026-03-07T14:00:00Z', '2026-03-09T14:00:00Z', '2027-10-30T14:00:00Z', '2027-11-01T14:00:00Z'];
   for (const s of starts) {
-    await stack.db.query(`INSERT INTO "Slot" (id, "startsAt", "endsAt", type) VALUES (gen_random_uuid(), $1, $1::timestamptz + interval '1 hour', 'TECHNICAL')`, [s]);
+    await stack.db.query(
+      `INSERT INTO "Slot" (id, "startsAt", "endsAt", type) VALUES (gen_random_uuid(), $1, $1::timestamptz + interval '1 hour', 'TECHNICAL')`,
+      [s],
+    );
   }
   const local = async (from: string, to: string, tz: string | null, token?: string) =>
     (await ok(stack.url, Slots, { from, to, tz }, { token })).slots.map((s) => [s.startsAtLocal, s.endsAtLocal]);
@@ -136,8 +242,17 @@ it("Slot.startsAtLocal shows the offset of each side of the 2026 and 2027 DST ch
   expect((await local('2026-03-07T00:00:00Z', '2026-03-08T00:00:00Z', null))[0]![0]).toBe('2026-03-07T14:00:00+00:00');
   const ny = await registerUser(stack.url);
   await ok(stack.url, UpdateProfile, { input: { timezone: 'America/New_York' } }, { token: ny.token });
-  const mine = await ok(stack.url, SlotsMine, { from: '2026-03-07T00:00:00Z', to: '2026-03-10T00:00:00Z' }, { token: ny.token });
+  const mine = await ok(
+    stack.url,
+    SlotsMine,
+    { from: '2026-03-07T00:00:00Z', to: '2026-03-10T00:00:00Z' },
+    { token: ny.token },
+  );
   expect(mine.slots.map((s) => s.startsAtLocal)).toEqual(['2026-03-07T09:00:00-05:00', '2026-03-09T10:00:00-04:00']);
-  const bad = await gql(stack.url, Slots, { from: '2026-03-07T00:00:00Z', to: '2026-03-08T00:00:00Z', tz: 'Nowhere/Land' });
+  const bad = await gql(stack.url, Slots, {
+    from: '2026-03-07T00:00:00Z',
+    to: '2026-03-08T00:00:00Z',
+    tz: 'Nowhere/Land',
+  });
   expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
 });

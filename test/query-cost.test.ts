@@ -41,7 +41,9 @@ describe('operationCost', () => {
 
   it('counts the costliest member of a union, not every member', () => {
     const one = cost(`subscription { events { id data { ... on RolesSwappedData { roles { userId } } } } }`);
-    const both = cost(`subscription { events { id data { ... on RolesSwappedData { roles { userId } } ... on MatchedData { slotId } } } }`);
+    const both = cost(
+      `subscription { events { id data { ... on RolesSwappedData { roles { userId } } ... on MatchedData { slotId } } } }`,
+    );
     expect(both).toBe(one);
   });
 });
@@ -61,7 +63,10 @@ describe('over HTTP', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
       body: JSON.stringify({ query, variables }),
     });
-    return (await res.json()) as { data?: unknown; errors?: { message: string; extensions: Record<string, unknown> }[] };
+    return (await res.json()) as {
+      data?: unknown;
+      errors?: { message: string; extensions: Record<string, unknown> }[];
+    };
   };
 
   it('runs the history page and the session screen', async () => {
@@ -75,7 +80,11 @@ describe('over HTTP', () => {
     expect(res.data).toBeUndefined();
     expect(res.errors).toHaveLength(1);
     const [error] = res.errors!;
-    expect(error!.extensions).toEqual({ code: 'BAD_USER_INPUT', cost: cost(PAGES_OF_PAGES, { n: 100 }), limit: MAX_COST });
+    expect(error!.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      cost: cost(PAGES_OF_PAGES, { n: 100 }),
+      limit: MAX_COST,
+    });
     expect(error!.message).not.toMatch(/Syntax Error/);
     expect(error!.message).toContain(String(MAX_COST));
     // The same document with small pages runs.

@@ -15,7 +15,15 @@ it('the asker and admins always see the question; the asked one only once the in
 });
 
 it('each participant asks the other at the asked one’s difficulty', () => {
-  expect(questionPairs({ type: 'TECHNICAL', participants: [{ userId: 'a', difficulty: 'EASY' }, { userId: 'b', difficulty: 'HARD' }] })).toEqual([
+  expect(
+    questionPairs({
+      type: 'TECHNICAL',
+      participants: [
+        { userId: 'a', difficulty: 'EASY' },
+        { userId: 'b', difficulty: 'HARD' },
+      ],
+    }),
+  ).toEqual([
     { askedById: 'a', askedToId: 'b', difficulty: 'HARD' },
     { askedById: 'b', askedToId: 'a', difficulty: 'EASY' },
   ]);
@@ -23,11 +31,15 @@ it('each participant asks the other at the asked one’s difficulty', () => {
 });
 
 it('normalises an admin’s question and names the bad field', () => {
-  expect(normalizeQuestion({ type: 'BEHAVIORAL', difficulty: 'EASY', title: ' T ', body: ' B ', hints: [' h ', ''] })).toEqual({
+  expect(
+    normalizeQuestion({ type: 'BEHAVIORAL', difficulty: 'EASY', title: ' T ', body: ' B ', hints: [' h ', ''] }),
+  ).toEqual({
     ok: true,
     value: { type: 'BEHAVIORAL', difficulty: 'EASY', title: 'T', body: 'B', hints: ['h'] },
   });
-  expect(normalizeQuestion({ type: 'BEHAVIORAL', difficulty: 'EASY', title: 'T', body: 'B', hints: ['x'.repeat(1001)] })).toMatchObject({ ok: false, field: 'hints' });
+  expect(
+    normalizeQuestion({ type: 'BEHAVIORAL', difficulty: 'EASY', title: 'T', body: 'B', hints: ['x'.repeat(1001)] }),
+  ).toMatchObject({ ok: false, field: 'hints' });
 });
 
 it('the starter bank has 10 questions per type and difficulty with unique keys', () => {

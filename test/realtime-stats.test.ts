@@ -13,16 +13,53 @@ import { createInstanceRegistry } from '../src/infra/instance-registry.js';
 const Stats = graphql(`
   query RealtimeStats {
     realtimeStats {
-      connections authenticatedConnections subscriptions onlineUsers at
-      subscriptionsByField { field count }
-      instances { id name connections authenticatedConnections subscriptions subscriptionsByField { field count } startedAt lastSeen }
+      connections
+      authenticatedConnections
+      subscriptions
+      onlineUsers
+      at
+      subscriptionsByField {
+        field
+        count
+      }
+      instances {
+        id
+        name
+        connections
+        authenticatedConnections
+        subscriptions
+        subscriptionsByField {
+          field
+          count
+        }
+        startedAt
+        lastSeen
+      }
     }
   }
 `);
-const Events = graphql(`subscription RealtimeStatsEvents { events { id } }`);
+const Events = graphql(`
+  subscription RealtimeStatsEvents {
+    events {
+      id
+    }
+  }
+`);
 const LiveStats = graphql(`
   subscription LiveRealtimeStats {
-    realtimeStats { connections subscriptions onlineUsers subscriptionsByField { field count } instances { name connections } }
+    realtimeStats {
+      connections
+      subscriptions
+      onlineUsers
+      subscriptionsByField {
+        field
+        count
+      }
+      instances {
+        name
+        connections
+      }
+    }
   }
 `);
 
@@ -71,12 +108,30 @@ async function connect(server: { wsUrl: string }, user?: TestUser) {
 }
 
 it('counts sockets, subscriptions and online users on both instances as they come and go', async () => {
-  await expectStats({ connections: 0, authenticated: 0, subscriptions: [], onlineUsers: 0, perInstance: [['a', 0, 0], ['b', 0, 0]] });
+  await expectStats({
+    connections: 0,
+    authenticated: 0,
+    subscriptions: [],
+    onlineUsers: 0,
+    perInstance: [
+      ['a', 0, 0],
+      ['b', 0, 0],
+    ],
+  });
   const [u, v] = [await registerUser(stack.url), await registerUser(stack.url)];
   const onA = await connect(stack, u);
   const onB = await connect(other, v);
   const anonymous = await connect(other);
-  await expectStats({ connections: 3, authenticated: 2, subscriptions: [], onlineUsers: 2, perInstance: [['a', 1, 0], ['b', 2, 0]] });
+  await expectStats({
+    connections: 3,
+    authenticated: 2,
+    subscriptions: [],
+    onlineUsers: 2,
+    perInstance: [
+      ['a', 1, 0],
+      ['b', 2, 0],
+    ],
+  });
 
   const s1 = subscribe(onA, Events);
   const s2 = subscribe(onB, Events);
@@ -85,7 +140,10 @@ it('counts sockets, subscriptions and online users on both instances as they com
     authenticated: 2,
     subscriptions: [{ field: 'events', count: 2 }],
     onlineUsers: 2,
-    perInstance: [['a', 1, 1], ['b', 2, 1]],
+    perInstance: [
+      ['a', 1, 1],
+      ['b', 2, 1],
+    ],
   });
   s2.stop();
   await expectStats({
@@ -93,21 +151,52 @@ it('counts sockets, subscriptions and online users on both instances as they com
     authenticated: 2,
     subscriptions: [{ field: 'events', count: 1 }],
     onlineUsers: 2,
-    perInstance: [['a', 1, 1], ['b', 2, 0]],
+    perInstance: [
+      ['a', 1, 1],
+      ['b', 2, 0],
+    ],
   });
   s1.stop();
   await onB.dispose();
   await anonymous.dispose();
   await onA.dispose();
-  await expectStats({ connections: 0, authenticated: 0, subscriptions: [], onlineUsers: 0, perInstance: [['a', 0, 0], ['b', 0, 0]] });
+  await expectStats({
+    connections: 0,
+    authenticated: 0,
+    subscriptions: [],
+    onlineUsers: 0,
+    perInstance: [
+      ['a', 0, 0],
+      ['b', 0, 0],
+    ],
+  });
 });
 
 it('drops an instance that stopped', async () => {
   const third = await startServer({ ...stack.env, INSTANCE_NAME: 'c' });
   await connect(third, await registerUser(stack.url));
-  await expectStats({ connections: 1, authenticated: 1, subscriptions: [], onlineUsers: 1, perInstance: [['a', 0, 0], ['b', 0, 0], ['c', 1, 0]] });
+  await expectStats({
+    connections: 1,
+    authenticated: 1,
+    subscriptions: [],
+    onlineUsers: 1,
+    perInstance: [
+      ['a', 0, 0],
+      ['b', 0, 0],
+      ['c', 1, 0],
+    ],
+  });
   await third.app.stop();
-  await expectStats({ connections: 0, authenticated: 0, subscriptions: [], onlineUsers: 0, perInstance: [['a', 0, 0], ['b', 0, 0]] });
+  await expectStats({
+    connections: 0,
+    authenticated: 0,
+    subscriptions: [],
+    onlineUsers: 0,
+    perInstance: [
+      ['a', 0, 0],
+      ['b', 0, 0],
+    ],
+  });
 });
 
 it('ignores, and prunes, the row of an instance that stopped reporting without removing it (killed)', async () => {
@@ -116,11 +205,26 @@ it('ignores, and prunes, the row of an instance that stopped reporting without r
     const prefix = stack.env['REALTIME_STATS_PREFIX']!;
     const lastSeen = new Date(Date.now() - INSTANCE_REPORT_TTL_MS - 1_000).toISOString();
     await createInstanceRegistry(redis, prefix).report({
-      ...{ id: 'killed', name: 'killed', sockets: 7, authenticatedSockets: 7, subscriptions: [{ field: 'events', count: 7 }] },
+      ...{
+        id: 'killed',
+        name: 'killed',
+        sockets: 7,
+        authenticatedSockets: 7,
+        subscriptions: [{ field: 'events', count: 7 }],
+      },
       ...{ startedAt: lastSeen, lastSeen },
     });
     expect(await redis.hexists(`${prefix}instances`, 'killed')).toBe(1);
-    expect(shape(await stats())).toEqual({ connections: 0, authenticated: 0, subscriptions: [], onlineUsers: 0, perInstance: [['a', 0, 0], ['b', 0, 0]] });
+    expect(shape(await stats())).toEqual({
+      connections: 0,
+      authenticated: 0,
+      subscriptions: [],
+      onlineUsers: 0,
+      perInstance: [
+        ['a', 0, 0],
+        ['b', 0, 0],
+      ],
+    });
     expect(await redis.hexists(`${prefix}instances`, 'killed')).toBe(0);
   } finally {
     await redis.quit();
@@ -138,7 +242,9 @@ describe('Subscription.realtimeStats', () => {
     const watcher = await connect(stack, admin);
     const live = subscribe(watcher, LiveStats);
     // Reads until the pushed totals match: each instance's heartbeat pushes too.
-    async function until(match: (s: NonNullable<Awaited<ReturnType<typeof live.next>>['data']>['realtimeStats']) => boolean) {
+    async function until(
+      match: (s: NonNullable<Awaited<ReturnType<typeof live.next>>['data']>['realtimeStats']) => boolean,
+    ) {
       for (;;) {
         const r = await live.next(10_000);
         expect(r.errors).toBeUndefined();
@@ -183,8 +289,26 @@ describe('aggregate', () => {
     const now = new Date('2026-01-01T00:00:10.000Z');
     const totals = aggregate(
       [
-        row({ id: '2', name: 'b', sockets: 3, authenticatedSockets: 2, subscriptions: [{ field: 'events', count: 2 }, { field: 'me', count: 0 }] }),
-        row({ id: '1', name: 'a', sockets: 1, authenticatedSockets: 1, subscriptions: [{ field: 'waitingRoom', count: 1 }, { field: 'events', count: 1 }] }),
+        row({
+          id: '2',
+          name: 'b',
+          sockets: 3,
+          authenticatedSockets: 2,
+          subscriptions: [
+            { field: 'events', count: 2 },
+            { field: 'me', count: 0 },
+          ],
+        }),
+        row({
+          id: '1',
+          name: 'a',
+          sockets: 1,
+          authenticatedSockets: 1,
+          subscriptions: [
+            { field: 'waitingRoom', count: 1 },
+            { field: 'events', count: 1 },
+          ],
+        }),
         row({ id: '3', name: 'killed', sockets: 9, lastSeen: '2025-12-31T23:59:54.000Z' }),
       ],
       now,

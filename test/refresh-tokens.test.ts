@@ -6,9 +6,32 @@ import { graphql } from './generated/gql.js';
 import { codes, gql, ok } from './support/client.js';
 import { startTestStack } from './support/server.js';
 
-const RtRegister = graphql(`mutation RtRegister($input: RegisterInput!) { register(input: $input) { token refreshToken user { id } } }`);
-const RtRefresh = graphql(`mutation RtRefresh($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { token refreshToken } }`);
-const RtMe = graphql(`query RtMe { me { id } }`);
+const RtRegister = graphql(`
+  mutation RtRegister($input: RegisterInput!) {
+    register(input: $input) {
+      token
+      refreshToken
+      user {
+        id
+      }
+    }
+  }
+`);
+const RtRefresh = graphql(`
+  mutation RtRefresh($refreshToken: String!) {
+    refreshSession(refreshToken: $refreshToken) {
+      token
+      refreshToken
+    }
+  }
+`);
+const RtMe = graphql(`
+  query RtMe {
+    me {
+      id
+    }
+  }
+`);
 
 // Generous, so 20 refreshes queued on one row lock all land in it on a loaded machine; the tests that
 // need it over move the rotation back in time instead of waiting.
@@ -21,21 +44,34 @@ afterAll(() => stack.close());
 
 let n = 0;
 const register = async () =>
-  (await ok(stack.url, RtRegister, { input: { email: `rt${++n}-${Date.now()}@example.com`, password: 'password123', name: 'R' } })).register;
+  (
+    await ok(stack.url, RtRegister, {
+      input: { email: `rt${++n}-${Date.now()}@example.com`, password: 'password123', name: 'R' },
+    })
+  ).register;
 const refresh = (refreshToken: string) => gql(stack.url, RtRefresh, { refreshToken });
-const sessionIdOf = (accessToken: string) => (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+const sessionIdOf = (accessToken: string) =>
+  (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
 const alive = async (accessToken: string) => (await gql(stack.url, RtMe, {}, { token: accessToken })).data?.me != null;
 /** Moves the session's last rotation out of the grace period, as the passing of time would. */
-const graceOver = (sessionId: string) => stack.db.query(`UPDATE "Session" SET "rotatedAt" = now() - interval '1 hour' WHERE id = $1`, [sessionId]);
+const graceOver = (sessionId: string) =>
+  stack.db.query(`UPDATE "Session" SET "rotatedAt" = now() - interval '1 hour' WHERE id = $1`, [sessionId]);
 
 describe('finding 11: a session id alone cannot log anyone out', () => {
   it('refreshSession("<sessionId>.wrongsecret") is UNAUTHENTICATED and revokes nothing', async () => {
     const victim = await register();
     const sid = sessionIdOf(victim.token);
-    for (const forged of [`${sid}.wrongsecret`, `${sid}.0.wrongsecret`, `${sid}.1.wrongsecret`, `${sid}.999.wrongsecret`]) {
+    for (const forged of [
+      `${sid}.wrongsecret`,
+      `${sid}.0.wrongsecret`,
+      `${sid}.1.wrongsecret`,
+      `${sid}.999.wrongsecret`,
+    ]) {
       expect(codes(await refresh(forged))).toEqual(['UNAUTHENTICATED']);
     }
-    const [row] = await stack.db.query<{ revokedAt: Date | null }>('SELECT "revokedAt" FROM "Session" WHERE id = $1', [sid]);
+    const [row] = await stack.db.query<{ revokedAt: Date | null }>('SELECT "revokedAt" FROM "Session" WHERE id = $1', [
+      sid,
+    ]);
     expect(row!.revokedAt).toBeNull();
     expect(await alive(victim.token)).toBe(true);
     expect((await ok(stack.url, RtRefresh, { refreshToken: victim.refreshToken })).refreshSession.token).toBeTruthy();
@@ -76,7 +112,9 @@ describe('finding 12: parallel refreshes do not log the user out', () => {
   it('after the grace period the rotated-away token is reuse again', async () => {
     const user = await register();
     const first = (await ok(stack.url, RtRefresh, { refreshToken: user.refreshToken })).refreshSession;
-    expect((await ok(stack.url, RtRefresh, { refreshToken: user.refreshToken })).refreshSession.refreshToken).toBe(first.refreshToken);
+    expect((await ok(stack.url, RtRefresh, { refreshToken: user.refreshToken })).refreshSession.refreshToken).toBe(
+      first.refreshToken,
+    );
     await graceOver(sessionIdOf(user.token));
     expect(codes(await refresh(user.refreshToken))).toEqual(['UNAUTHENTICATED']);
     expect(await alive(first.token)).toBe(false);
@@ -87,7 +125,9 @@ describe('finding 12: parallel refreshes do not log the user out', () => {
     const first = (await ok(stack.url, RtRefresh, { refreshToken: user.refreshToken })).refreshSession;
     const second = (await ok(stack.url, RtRefresh, { refreshToken: first.refreshToken })).refreshSession;
     // `first` is within the grace; the registration's token is two rotations old.
-    expect((await ok(stack.url, RtRefresh, { refreshToken: first.refreshToken })).refreshSession.refreshToken).toBe(second.refreshToken);
+    expect((await ok(stack.url, RtRefresh, { refreshToken: first.refreshToken })).refreshSession.refreshToken).toBe(
+      second.refreshToken,
+    );
     expect(codes(await refresh(user.refreshToken))).toEqual(['UNAUTHENTICATED']);
     expect(await alive(second.token)).toBe(false);
   });
@@ -97,7 +137,10 @@ it('a session from before derived tokens (`<sessionId>.<secret>`) rotates into t
   const user = await register();
   const sid = sessionIdOf(user.token);
   const legacySecret = randomSecret();
-  await stack.db.query(`UPDATE "Session" SET "refreshSeed" = NULL, "refreshGeneration" = 0, "refreshTokenHash" = $2 WHERE id = $1`, [sid, hashSecret(legacySecret)]);
+  await stack.db.query(
+    `UPDATE "Session" SET "refreshSeed" = NULL, "refreshGeneration" = 0, "refreshTokenHash" = $2 WHERE id = $1`,
+    [sid, hashSecret(legacySecret)],
+  );
   const rotated = (await ok(stack.url, RtRefresh, { refreshToken: `${sid}.${legacySecret}` })).refreshSession;
   expect(rotated.refreshToken).toMatch(new RegExp(`^${sid}\\.1\\.`));
   expect(codes(await refresh(`${sid}.${legacySecret}`))).toEqual(['UNAUTHENTICATED']);

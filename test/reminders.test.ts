@@ -15,10 +15,34 @@ import { startServer, testEnv, type TestServer } from './support/server.js';
 // Two instances and a few argon2 sign-ups: slow on a loaded machine.
 const BOOT_TIMEOUT_MS = 90_000;
 
-const Events = graphql(`subscription ReminderEvents($after: String) { events(after: $after) { id type payload slot { id startsAt } } }`);
-const UpdateProfile = graphql(`mutation ReminderProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { timezone } }`);
+const Events = graphql(`
+  subscription ReminderEvents($after: String) {
+    events(after: $after) {
+      id
+      type
+      payload
+      slot {
+        id
+        startsAt
+      }
+    }
+  }
+`);
+const UpdateProfile = graphql(`
+  mutation ReminderProfile($input: UpdateProfileInput!) {
+    updateProfile(input: $input) {
+      timezone
+    }
+  }
+`);
 const Prefs = graphql(`
-  mutation ReminderPrefs($input: NotificationPreferencesInput!) { updateNotificationPreferences(input: $input) { notificationPreferences { emailReminders } } }
+  mutation ReminderPrefs($input: NotificationPreferencesInput!) {
+    updateNotificationPreferences(input: $input) {
+      notificationPreferences {
+        emailReminders
+      }
+    }
+  }
 `);
 
 let db: TestDatabase;
@@ -32,7 +56,10 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   db = await createTestDatabase();
   env = testEnv(db, { ADMIN_EMAILS: 'remind-admin@example.com', APP_URL: 'https://app.example.test' });
-  [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
+  [a, b] = await Promise.all([
+    startServer({ ...env, INSTANCE_NAME: 'a' }),
+    startServer({ ...env, INSTANCE_NAME: 'b' }),
+  ]);
   servers.push(a, b);
   admin = await registerAdmin(a.url, db.url, 'remind-admin@example.com');
 }, BOOT_TIMEOUT_MS);
@@ -49,50 +76,61 @@ const emailsTo = (email: string) =>
     [email],
   );
 
-it('each booked user gets SLOT_REMINDER and an email exactly once, with runs racing on two instances and a restart', async () => {
-  const slot = await createSlot(a.url, admin, 10); // inside the default 15 minutes
-  const far = await createSlot(a.url, admin, 120); // not yet due
-  const users = await Promise.all([0, 1, 2].map((i) => registerUser(a.url, `R${i}`)));
-  for (const u of users) await book(a.url, u, slot.id, 'MEDIUM');
-  await book(a.url, users[0]!, far.id, 'MEDIUM');
-  const conn = connectWs(b.wsUrl, users[0]!.token);
-  sockets.push(conn);
-  const stream = subscribe(conn, Events, { after: '0' });
+it(
+  'each booked user gets SLOT_REMINDER and an email exactly once, with runs racing on two instances and a restart',
+  async () => {
+    const slot = await createSlot(a.url, admin, 10); // inside the default 15 minutes
+    const far = await createSlot(a.url, admin, 120); // not yet due
+    const users = await Promise.all([0, 1, 2].map((i) => registerUser(a.url, `R${i}`)));
+    for (const u of users) await book(a.url, u, slot.id, 'MEDIUM');
+    await book(a.url, users[0]!, far.id, 'MEDIUM');
+    const conn = connectWs(b.wsUrl, users[0]!.token);
+    sockets.push(conn);
+    const stream = subscribe(conn, Events, { after: '0' });
 
-  // Ten runs at once on each instance.
-  const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).app.services.reminders.sendDue()));
-  expect(runs.reduce((n, r) => n + r, 0)).toBe(3);
+    // Ten runs at once on each instance.
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).app.services.reminders.sendDue()),
+    );
+    expect(runs.reduce((n, r) => n + r, 0)).toBe(3);
 
-  const e = (await stream.next()).data!.events;
-  expect(e.type).toBe('SLOT_REMINDER');
-  expect(e.slot).toEqual({ id: slot.id, startsAt: slot.startsAt });
-  expect(e.payload).toMatchObject({ slotId: slot.id, startsAt: slot.startsAt, type: 'TECHNICAL' });
+    const e = (await stream.next()).data!.events;
+    expect(e.type).toBe('SLOT_REMINDER');
+    expect(e.slot).toEqual({ id: slot.id, startsAt: slot.startsAt });
+    expect(e.payload).toMatchObject({ slotId: slot.id, startsAt: slot.startsAt, type: 'TECHNICAL' });
 
-  // Restarted: nothing is sent again.
-  await a.app.stop();
-  servers.splice(servers.indexOf(a), 1);
-  a = await startServer({ ...env, INSTANCE_NAME: 'a2' });
-  servers.push(a);
-  expect(await a.app.services.reminders.sendDue()).toBe(0);
+    // Restarted: nothing is sent again.
+    await a.app.stop();
+    servers.splice(servers.indexOf(a), 1);
+    a = await startServer({ ...env, INSTANCE_NAME: 'a2' });
+    servers.push(a);
+    expect(await a.app.services.reminders.sendDue()).toBe(0);
 
-  for (const u of users) {
-    const stored = await db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND type = 'SLOT_REMINDER'`, [u.id]);
-    expect(stored).toHaveLength(1);
-    const mails = await emailsTo(u.email);
-    expect(mails).toHaveLength(1);
-    const [mail] = mails;
-    // The slot starts on the minute 10 to 11 minutes after it was created.
-    const minutes = Number(/^Reminder: your technical mock interview starts in (\d+) minutes$/.exec(mail!.subject)?.[1]);
-    expect(minutes).toBeGreaterThanOrEqual(9);
-    expect(minutes).toBeLessThanOrEqual(11);
-    expect(mail!.body).toContain('(UTC, UTC+00:00)');
-    expect(mail!.html).toContain('<a href="https://app.example.test">Open MockMate</a>');
-    const link = /https:\/\/app\.example\.test\/unsubscribe\?token=[^\s"<>]+/.exec(mail!.body)![0];
-    expect(mail!.html).toContain(`href="${link}"`);
-    expect(mail!.headers).toEqual({ 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
-  }
-  expect(stream.pending()).toBe(0);
-}, BOOT_TIMEOUT_MS);
+    for (const u of users) {
+      const stored = await db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND type = 'SLOT_REMINDER'`, [u.id]);
+      expect(stored).toHaveLength(1);
+      const mails = await emailsTo(u.email);
+      expect(mails).toHaveLength(1);
+      const [mail] = mails;
+      // The slot starts on the minute 10 to 11 minutes after it was created.
+      const minutes = Number(
+        /^Reminder: your technical mock interview starts in (\d+) minutes$/.exec(mail!.subject)?.[1],
+      );
+      expect(minutes).toBeGreaterThanOrEqual(9);
+      expect(minutes).toBeLessThanOrEqual(11);
+      expect(mail!.body).toContain('(UTC, UTC+00:00)');
+      expect(mail!.html).toContain('<a href="https://app.example.test">Open MockMate</a>');
+      const link = /https:\/\/app\.example\.test\/unsubscribe\?token=[^\s"<>]+/.exec(mail!.body)![0];
+      expect(mail!.html).toContain(`href="${link}"`);
+      expect(mail!.headers).toEqual({
+        'List-Unsubscribe': `<${link}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      });
+    }
+    expect(stream.pending()).toBe(0);
+  },
+  BOOT_TIMEOUT_MS,
+);
 
 it('a user who turned reminder emails off still gets the event, but no email', async () => {
   const slot = await createSlot(a.url, admin, 12);
@@ -100,7 +138,9 @@ it('a user who turned reminder emails off still gets the event, but no email', a
   await ok(a.url, Prefs, { input: { emailReminders: false } }, { token: u.token });
   await book(a.url, u, slot.id, 'EASY');
   expect(await b.app.services.reminders.sendDue()).toBeGreaterThanOrEqual(1);
-  expect(await db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND type = 'SLOT_REMINDER'`, [u.id])).toHaveLength(1);
+  expect(await db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND type = 'SLOT_REMINDER'`, [u.id])).toHaveLength(
+    1,
+  );
   expect(await emailsTo(u.email)).toEqual([]);
 });
 
@@ -113,7 +153,9 @@ it('cancelled bookings and slots already started get no reminder', async () => {
   await book(a.url, v, started.id, 'EASY');
   await db.query(`UPDATE "Slot" SET "startsAt" = now() - interval '1 minute' WHERE id = $1`, [started.id]);
   await a.app.services.reminders.sendDue();
-  expect(await db.query(`SELECT 1 FROM "Event" WHERE "userId" = ANY($1::uuid[]) AND type = 'SLOT_REMINDER'`, [[u.id, v.id]])).toEqual([]);
+  expect(
+    await db.query(`SELECT 1 FROM "Event" WHERE "userId" = ANY($1::uuid[]) AND type = 'SLOT_REMINDER'`, [[u.id, v.id]]),
+  ).toEqual([]);
 });
 
 describe('times in the recipient zone across DST', () => {
@@ -155,10 +197,10 @@ describe('times in the recipient zone across DST', () => {
       `INSERT INTO "Slot" (id, "startsAt", "endsAt", type) VALUES (gen_random_uuid(), $1, $1::timestamptz + interval '1 hour', 'BEHAVIORAL') RETURNING id`,
       [startsAt],
     );
-    await db.query(`INSERT INTO "Booking" (id, "slotId", "userId", difficulty, "updatedAt") VALUES (gen_random_uuid(), $1, $2, 'EASY', now())`, [
-      slot!.id,
-      user.id,
-    ]);
+    await db.query(
+      `INSERT INTO "Booking" (id, "slotId", "userId", difficulty, "updatedAt") VALUES (gen_random_uuid(), $1, $2, 'EASY', now())`,
+      [slot!.id, user.id],
+    );
     await db.query(`DELETE FROM "EmailOutbox" WHERE "to" = $1`, [user.email]);
     const now = new Date(new Date(startsAt).getTime() - 15 * 60_000);
     expect(await a.app.services.reminders.sendDue(now)).toBe(1);
@@ -189,9 +231,16 @@ it('send-emails delivers both parts and the List-Unsubscribe headers over SMTP',
     const u = await registerUser(a.url, 'Mailed');
     await book(a.url, u, slot.id, 'HARD');
     await a.app.services.reminders.sendDue();
-    await db.query(`UPDATE "EmailOutbox" SET "sentAt" = now() WHERE "to" <> $1 OR body LIKE '%/verify-email?token=%'`, [u.email]);
+    await db.query(`UPDATE "EmailOutbox" SET "sentAt" = now() WHERE "to" <> $1 OR body LIKE '%/verify-email?token=%'`, [
+      u.email,
+    ]);
     const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
-    const sender = createEmailSender({ db: a.app.infra.db, smtpUrl, from: 'MockMate <no-reply@mockmate.local>', log: a.app.infra.log });
+    const sender = createEmailSender({
+      db: a.app.infra.db,
+      smtpUrl,
+      from: 'MockMate <no-reply@mockmate.local>',
+      log: a.app.infra.log,
+    });
     expect(await sender.sendDue()).toEqual({ sent: 1 });
     const [raw] = received;
     expect(raw).toMatch(/^Content-Type: multipart\/alternative/im);

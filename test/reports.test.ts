@@ -11,31 +11,134 @@ import { seedHistory } from './support/history.js';
 import { until } from './support/poll.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
-const RequestReport = graphql(`mutation RpRequest { requestProgressReport { id status progress createdAt } }`);
-const MyReports = graphql(`
-  query RpMine($first: Int, $after: String) {
-    myReports(first: $first, after: $after) {
-      edges { node {
-        id status progress createdAt completedAt error downloadUrl
-        summary {
-          interviews completed cancelled noShows
-          averageRatings { count communication technical problemSolving }
-          byTypeAndDifficulty { type difficulty interviews completed ratings { count communication } }
-          ratingsOverTime { at interviewId type difficulty communication technical problemSolving }
-          trends { rating samples slopePerWeek start end }
-          strengths { text count }
-          improvements { text count }
-          questionsAsked { title type difficulty at }
-          weekly { weekStart interviews completed cancelled noShows }
-        }
-      } }
-      pageInfo { hasNextPage endCursor }
+const RequestReport = graphql(`
+  mutation RpRequest {
+    requestProgressReport {
+      id
+      status
+      progress
+      createdAt
     }
   }
 `);
-const Events = graphql(`subscription RpEvents($after: String) { events(after: $after) { id type payload } }`);
-const Latest = graphql(`query RpLatest { notifications(first: 1) { edges { node { id } } } }`);
-const Stats = graphql(`query RpStats { myStats { completed weekly { weekStart interviews completed cancelled noShows ratings { count communication } } } }`);
+const MyReports = graphql(`
+  query RpMine($first: Int, $after: String) {
+    myReports(first: $first, after: $after) {
+      edges {
+        node {
+          id
+          status
+          progress
+          createdAt
+          completedAt
+          error
+          downloadUrl
+          summary {
+            interviews
+            completed
+            cancelled
+            noShows
+            averageRatings {
+              count
+              communication
+              technical
+              problemSolving
+            }
+            byTypeAndDifficulty {
+              type
+              difficulty
+              interviews
+              completed
+              ratings {
+                count
+                communication
+              }
+            }
+            ratingsOverTime {
+              at
+              interviewId
+              type
+              difficulty
+              communication
+              technical
+              problemSolving
+            }
+            trends {
+              rating
+              samples
+              slopePerWeek
+              start
+              end
+            }
+            strengths {
+              text
+              count
+            }
+            improvements {
+              text
+              count
+            }
+            questionsAsked {
+              title
+              type
+              difficulty
+              at
+            }
+            weekly {
+              weekStart
+              interviews
+              completed
+              cancelled
+              noShows
+            }
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+const Events = graphql(`
+  subscription RpEvents($after: String) {
+    events(after: $after) {
+      id
+      type
+      payload
+    }
+  }
+`);
+const Latest = graphql(`
+  query RpLatest {
+    notifications(first: 1) {
+      edges {
+        node {
+          id
+        }
+      }
+    }
+  }
+`);
+const Stats = graphql(`
+  query RpStats {
+    myStats {
+      completed
+      weekly {
+        weekStart
+        interviews
+        completed
+        cancelled
+        noShows
+        ratings {
+          count
+          communication
+        }
+      }
+    }
+  }
+`);
 
 let db: TestDatabase;
 let a: TestServer;
@@ -46,7 +149,10 @@ let peers: TestUser[];
 beforeAll(async () => {
   db = await createTestDatabase();
   const env = testEnv(db);
-  [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
+  [a, b] = await Promise.all([
+    startServer({ ...env, INSTANCE_NAME: 'a' }),
+    startServer({ ...env, INSTANCE_NAME: 'b' }),
+  ]);
   peers = await Promise.all([registerUser(a.url, 'Peer1'), registerUser(a.url, 'Peer2')]);
 });
 afterAll(async () => {
@@ -92,7 +198,8 @@ function expectSteadyProgress(events: { type: string; payload: Record<string, un
   return progress;
 }
 
-const reports = async (user: TestUser, server = a) => (await ok(server.url, MyReports, { first: 10 }, { token: user.token })).myReports.edges.map((e) => e.node);
+const reports = async (user: TestUser, server = a) =>
+  (await ok(server.url, MyReports, { first: 10 }, { token: user.token })).myReports.edges.map((e) => e.node);
 const origin = (server: TestServer) => server.url.replace(/\/graphql$/, '');
 
 /** Holds an ACCESS EXCLUSIVE lock on Feedback, which every report reads after its first step. */
@@ -102,18 +209,27 @@ async function lockFeedback() {
   await client.query('BEGIN');
   await client.query('LOCK TABLE "Feedback" IN ACCESS EXCLUSIVE MODE');
   const waiting = () =>
-    until(async () => {
-      const rows = await db.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%Feedback%'`,
-      );
-      return rows[0]?.pid;
-    }, 'a report blocked on Feedback', 20_000);
+    until(
+      async () => {
+        const rows = await db.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%Feedback%'`,
+        );
+        return rows[0]?.pid;
+      },
+      'a report blocked on Feedback',
+      20_000,
+    );
   return { waiting, release: () => client.query('ROLLBACK').then(() => client.end()) };
 }
 
 it('builds the report on one instance while the other streams its progress; summary, PDF link and weekly stats', async () => {
   const user = await registerUser(a.url, 'Reporter');
-  await seedHistory(db, user.id, peers.map((p) => p.id), 12);
+  await seedHistory(
+    db,
+    user.id,
+    peers.map((p) => p.id),
+    12,
+  );
   const events = await reportEvents(b, user);
   const requested = (await ok(a.url, RequestReport, {}, { token: user.token })).requestProgressReport;
   expect(['PENDING', 'RUNNING', 'COMPLETED']).toContain(requested.status);
@@ -149,7 +265,10 @@ it('builds the report on one instance while the other streams its progress; summ
     expect(body.length).toBeGreaterThan(10_000);
   }
   expect((await fetch(origin(a) + report!.downloadUrl!.replace(/signature=./, 'signature=A'))).status).toBe(403);
-  const expired = a.app.services.reports.downloadUrl({ id: report!.id, status: 'COMPLETED' }, Date.now() - 16 * 60_000)!;
+  const expired = a.app.services.reports.downloadUrl(
+    { id: report!.id, status: 'COMPLETED' },
+    Date.now() - 16 * 60_000,
+  )!;
   expect((await fetch(origin(a) + expired)).status).toBe(403);
   expect((await fetch(`${origin(a)}/reports/${report!.id}.pdf`)).status).toBe(403);
 
@@ -158,7 +277,9 @@ it('builds the report on one instance while the other streams its progress; summ
   expect(stats.weekly.reduce((n, w) => n + w.completed, 0)).toBe(stats.completed);
   expect(stats.weekly.reduce((n, w) => n + w.ratings.count, 0)).toBe(11);
   for (let n = 1; n < stats.weekly.length; n++) {
-    expect(new Date(stats.weekly[n]!.weekStart).getTime() - new Date(stats.weekly[n - 1]!.weekStart).getTime()).toBe(7 * 86_400_000);
+    expect(new Date(stats.weekly[n]!.weekStart).getTime() - new Date(stats.weekly[n - 1]!.weekStart).getTime()).toBe(
+      7 * 86_400_000,
+    );
   }
   expect(new Date(stats.weekly[0]!.weekStart).getUTCDay()).toBe(1);
 }, 120_000);
@@ -212,7 +333,12 @@ it('a database failure mid-way ends the report FAILED with REPORT_FAILED, never 
 
 it('a report over 500 interviews finishes with progress all the way', async () => {
   const user = await registerUser(a.url, 'Veteran');
-  const expected = await seedHistory(db, user.id, peers.map((p) => p.id), 500);
+  const expected = await seedHistory(
+    db,
+    user.id,
+    peers.map((p) => p.id),
+    500,
+  );
   const events = await reportEvents(b, user);
   const started = performance.now();
   await ok(a.url, RequestReport, {}, { token: user.token });

@@ -47,15 +47,19 @@ const CONTRACT = contractSections(contractText);
  * Names the schema does not match yet, each with who fixes it. A gap that gets
  * fixed fails the last test below, so this list only ever shrinks.
  */
-const KNOWN_GAPS: Record<string, string> = {
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 /** The codes in the first column of the Errors section's table, in order. */
-const CONTRACT_ERROR_CODES = [...(/^## Errors\n([\s\S]*?)^## /m.exec(contractText)?.[1] ?? '').matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
+const CONTRACT_ERROR_CODES = [
+  ...(/^## Errors\n([\s\S]*?)^## /m.exec(contractText)?.[1] ?? '').matchAll(/^\| `(\w+)` \|/gm),
+].map((m) => m[1]);
 
 /** Turns `Type.field(args): T` lines into `extend type Type { field(args): T }` so graphql-js parses the whole section. */
 function parseContract(text: string): readonly DefinitionNode[] {
-  const sdl = text.replace(/^\s*(\w+)\.(\w+.*)$/gm, (_line, type: string, field: string) => `extend type ${type} { ${field} }`);
+  const sdl = text.replace(
+    /^\s*(\w+)\.(\w+.*)$/gm,
+    (_line, type: string, field: string) => `extend type ${type} { ${field} }`,
+  );
   return parse(sdl).definitions;
 }
 
@@ -65,7 +69,10 @@ interface Check {
   actual: string;
 }
 
-function fieldChecks(owner: GraphQLNamedType, nodes: readonly FieldDefinitionNode[] | readonly InputValueDefinitionNode[]): Check[] {
+function fieldChecks(
+  owner: GraphQLNamedType,
+  nodes: readonly FieldDefinitionNode[] | readonly InputValueDefinitionNode[],
+): Check[] {
   const fields = isObjectType(owner) || isInputObjectType(owner) ? owner.getFields() : {};
   return nodes.flatMap((node): Check[] => {
     const what = `${owner.name}.${node.name.value}`;
@@ -74,7 +81,11 @@ function fieldChecks(owner: GraphQLNamedType, nodes: readonly FieldDefinitionNod
     if (node.kind === Kind.FIELD_DEFINITION) {
       for (const arg of node.arguments ?? []) {
         const actual = field?.args?.find((a) => a.name === arg.name.value);
-        checks.push({ what: `${what}(${arg.name.value})`, expected: print(arg.type), actual: actual ? String(actual.type) : '(missing)' });
+        checks.push({
+          what: `${what}(${arg.name.value})`,
+          expected: print(arg.type),
+          actual: actual ? String(actual.type) : '(missing)',
+        });
       }
     }
     return checks;
@@ -128,7 +139,9 @@ describe('schema.graphql', () => {
 
 describe('the contract, docs/api.md', () => {
   it('has the sections it promises', () => {
-    expect(Object.keys(CONTRACT)).toEqual(expect.arrayContaining(['Enums', 'Accounts', 'Interviews', "The viewer's event stream"]));
+    expect(Object.keys(CONTRACT)).toEqual(
+      expect.arrayContaining(['Enums', 'Accounts', 'Interviews', "The viewer's event stream"]),
+    );
   });
 
   it.each(Object.entries(CONTRACT))('%s: every name and type holds', (_section, text) => {

@@ -6,8 +6,24 @@ import { codes, gql, type GqlResponse } from './support/client.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
-const SecRegister = graphql(`mutation SecRegister($input: RegisterInput!) { register(input: $input) { user { id } } }`);
-const SecLogin = graphql(`mutation SecLogin($input: LoginInput!) { login(input: $input) { user { id } } }`);
+const SecRegister = graphql(`
+  mutation SecRegister($input: RegisterInput!) {
+    register(input: $input) {
+      user {
+        id
+      }
+    }
+  }
+`);
+const SecLogin = graphql(`
+  mutation SecLogin($input: LoginInput!) {
+    login(input: $input) {
+      user {
+        id
+      }
+    }
+  }
+`);
 
 const PER_ACCOUNT_ADDRESS = 5;
 const PER_ADDRESS = 20;
@@ -26,7 +42,10 @@ beforeAll(async () => {
     // 100 parallel sign-ins must reach the limits, not the hashing queue.
     ARGON2_QUEUE: '200',
   });
-  [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'sec-a' }), startServer({ ...env, INSTANCE_NAME: 'sec-b' })]);
+  [a, b] = await Promise.all([
+    startServer({ ...env, INSTANCE_NAME: 'sec-a' }),
+    startServer({ ...env, INSTANCE_NAME: 'sec-b' }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([a.app.stop(), b.app.stop()]);
@@ -44,12 +63,18 @@ const PASSWORD = 'the right password';
 
 async function victim() {
   const email = `victim${++n}-${Date.now()}@example.com`;
-  const res = await gql(a.url, SecRegister, { input: { email, password: PASSWORD, name: 'Victim' } }, { ip: `192.168.${n}.1` });
+  const res = await gql(
+    a.url,
+    SecRegister,
+    { input: { email, password: PASSWORD, name: 'Victim' } },
+    { ip: `192.168.${n}.1` },
+  );
   expect(res.errors).toBeUndefined();
   return email;
 }
 
-const login = (server: TestServer, email: string, password: string, ip: string) => gql(server.url, SecLogin, { input: { email, password } }, { ip });
+const login = (server: TestServer, email: string, password: string, ip: string) =>
+  gql(server.url, SecLogin, { input: { email, password } }, { ip });
 
 /** argon2 verifications both instances ran so far, from their /metrics. */
 async function verifications() {
@@ -115,7 +140,8 @@ describe('finding 2: attackers cannot lock the owner out', () => {
   it('failures from one address block that address only; the owner signs in from another address meanwhile', async () => {
     const email = await victim();
     const ip = addresses();
-    for (let i = 0; i < PER_ACCOUNT_ADDRESS; i++) expect(codes(await login(i % 2 ? a : b, email, 'wrong guess', ip(0)))).toEqual(['UNAUTHENTICATED']);
+    for (let i = 0; i < PER_ACCOUNT_ADDRESS; i++)
+      expect(codes(await login(i % 2 ? a : b, email, 'wrong guess', ip(0)))).toEqual(['UNAUTHENTICATED']);
     // The attacker's address is blocked even with the right password...
     expect(codes(await login(a, email, PASSWORD, ip(0)))).toEqual(['RATE_LIMITED']);
     // ...the owner, elsewhere, is not: on either instance.
@@ -128,7 +154,9 @@ describe('finding 2: attackers cannot lock the owner out', () => {
     const ip = addresses();
     // One office NAT: many people mistyping passwords of different accounts.
     for (let i = 0; i < PER_ADDRESS; i++) {
-      expect(codes(await login(i % 2 ? a : b, `someone${i}@example.com`, 'mistyped', ip(0)))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await login(i % 2 ? a : b, `someone${i}@example.com`, 'mistyped', ip(0)))).toEqual([
+        'UNAUTHENTICATED',
+      ]);
     }
     expect(codes(await login(a, owner, PASSWORD, ip(0)))).toEqual(['RATE_LIMITED']);
     expect((await login(a, owner, PASSWORD, ip(1))).errors).toBeUndefined();
@@ -140,7 +168,8 @@ describe('finding 2: attackers cannot lock the owner out', () => {
     const home = ip(0);
     expect((await login(a, email, PASSWORD, home)).errors).toBeUndefined();
     // One guess per address, never reaching any address's own threshold.
-    for (let i = 1; i <= PER_ACCOUNT; i++) expect(codes(await login(i % 2 ? a : b, email, 'wrong guess', ip(i)))).toEqual(['UNAUTHENTICATED']);
+    for (let i = 1; i <= PER_ACCOUNT; i++)
+      expect(codes(await login(i % 2 ? a : b, email, 'wrong guess', ip(i)))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await login(a, email, PASSWORD, ip(100)))).toEqual(['RATE_LIMITED']);
     expect((await login(b, email, PASSWORD, home)).errors).toBeUndefined();
   });
@@ -148,9 +177,11 @@ describe('finding 2: attackers cannot lock the owner out', () => {
   it('a successful sign-in clears the failures of its account at its address', async () => {
     const email = await victim();
     const ip = addresses();
-    for (let i = 0; i < PER_ACCOUNT_ADDRESS - 1; i++) expect(codes(await login(a, email, 'typo', ip(0)))).toEqual(['UNAUTHENTICATED']);
+    for (let i = 0; i < PER_ACCOUNT_ADDRESS - 1; i++)
+      expect(codes(await login(a, email, 'typo', ip(0)))).toEqual(['UNAUTHENTICATED']);
     expect((await login(b, email, PASSWORD, ip(0))).errors).toBeUndefined();
-    for (let i = 0; i < PER_ACCOUNT_ADDRESS - 1; i++) expect(codes(await login(a, email, 'typo', ip(0)))).toEqual(['UNAUTHENTICATED']);
+    for (let i = 0; i < PER_ACCOUNT_ADDRESS - 1; i++)
+      expect(codes(await login(a, email, 'typo', ip(0)))).toEqual(['UNAUTHENTICATED']);
     expect((await login(a, email, PASSWORD, ip(0))).errors).toBeUndefined();
   });
 });

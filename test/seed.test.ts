@@ -12,7 +12,15 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
 const SeedLogin = graphql(`
-  mutation SeedLogin($input: LoginInput!) { login(input: $input) { user { id name role } } }
+  mutation SeedLogin($input: LoginInput!) {
+    login(input: $input) {
+      user {
+        id
+        name
+        role
+      }
+    }
+  }
 `);
 
 let db: TestDatabase;
@@ -26,7 +34,10 @@ afterAll(async () => {
 });
 
 const seed = (env: Record<string, string> = {}) =>
-  run(TSX, ['prisma/seed.ts'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: db.url, ...env } });
+  run(TSX, ['prisma/seed.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: db.url, ...env },
+  });
 
 it('migrates a fresh database, seeds users once however often it runs, and they can sign in', async () => {
   const first = await seed();
@@ -48,6 +59,12 @@ it('migrates a fresh database, seeds users once however often it runs, and they 
 }, 60_000); // runs the seed script twice as a child process
 
 it('refuses to run without DATABASE_URL or in production', async () => {
-  await expect(seed({ DATABASE_URL: '' })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('DATABASE_URL') });
-  await expect(seed({ NODE_ENV: 'production' })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('production') });
+  await expect(seed({ DATABASE_URL: '' })).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringContaining('DATABASE_URL'),
+  });
+  await expect(seed({ NODE_ENV: 'production' })).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringContaining('production'),
+  });
 }, 60_000);

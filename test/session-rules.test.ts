@@ -25,7 +25,15 @@ describe('normalizeFeedback', () => {
   const valid: FeedbackInput = { communication: 4, goodMatch: 5 };
 
   it('keeps valid ratings, leaves optional ones null, trims texts and turns blank ones into null', () => {
-    expect(normalizeFeedback({ ...valid, technical: 1, strengths: '  clear answers \n', improvements: '   ', wouldPass: false })).toEqual({
+    expect(
+      normalizeFeedback({
+        ...valid,
+        technical: 1,
+        strengths: '  clear answers \n',
+        improvements: '   ',
+        wouldPass: false,
+      }),
+    ).toEqual({
       communication: 4,
       technical: 1,
       problemSolving: null,
@@ -63,7 +71,13 @@ describe('normalizeFeedback', () => {
 describe('canSeeFeedback', () => {
   const aAboutB = { authorId: A, subjectId: B };
   const see = (viewer: string, authors: string[], endedAt: Date | null, now: Date, admin = false) =>
-    canSeeFeedback({ viewer: { id: viewer, admin }, feedback: aAboutB, authorsInInterview: authors, interviewEndedAt: endedAt, now });
+    canSeeFeedback({
+      viewer: { id: viewer, admin },
+      feedback: aAboutB,
+      authorsInInterview: authors,
+      interviewEndedAt: endedAt,
+      now,
+    });
 
   it('shows feedback to its author at once, always', () => {
     expect(see(A, [A], null, hours(-1))).toBe(true);
@@ -97,7 +111,13 @@ describe('canSeeFeedback', () => {
 
 describe('averageRatings', () => {
   it('averages each rating over the feedback that has it, null when none does', () => {
-    expect(averageRatings([])).toEqual({ communication: null, technical: null, problemSolving: null, goodMatch: null, count: 0 });
+    expect(averageRatings([])).toEqual({
+      communication: null,
+      technical: null,
+      problemSolving: null,
+      goodMatch: null,
+      count: 0,
+    });
     expect(
       averageRatings([
         { communication: 4, technical: null, problemSolving: 2, goodMatch: 5 },
@@ -124,24 +144,51 @@ describe('noShowOutcome', () => {
   const joined = new Date('2026-01-05T09:01:00Z');
 
   it('waits until the deadline', () => {
-    const participants = [{ userId: A, joinedAt: joined }, { userId: B, joinedAt: null }];
+    const participants = [
+      { userId: A, joinedAt: joined },
+      { userId: B, joinedAt: null },
+    ];
     expect(noShowOutcome({ ...base, participants, now: new Date(deadline.getTime() - 1) })).toEqual({ cancel: false });
-    expect(noShowOutcome({ ...base, participants, now: deadline })).toEqual({ cancel: true, absent: [B], present: [A] });
+    expect(noShowOutcome({ ...base, participants, now: deadline })).toEqual({
+      cancel: true,
+      absent: [B],
+      present: [A],
+    });
   });
 
   it('cancels with both absent when neither showed up, and not at all when both did', () => {
-    expect(noShowOutcome({ ...base, participants: [{ userId: A, joinedAt: null }, { userId: B, joinedAt: null }], now: deadline })).toEqual({
+    expect(
+      noShowOutcome({
+        ...base,
+        participants: [
+          { userId: A, joinedAt: null },
+          { userId: B, joinedAt: null },
+        ],
+        now: deadline,
+      }),
+    ).toEqual({
       cancel: true,
       absent: [A, B],
       present: [],
     });
-    expect(noShowOutcome({ ...base, participants: [{ userId: A, joinedAt: joined }, { userId: B, joinedAt: joined }], now: deadline })).toEqual({
+    expect(
+      noShowOutcome({
+        ...base,
+        participants: [
+          { userId: A, joinedAt: joined },
+          { userId: B, joinedAt: joined },
+        ],
+        now: deadline,
+      }),
+    ).toEqual({
       cancel: false,
     });
   });
 
   it('leaves a started interview alone', () => {
-    expect(noShowOutcome({ ...base, status: 'IN_PROGRESS', participants: [{ userId: A, joinedAt: null }], now: deadline })).toEqual({ cancel: false });
+    expect(
+      noShowOutcome({ ...base, status: 'IN_PROGRESS', participants: [{ userId: A, joinedAt: null }], now: deadline }),
+    ).toEqual({ cancel: false });
   });
 });
 
@@ -176,7 +223,9 @@ describe('video settings', () => {
   it('refuses one without the other, a bad app id and a secret that is not 32 characters', () => {
     expect(errorOf({ ZEGO_APP_ID: '1' })).toMatch(/ZEGO_SERVER_SECRET: required when ZEGO_APP_ID is set/);
     expect(errorOf({ ZEGO_SERVER_SECRET: SECRET })).toMatch(/ZEGO_APP_ID: required when ZEGO_SERVER_SECRET is set/);
-    for (const bad of ['0', '-5', '1.5', 'abc', '4294967296']) expect(errorOf({ ZEGO_APP_ID: bad, ZEGO_SERVER_SECRET: SECRET })).toMatch(/ZEGO_APP_ID/);
-    for (const bad of ['short', `${SECRET}x`, 'é'.repeat(32)]) expect(errorOf({ ZEGO_APP_ID: '1', ZEGO_SERVER_SECRET: bad })).toMatch(/ZEGO_SERVER_SECRET/);
+    for (const bad of ['0', '-5', '1.5', 'abc', '4294967296'])
+      expect(errorOf({ ZEGO_APP_ID: bad, ZEGO_SERVER_SECRET: SECRET })).toMatch(/ZEGO_APP_ID/);
+    for (const bad of ['short', `${SECRET}x`, 'é'.repeat(32)])
+      expect(errorOf({ ZEGO_APP_ID: '1', ZEGO_SERVER_SECRET: bad })).toMatch(/ZEGO_SERVER_SECRET/);
   });
 });

@@ -14,40 +14,191 @@ const GRACE_MINUTES = 15;
 const NO_SHOW_MINUTES = 5;
 
 const SessionStart = graphql(`
-  mutation SessionStart($id: ID!) { startInterview(interviewId: $id) { id status startedAt participants { user { id } role joinedAt } } }
+  mutation SessionStart($id: ID!) {
+    startInterview(interviewId: $id) {
+      id
+      status
+      startedAt
+      participants {
+        user {
+          id
+        }
+        role
+        joinedAt
+      }
+    }
+  }
 `);
-const SessionEnd = graphql(`mutation SessionEnd($id: ID!) { endInterview(interviewId: $id) { id status endedAt } }`);
-const SessionSwap = graphql(`mutation SessionSwap($id: ID!) { swapRoles(interviewId: $id) { id participants { user { id } role } } }`);
+const SessionEnd = graphql(`
+  mutation SessionEnd($id: ID!) {
+    endInterview(interviewId: $id) {
+      id
+      status
+      endedAt
+    }
+  }
+`);
+const SessionSwap = graphql(`
+  mutation SessionSwap($id: ID!) {
+    swapRoles(interviewId: $id) {
+      id
+      participants {
+        user {
+          id
+        }
+        role
+      }
+    }
+  }
+`);
 const SessionFeedback = graphql(`
-  mutation SessionFeedback($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { id author { id } subject { id } } }
+  mutation SessionFeedback($input: SubmitFeedbackInput!) {
+    submitFeedback(input: $input) {
+      id
+      author {
+        id
+      }
+      subject {
+        id
+      }
+    }
+  }
 `);
 const SessionWatch = graphql(`
-  subscription SessionWatch($id: ID!) { interviewSession(interviewId: $id) { type at payload actor { id } interview { id status } } }
+  subscription SessionWatch($id: ID!) {
+    interviewSession(interviewId: $id) {
+      type
+      at
+      payload
+      actor {
+        id
+      }
+      interview {
+        id
+        status
+      }
+    }
+  }
 `);
 const SessionEvents = graphql(`
-  subscription SessionEvents($after: String) { events(after: $after) { id type payload interview { id status } } }
+  subscription SessionEvents($after: String) {
+    events(after: $after) {
+      id
+      type
+      payload
+      interview {
+        id
+        status
+      }
+    }
+  }
 `);
 const SessionInterview = graphql(`
   query SessionInterview($id: ID!) {
     interview(id: $id) {
-      id status startedAt endedAt
-      participants { user { id } role joinedAt }
-      video { provider appId roomId token expiresAt }
-      feedback { id }
+      id
+      status
+      startedAt
+      endedAt
+      participants {
+        user {
+          id
+        }
+        role
+        joinedAt
+      }
+      video {
+        provider
+        appId
+        roomId
+        token
+        expiresAt
+      }
+      feedback {
+        id
+      }
     }
   }
 `);
-const SessionBookings = graphql(`query SessionBookings { myBookings { id status slot { id } interview { id } } }`);
-const SessionJoin = graphql(`mutation SessionJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { id status } }`);
-const SessionStats = graphql(`query SessionStats { myStats { noShows completed } }`);
+const SessionBookings = graphql(`
+  query SessionBookings {
+    myBookings {
+      id
+      status
+      slot {
+        id
+      }
+      interview {
+        id
+      }
+    }
+  }
+`);
+const SessionJoin = graphql(`
+  mutation SessionJoin($bookingId: ID!) {
+    joinWaitingRoom(bookingId: $bookingId) {
+      id
+      status
+    }
+  }
+`);
+const SessionStats = graphql(`
+  query SessionStats {
+    myStats {
+      noShows
+      completed
+    }
+  }
+`);
 const SessionStartFull = graphql(`
-  mutation SessionStartFull($id: ID!) { startInterview(interviewId: $id) { status feedback { author { id } } video { provider } } }
+  mutation SessionStartFull($id: ID!) {
+    startInterview(interviewId: $id) {
+      status
+      feedback {
+        author {
+          id
+        }
+      }
+      video {
+        provider
+      }
+    }
+  }
 `);
-const SessionSwapFull = graphql(`mutation SessionSwapFull($id: ID!) { swapRoles(interviewId: $id) { feedback { author { id } } video { provider } } }`);
+const SessionSwapFull = graphql(`
+  mutation SessionSwapFull($id: ID!) {
+    swapRoles(interviewId: $id) {
+      feedback {
+        author {
+          id
+        }
+      }
+      video {
+        provider
+      }
+    }
+  }
+`);
 const SessionEndFull = graphql(`
-  mutation SessionEndFull($id: ID!) { endInterview(interviewId: $id) { status feedback { author { id } } video { provider } } }
+  mutation SessionEndFull($id: ID!) {
+    endInterview(interviewId: $id) {
+      status
+      feedback {
+        author {
+          id
+        }
+      }
+      video {
+        provider
+      }
+    }
+  }
 `);
-const SessionPing = graphql(`query SessionPing { __typename }`);
+const SessionPing = graphql(`
+  query SessionPing {
+    __typename
+  }
+`);
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
@@ -89,9 +240,12 @@ async function eventsOf(user: TestUser) {
 
 /** The events stored for a user about one interview, in order: what their stream carried, with nothing extra. */
 const storedTypes = async (interviewId: string, user: TestUser) =>
-  (await stack.db.query<{ type: string }>(`SELECT type FROM "Event" WHERE "interviewId" = $1 AND "userId" = $2 ORDER BY seq`, [interviewId, user.id])).map(
-    (r) => r.type,
-  );
+  (
+    await stack.db.query<{ type: string }>(
+      `SELECT type FROM "Event" WHERE "interviewId" = $1 AND "userId" = $2 ORDER BY seq`,
+      [interviewId, user.id],
+    )
+  ).map((r) => r.type);
 
 async function nextData<T>(sub: Pick<Subscription<T>, 'next'>): Promise<T> {
   const r = await sub.next();
@@ -144,10 +298,18 @@ describe('the full session, as both participants see it', () => {
 
     // A subscribes: B hears PEER_JOINED (stored, in B's stream); A hears nothing of their own arrival.
     const sessA = subscribe(ws(a), SessionWatch, { id: interviewId });
-    expect((await nextData(eventsB)).events).toMatchObject({ type: 'PEER_JOINED', payload: { userId: a!.id }, interview: { id: interviewId } });
+    expect((await nextData(eventsB)).events).toMatchObject({
+      type: 'PEER_JOINED',
+      payload: { userId: a!.id },
+      interview: { id: interviewId },
+    });
     // B subscribes: A hears it on the session channel and in their stream.
     const sessB = subscribe(ws(b), SessionWatch, { id: interviewId });
-    expect((await nextData(sessA)).interviewSession).toMatchObject({ type: 'PEER_JOINED', actor: { id: b!.id }, payload: { userId: b!.id } });
+    expect((await nextData(sessA)).interviewSession).toMatchObject({
+      type: 'PEER_JOINED',
+      actor: { id: b!.id },
+      payload: { userId: b!.id },
+    });
     expect((await nextData(eventsA)).events).toMatchObject({ type: 'PEER_JOINED', payload: { userId: b!.id } });
 
     const before = (await ok(stack.url, SessionInterview, { id: interviewId }, { token: a!.token })).interview!;
@@ -157,14 +319,20 @@ describe('the full session, as both participants see it', () => {
     // A starts: both hear SESSION_STARTED on both channels.
     const started = (await ok(stack.url, SessionStart, { id: interviewId }, { token: a!.token })).startInterview;
     expect(started.status).toBe('IN_PROGRESS');
-    for (const [sess, events] of [[sessA, eventsA], [sessB, eventsB]] as const) {
+    for (const [sess, events] of [
+      [sessA, eventsA],
+      [sessB, eventsB],
+    ] as const) {
       expect((await nextData(sess)).interviewSession).toMatchObject({
         type: 'SESSION_STARTED',
         actor: { id: a!.id },
         interview: { id: interviewId, status: 'IN_PROGRESS' },
         payload: { startedAt: started.startedAt },
       });
-      expect((await nextData(events)).events).toMatchObject({ type: 'SESSION_STARTED', interview: { id: interviewId } });
+      expect((await nextData(events)).events).toMatchObject({
+        type: 'SESSION_STARTED',
+        interview: { id: interviewId },
+      });
     }
 
     // B starts too: harmless, same state, no second event (the next one each sees is the swap).
@@ -176,10 +344,18 @@ describe('the full session, as both participants see it', () => {
     expect(swappedRoles[a!.id]).not.toBe(roleOf(a!.id));
     expect(swappedRoles[b!.id]).not.toBe(roleOf(b!.id));
     expect(new Set(Object.values(swappedRoles))).toEqual(new Set(['INTERVIEWER', 'INTERVIEWEE']));
-    for (const [sess, events] of [[sessA, eventsA], [sessB, eventsB]] as const) {
+    for (const [sess, events] of [
+      [sessA, eventsA],
+      [sessB, eventsB],
+    ] as const) {
       const e = (await nextData(sess)).interviewSession;
       expect(e).toMatchObject({ type: 'ROLES_SWAPPED', actor: { id: b!.id } });
-      expect(e.payload).toEqual({ roles: expect.arrayContaining([{ userId: a!.id, role: swappedRoles[a!.id] }, { userId: b!.id, role: swappedRoles[b!.id] }]) });
+      expect(e.payload).toEqual({
+        roles: expect.arrayContaining([
+          { userId: a!.id, role: swappedRoles[a!.id] },
+          { userId: b!.id, role: swappedRoles[b!.id] },
+        ]),
+      });
       expect((await nextData(events)).events.type).toBe('ROLES_SWAPPED');
     }
 
@@ -190,7 +366,11 @@ describe('the full session, as both participants see it', () => {
       expect(video).toMatchObject({ provider: 'zego', appId: ZEGO_APP_ID, roomId: `mockmate-${interviewId}` });
       const decoded = decodeToken04(video.token, ZEGO_SECRET);
       expect(decoded.plaintext).toMatchObject({ app_id: ZEGO_APP_ID, user_id: u.id });
-      expect(decoded.payload).toEqual({ room_id: `mockmate-${interviewId}`, privilege: { 1: 1, 2: 1 }, stream_id_list: null });
+      expect(decoded.payload).toEqual({
+        room_id: `mockmate-${interviewId}`,
+        privilege: { 1: 1, 2: 1 },
+        stream_id_list: null,
+      });
       const expire = minutes(endsAt, GRACE_MINUTES);
       expect(decoded.expire).toBe(expire.getTime() / 1000);
       expect(decoded.plaintext.expire).toBe(expire.getTime() / 1000);
@@ -204,7 +384,10 @@ describe('the full session, as both participants see it', () => {
     // A ends it: both hear SESSION_ENDED; ending twice is CONFLICT with the state machine's words.
     const ended = (await ok(stack.url, SessionEnd, { id: interviewId }, { token: a!.token })).endInterview;
     expect(ended.status).toBe('COMPLETED');
-    for (const [sess, events] of [[sessA, eventsA], [sessB, eventsB]] as const) {
+    for (const [sess, events] of [
+      [sessA, eventsA],
+      [sessB, eventsB],
+    ] as const) {
       expect((await nextData(sess)).interviewSession).toMatchObject({
         type: 'SESSION_ENDED',
         actor: { id: a!.id },
@@ -218,22 +401,54 @@ describe('the full session, as both participants see it', () => {
     expect(twice.errors![0]!.message).toBe('The interview has already ended.');
     expect(codes(await gql(stack.url, SessionStart, { id: interviewId }, { token: b!.token }))).toEqual(['CONFLICT']);
     expect(codes(await gql(stack.url, SessionSwap, { id: interviewId }, { token: b!.token }))).toEqual(['CONFLICT']);
-    expect((await ok(stack.url, SessionInterview, { id: interviewId }, { token: a!.token })).interview!.video).toBeNull();
+    expect(
+      (await ok(stack.url, SessionInterview, { id: interviewId }, { token: a!.token })).interview!.video,
+    ).toBeNull();
 
     // Feedback both ways: each hears FEEDBACK_RECEIVED from the other.
-    const fromA = (await ok(stack.url, SessionFeedback, { input: { interviewId, communication: 4, goodMatch: 5 } }, { token: a!.token })).submitFeedback;
+    const fromA = (
+      await ok(
+        stack.url,
+        SessionFeedback,
+        { input: { interviewId, communication: 4, goodMatch: 5 } },
+        { token: a!.token },
+      )
+    ).submitFeedback;
     expect(fromA).toMatchObject({ author: { id: a!.id }, subject: { id: b!.id } });
-    expect((await nextData(sessB)).interviewSession).toMatchObject({ type: 'FEEDBACK_RECEIVED', actor: { id: a!.id }, payload: { feedbackId: fromA.id } });
-    expect((await nextData(eventsB)).events).toMatchObject({ type: 'FEEDBACK_RECEIVED', payload: { feedbackId: fromA.id, fromUserId: a!.id } });
+    expect((await nextData(sessB)).interviewSession).toMatchObject({
+      type: 'FEEDBACK_RECEIVED',
+      actor: { id: a!.id },
+      payload: { feedbackId: fromA.id },
+    });
+    expect((await nextData(eventsB)).events).toMatchObject({
+      type: 'FEEDBACK_RECEIVED',
+      payload: { feedbackId: fromA.id, fromUserId: a!.id },
+    });
     expect((await nextData(sessA)).interviewSession.type).toBe('FEEDBACK_RECEIVED');
     // Visibility: B does not see A's feedback until B has given theirs.
     const feedbackIds = async (u: TestUser) =>
-      (await ok(stack.url, SessionInterview, { id: interviewId }, { token: u.token })).interview!.feedback.map((f) => f.id).sort();
+      (await ok(stack.url, SessionInterview, { id: interviewId }, { token: u.token }))
+        .interview!.feedback.map((f) => f.id)
+        .sort();
     expect(await feedbackIds(a!)).toEqual([fromA.id]);
     expect(await feedbackIds(b!)).toEqual([]);
-    const fromB = (await ok(stack.url, SessionFeedback, { input: { interviewId, communication: 3, goodMatch: 2 } }, { token: b!.token })).submitFeedback;
-    expect((await nextData(eventsA)).events).toMatchObject({ type: 'FEEDBACK_RECEIVED', payload: { feedbackId: fromB.id, fromUserId: b!.id } });
-    for (const sess of [sessA, sessB]) expect((await nextData(sess)).interviewSession).toMatchObject({ type: 'FEEDBACK_RECEIVED', actor: { id: b!.id } });
+    const fromB = (
+      await ok(
+        stack.url,
+        SessionFeedback,
+        { input: { interviewId, communication: 3, goodMatch: 2 } },
+        { token: b!.token },
+      )
+    ).submitFeedback;
+    expect((await nextData(eventsA)).events).toMatchObject({
+      type: 'FEEDBACK_RECEIVED',
+      payload: { feedbackId: fromB.id, fromUserId: b!.id },
+    });
+    for (const sess of [sessA, sessB])
+      expect((await nextData(sess)).interviewSession).toMatchObject({
+        type: 'FEEDBACK_RECEIVED',
+        actor: { id: b!.id },
+      });
     expect(await feedbackIds(a!)).toEqual([fromA.id, fromB.id].sort());
     expect(await feedbackIds(b!)).toEqual([fromA.id, fromB.id].sort());
 
@@ -267,9 +482,14 @@ describe('the full session, as both participants see it', () => {
   it('concurrent starts by both participants start the interview once', async () => {
     const [a, b] = await users(2);
     const { interviewId } = await matchPair(stack.url, admin, a!, b!);
-    const results = await Promise.all([a!, b!, a!, b!].map((u) => ok(stack.url, SessionStart, { id: interviewId }, { token: u.token })));
+    const results = await Promise.all(
+      [a!, b!, a!, b!].map((u) => ok(stack.url, SessionStart, { id: interviewId }, { token: u.token })),
+    );
     expect(new Set(results.map((r) => r.startInterview.startedAt)).size).toBe(1);
-    const rows = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM "Event" WHERE "interviewId" = $1 AND type = 'SESSION_STARTED'`, [interviewId]);
+    const rows = await stack.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "Event" WHERE "interviewId" = $1 AND type = 'SESSION_STARTED'`,
+      [interviewId],
+    );
     expect(Number(rows[0]!.n)).toBe(2);
   });
 
@@ -285,7 +505,11 @@ describe('the full session, as both participants see it', () => {
     const swapped = await ok(stack.url, SessionSwapFull, { id: interviewId }, opts);
     expect(swapped.swapRoles.feedback.map((f) => f.author.id)).toEqual([a!.id]);
     const ended = await ok(stack.url, SessionEndFull, { id: interviewId }, opts);
-    expect(ended.endInterview).toMatchObject({ status: 'COMPLETED', video: null, feedback: [{ author: { id: a!.id } }] });
+    expect(ended.endInterview).toMatchObject({
+      status: 'COMPLETED',
+      video: null,
+      feedback: [{ author: { id: a!.id } }],
+    });
   });
 });
 
@@ -344,10 +568,16 @@ describe('authorization', () => {
     const missing = await gql(stack.url, SessionStart, { id: unknown }, { token: c!.token });
     expect(stranger.errors![0]!.message).toBe(missing.errors![0]!.message);
 
-    expect(codes(await gql(stack.url, SessionStart, { id: interviewId }, { token: admin.token }))).toEqual(['FORBIDDEN']);
+    expect(codes(await gql(stack.url, SessionStart, { id: interviewId }, { token: admin.token }))).toEqual([
+      'FORBIDDEN',
+    ]);
     expect(codes(await gql(stack.url, SessionEnd, { id: interviewId }, { token: admin.token }))).toEqual(['FORBIDDEN']);
-    expect(codes(await gql(stack.url, SessionSwap, { id: interviewId }, { token: admin.token }))).toEqual(['FORBIDDEN']);
-    expect(codes(await gql(stack.url, SessionFeedback, feedback(interviewId), { token: admin.token }))).toEqual(['FORBIDDEN']);
+    expect(codes(await gql(stack.url, SessionSwap, { id: interviewId }, { token: admin.token }))).toEqual([
+      'FORBIDDEN',
+    ]);
+    expect(codes(await gql(stack.url, SessionFeedback, feedback(interviewId), { token: admin.token }))).toEqual([
+      'FORBIDDEN',
+    ]);
     const adminSub = subscribe(ws(admin), SessionWatch, { id: interviewId });
     expect((await adminSub.next()).errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
 
@@ -363,7 +593,9 @@ describe('authorization', () => {
     const view = (await ok(stack.url, SessionInterview, { id: interviewId }, { token: a!.token })).interview!;
     expect(view).toMatchObject({ status: 'SCHEDULED', feedback: [] });
     expect(view.participants.every((p) => p.joinedAt === null)).toBe(true);
-    const rows = await stack.db.query(`SELECT type FROM "Event" WHERE "interviewId" = $1 AND type <> 'MATCHED'`, [interviewId]);
+    const rows = await stack.db.query(`SELECT type FROM "Event" WHERE "interviewId" = $1 AND type <> 'MATCHED'`, [
+      interviewId,
+    ]);
     expect(rows).toEqual([]);
   });
 
@@ -393,24 +625,39 @@ describe('no-shows and the time limit (the interview-timeouts job, run with a ch
     expect(await interviews().settle(interviewId, new Date(deadline.getTime() - 1000))).toBeNull();
 
     // Two instances settling it at the same moment cancel it once.
-    expect((await Promise.all([interviews().settle(interviewId, deadline), interviews().settle(interviewId, deadline)])).filter(Boolean)).toEqual(['no-show']);
+    expect(
+      (
+        await Promise.all([interviews().settle(interviewId, deadline), interviews().settle(interviewId, deadline)])
+      ).filter(Boolean),
+    ).toEqual(['no-show']);
 
     expect((await nextData(eventsA)).events).toMatchObject({
       type: 'MATCH_CANCELLED',
       interview: { id: interviewId, status: 'CANCELLED' },
       payload: { slotId: slot.id, byUserId: null, reason: expect.stringMatching(/back in the waiting room/) },
     });
-    expect((await nextData(eventsB)).events).toMatchObject({ type: 'MATCH_CANCELLED', payload: { reason: 'You did not show up in time.' } });
-    expect((await nextData(sessA)).interviewSession).toMatchObject({ type: 'MATCH_CANCELLED', actor: null, payload: { reason: 'no-show', noShowUserIds: [b!.id] } });
+    expect((await nextData(eventsB)).events).toMatchObject({
+      type: 'MATCH_CANCELLED',
+      payload: { reason: 'You did not show up in time.' },
+    });
+    expect((await nextData(sessA)).interviewSession).toMatchObject({
+      type: 'MATCH_CANCELLED',
+      actor: null,
+      payload: { reason: 'no-show', noShowUserIds: [b!.id] },
+    });
 
-    const bookingOf = async (u: TestUser) => (await ok(stack.url, SessionBookings, {}, { token: u.token })).myBookings.find((x) => x.slot.id === slot.id)!;
+    const bookingOf = async (u: TestUser) =>
+      (await ok(stack.url, SessionBookings, {}, { token: u.token })).myBookings.find((x) => x.slot.id === slot.id)!;
     expect(await bookingOf(a!)).toMatchObject({ status: 'WAITING', interview: null });
     expect(await bookingOf(b!)).toMatchObject({ status: 'EXPIRED' });
     const parts = await stack.db.query<{ userId: string; noShow: boolean; bookingId: string | null }>(
       `SELECT "userId", "noShow", "bookingId" FROM "InterviewParticipant" WHERE "interviewId" = $1`,
       [interviewId],
     );
-    expect(Object.fromEntries(parts.map((p) => [p.userId, [p.noShow, p.bookingId]]))).toEqual({ [a!.id]: [false, null], [b!.id]: [true, null] });
+    expect(Object.fromEntries(parts.map((p) => [p.userId, [p.noShow, p.bookingId]]))).toEqual({
+      [a!.id]: [false, null],
+      [b!.id]: [true, null],
+    });
     expect((await ok(stack.url, SessionStats, {}, { token: b!.token })).myStats.noShows).toBe(1);
     expect((await ok(stack.url, SessionStats, {}, { token: a!.token })).myStats.noShows).toBe(0);
     // The cancelled interview no longer starts.
@@ -438,11 +685,21 @@ describe('no-shows and the time limit (the interview-timeouts job, run with a ch
     const deadline = minutes(new Date(Math.max(startsAt.getTime(), matchedAt.getTime())), NO_SHOW_MINUTES);
     // The job's own entry point finds it.
     expect((await interviews().runTimeouts(deadline))['no-show']).toBeGreaterThanOrEqual(1);
-    expect((await ok(stack.url, SessionInterview, { id: interviewId }, { token: a!.token })).interview!.status).toBe('CANCELLED');
-    expect((await nextData(eventsA)).events).toMatchObject({ type: 'MATCH_CANCELLED', payload: { reason: 'You did not show up in time.' } });
-    const bookings = await stack.db.query<{ status: string }>(`SELECT status FROM "Booking" WHERE "slotId" = $1`, [slot.id]);
+    expect((await ok(stack.url, SessionInterview, { id: interviewId }, { token: a!.token })).interview!.status).toBe(
+      'CANCELLED',
+    );
+    expect((await nextData(eventsA)).events).toMatchObject({
+      type: 'MATCH_CANCELLED',
+      payload: { reason: 'You did not show up in time.' },
+    });
+    const bookings = await stack.db.query<{ status: string }>(`SELECT status FROM "Booking" WHERE "slotId" = $1`, [
+      slot.id,
+    ]);
     expect(bookings.map((x) => x.status)).toEqual(['EXPIRED', 'EXPIRED']);
-    const parts = await stack.db.query<{ noShow: boolean }>(`SELECT "noShow" FROM "InterviewParticipant" WHERE "interviewId" = $1`, [interviewId]);
+    const parts = await stack.db.query<{ noShow: boolean }>(
+      `SELECT "noShow" FROM "InterviewParticipant" WHERE "interviewId" = $1`,
+      [interviewId],
+    );
     expect(parts.map((p) => p.noShow)).toEqual([true, true]);
   });
 
@@ -456,11 +713,21 @@ describe('no-shows and the time limit (the interview-timeouts job, run with a ch
     expect((await nextData(sessB)).interviewSession.type).toBe('PEER_JOINED');
     const { endsAt, startsAt } = await slotTimes(interviewId);
     expect(await interviews().settle(interviewId, minutes(startsAt, 30))).toBeNull();
-    expect(await interviews().settle(interviewId, new Date(minutes(endsAt, GRACE_MINUTES).getTime() - 1000))).toBeNull();
+    expect(
+      await interviews().settle(interviewId, new Date(minutes(endsAt, GRACE_MINUTES).getTime() - 1000)),
+    ).toBeNull();
     expect(await interviews().settle(interviewId, minutes(endsAt, GRACE_MINUTES))).toBe('not-started');
-    expect((await nextData(sessB)).interviewSession).toMatchObject({ type: 'MATCH_CANCELLED', payload: { reason: 'not-started' } });
-    expect((await nextData(eventsA)).events).toMatchObject({ type: 'MATCH_CANCELLED', interview: { status: 'CANCELLED' } });
-    const bookings = await stack.db.query<{ status: string }>(`SELECT status FROM "Booking" WHERE "slotId" = $1`, [slot.id]);
+    expect((await nextData(sessB)).interviewSession).toMatchObject({
+      type: 'MATCH_CANCELLED',
+      payload: { reason: 'not-started' },
+    });
+    expect((await nextData(eventsA)).events).toMatchObject({
+      type: 'MATCH_CANCELLED',
+      interview: { status: 'CANCELLED' },
+    });
+    const bookings = await stack.db.query<{ status: string }>(`SELECT status FROM "Booking" WHERE "slotId" = $1`, [
+      slot.id,
+    ]);
     expect(bookings.map((x) => x.status)).toEqual(['EXPIRED', 'EXPIRED']);
     sessA.stop();
     sessB.stop();
@@ -481,14 +748,21 @@ describe('no-shows and the time limit (the interview-timeouts job, run with a ch
     const limit = minutes(endsAt, GRACE_MINUTES);
     expect(await interviews().settle(interviewId, new Date(limit.getTime() - 1000))).toBeNull();
     // Two instances settling it at once end it once.
-    expect((await Promise.all([interviews().settle(interviewId, limit), interviews().settle(interviewId, limit)])).filter(Boolean)).toEqual(['time-limit']);
+    expect(
+      (await Promise.all([interviews().settle(interviewId, limit), interviews().settle(interviewId, limit)])).filter(
+        Boolean,
+      ),
+    ).toEqual(['time-limit']);
     expect((await nextData(sessB)).interviewSession).toMatchObject({
       type: 'SESSION_ENDED',
       actor: null,
       payload: { reason: 'time-limit', endedAt: limit.toISOString() },
       interview: { status: 'COMPLETED' },
     });
-    expect((await nextData(eventsA)).events).toMatchObject({ type: 'SESSION_ENDED', payload: { reason: 'time-limit' } });
+    expect((await nextData(eventsA)).events).toMatchObject({
+      type: 'SESSION_ENDED',
+      payload: { reason: 'time-limit' },
+    });
     const view = (await ok(stack.url, SessionInterview, { id: interviewId }, { token: b!.token })).interview!;
     expect(view).toMatchObject({ status: 'COMPLETED', endedAt: limit.toISOString(), video: null });
     sessB.stop();

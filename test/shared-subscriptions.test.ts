@@ -13,11 +13,37 @@ import { book, createSlot, registerAdmin, registerUser, type TestUser } from './
 import { startTestStack } from './support/server.js';
 
 const Full = graphql(`
-  subscription SharedFull($slotId: ID!) { waitingRoom(slotId: $slotId) { type slotId waitingCount byDifficulty { difficulty count } at } }
+  subscription SharedFull($slotId: ID!) {
+    waitingRoom(slotId: $slotId) {
+      type
+      slotId
+      waitingCount
+      byDifficulty {
+        difficulty
+        count
+      }
+      at
+    }
+  }
 `);
-const Counts = graphql(`subscription SharedCounts($slotId: ID!) { waitingRoom(slotId: $slotId) { type waitingCount } }`);
+const Counts = graphql(`
+  subscription SharedCounts($slotId: ID!) {
+    waitingRoom(slotId: $slotId) {
+      type
+      waitingCount
+    }
+  }
+`);
 const Aliased = graphql(`
-  subscription SharedAliased($slotId: ID!) { room: waitingRoom(slotId: $slotId) { kind: type hard: byDifficulty { difficulty } __typename } }
+  subscription SharedAliased($slotId: ID!) {
+    room: waitingRoom(slotId: $slotId) {
+      kind: type
+      hard: byDifficulty {
+        difficulty
+      }
+      __typename
+    }
+  }
 `);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -62,7 +88,10 @@ async function untilLive(subs: { sub: Subscription<unknown>; slotId: string }[])
     await Promise.all(
       subs.map(async (s, i) => {
         if (live.has(i)) return;
-        await s.sub.next(200).then(() => live.add(i), () => {});
+        await s.sub.next(200).then(
+          () => live.add(i),
+          () => {},
+        );
       }),
     );
   }
@@ -94,9 +123,17 @@ describe('shared execution of room events', () => {
     const full = { data: { waitingRoom: inA } };
     expect(await subs.annFull.sub.next()).toEqual(full);
     expect(await subs.bobFull.sub.next()).toEqual(full);
-    expect(await subs.bobCounts.sub.next()).toEqual({ data: { waitingRoom: { type: 'JOIN_ROOM', waitingCount: inA.waitingCount } } });
+    expect(await subs.bobCounts.sub.next()).toEqual({
+      data: { waitingRoom: { type: 'JOIN_ROOM', waitingCount: inA.waitingCount } },
+    });
     expect(await subs.annAliased.sub.next()).toEqual({
-      data: { room: { kind: 'JOIN_ROOM', hard: [{ difficulty: 'EASY' }, { difficulty: 'MEDIUM' }, { difficulty: 'HARD' }], __typename: 'WaitingRoomEvent' } },
+      data: {
+        room: {
+          kind: 'JOIN_ROOM',
+          hard: [{ difficulty: 'EASY' }, { difficulty: 'MEDIUM' }, { difficulty: 'HARD' }],
+          __typename: 'WaitingRoomEvent',
+        },
+      },
     });
     expect(await subs.annOtherRoom.sub.next()).toEqual({ data: { waitingRoom: inB } });
     for (const s of Object.values(subs)) expect(s.sub.pending()).toBe(0);
@@ -115,7 +152,9 @@ describe('shared execution of room events', () => {
     await untilLive([ann1, ann2, bobSub].map((sub) => ({ sub, slotId: slot.id })));
 
     // Same document and variables as the live ones: a socket without a token is still refused.
-    expect((await subscribe(ws(), Full, { slotId: slot.id }).next()).errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+    expect((await subscribe(ws(), Full, { slotId: slot.id }).next()).errors?.[0]?.extensions?.['code']).toBe(
+      'UNAUTHENTICATED',
+    );
     // Variables are coerced by the shared path itself: a missing one is the client's fault.
     const missing = (await subscribe(annConn, Full, {} as never).next()).errors?.[0];
     expect(missing?.extensions?.['code']).toBe('BAD_USER_INPUT');
@@ -191,7 +230,8 @@ describe('shared execution of room events', () => {
     await frame((f) => f['type'] === 'connection_ack');
     const ids = ['1', 'quote"and\\slash', 'ünï'];
     const query = 'subscription($s: ID!) { waitingRoom(slotId: $s) { waitingCount } }';
-    for (const id of ids) socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables: { s: slot.id } } }));
+    for (const id of ids)
+      socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables: { s: slot.id } } }));
     const deadline = Date.now() + 10_000;
     // Probe until every id has had an event; then one more event reaches all of them.
     while (!ids.every((id) => frames.some((f) => f['id'] === id))) {
@@ -200,7 +240,8 @@ describe('shared execution of room events', () => {
       await arrival(200);
     }
     const event = roomEvent(slot.id);
-    const countOf = (f: Record<string, unknown>) => (f['payload'] as { data?: { waitingRoom?: { waitingCount?: number } } }).data?.waitingRoom?.waitingCount;
+    const countOf = (f: Record<string, unknown>) =>
+      (f['payload'] as { data?: { waitingRoom?: { waitingCount?: number } } }).data?.waitingRoom?.waitingCount;
     await publish(event);
     for (const id of ids) {
       expect(await frame((f) => f['id'] === id && countOf(f) === event.waitingCount)).toEqual({
@@ -228,12 +269,18 @@ describe('which operations share', () => {
 
   it('only subscriptions whose root fields are all listed, without fragments or directives', () => {
     expect(shared('subscription { waitingRoom(slotId: "x") { type } }')).toBe(true);
-    expect(shared('subscription A { events { id } } subscription B { waitingRoom(slotId: "x") { type } }', 'B')).toBe(true);
-    expect(shared('subscription A { events { id } } subscription B { waitingRoom(slotId: "x") { type } }', 'A')).toBe(false);
+    expect(shared('subscription A { events { id } } subscription B { waitingRoom(slotId: "x") { type } }', 'B')).toBe(
+      true,
+    );
+    expect(shared('subscription A { events { id } } subscription B { waitingRoom(slotId: "x") { type } }', 'A')).toBe(
+      false,
+    );
     expect(shared('subscription { events { id type payload } }')).toBe(false);
     expect(shared('subscription { matchFound { type peer { id email } } }')).toBe(false);
     expect(shared('subscription { interviewSession(interviewId: "x") { type } }')).toBe(false);
-    expect(shared('subscription { ...F } fragment F on Subscription { waitingRoom(slotId: "x") { type } }')).toBe(false);
+    expect(shared('subscription { ...F } fragment F on Subscription { waitingRoom(slotId: "x") { type } }')).toBe(
+      false,
+    );
     expect(shared('subscription { waitingRoom(slotId: "x") @include(if: true) { type } }')).toBe(false);
     expect(shared('query { waitingRoom(slotId: "x") { waitingCount } }')).toBe(false);
   });
@@ -252,7 +299,9 @@ describe('which operations share', () => {
       if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
       expect(Object.keys(type.getFields()).sort()).toEqual([...fields].sort());
       for (const field of Object.values(type.getFields())) {
-        expect((field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes).toBeUndefined();
+        expect(
+          (field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes,
+        ).toBeUndefined();
       }
     }
   });

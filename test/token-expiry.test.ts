@@ -4,9 +4,28 @@ import { admitted, connectWs, ok, subscribe, type WsConnection } from './support
 import { registerUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
-const Me = graphql(`query ExpiryMe { me { id } }`);
-const Refresh = graphql(`mutation ExpiryRefresh($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { token } }`);
-const Login = graphql(`mutation ExpiryLogin($input: LoginInput!) { login(input: $input) { token refreshToken } }`);
+const Me = graphql(`
+  query ExpiryMe {
+    me {
+      id
+    }
+  }
+`);
+const Refresh = graphql(`
+  mutation ExpiryRefresh($refreshToken: String!) {
+    refreshSession(refreshToken: $refreshToken) {
+      token
+    }
+  }
+`);
+const Login = graphql(`
+  mutation ExpiryLogin($input: LoginInput!) {
+    login(input: $input) {
+      token
+      refreshToken
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 const sockets: WsConnection[] = [];
@@ -28,7 +47,8 @@ it('closes a socket with 4403 when its access token expires; a fresh token opens
   expect((await subscribe(conn, Me).next()).data?.me?.id).toBe(user.id);
 
   expect(await conn.closed).toEqual({ code: 4403, reason: 'Token expired' });
-  const expiresAt = (JSON.parse(Buffer.from(login.token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
+  const expiresAt =
+    (JSON.parse(Buffer.from(login.token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
   expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
   expect(Date.now() - openedAt).toBeLessThan(3_000 + 3_000);
 

@@ -4,21 +4,65 @@
 import WebSocket from 'ws';
 import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
-import { admitted, codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
+import {
+  admitted,
+  codes,
+  connectWs,
+  gql,
+  ok,
+  subscribe,
+  type Subscription,
+  type WsConnection,
+} from './support/client.js';
 import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { until } from './support/poll.js';
 import { startTestStack } from './support/server.js';
 
-const Me = graphql(`query LimitsMe { me { id } }`);
-const Slots = graphql(`query LimitsSlots { slots { id } }`);
-const SetAvailability = graphql(`
-  mutation LimitsAvailability($availability: Availability!) { setAvailability(availability: $availability) { availability } }
+const Me = graphql(`
+  query LimitsMe {
+    me {
+      id
+    }
+  }
 `);
-const Events = graphql(`subscription LimitsEvents { events { type } }`);
-const Session = graphql(
-  `subscription LimitsSession($interviewId: ID!) { interviewSession(interviewId: $interviewId) { type message { body } } }`,
-);
-const Send = graphql(`mutation LimitsSend($interviewId: ID!, $body: String!) { sendMessage(interviewId: $interviewId, body: $body) { id } }`);
+const Slots = graphql(`
+  query LimitsSlots {
+    slots {
+      id
+    }
+  }
+`);
+const SetAvailability = graphql(`
+  mutation LimitsAvailability($availability: Availability!) {
+    setAvailability(availability: $availability) {
+      availability
+    }
+  }
+`);
+const Events = graphql(`
+  subscription LimitsEvents {
+    events {
+      type
+    }
+  }
+`);
+const Session = graphql(`
+  subscription LimitsSession($interviewId: ID!) {
+    interviewSession(interviewId: $interviewId) {
+      type
+      message {
+        body
+      }
+    }
+  }
+`);
+const Send = graphql(`
+  mutation LimitsSend($interviewId: ID!, $body: String!) {
+    sendMessage(interviewId: $interviewId, body: $body) {
+      id
+    }
+  }
+`);
 
 const MAX_BYTES = 4096;
 const MAX_OPERATIONS = 5;
@@ -67,7 +111,14 @@ async function untilAllHear(subs: SessionSub[], send: (body: string) => Promise<
   for (let attempt = 1; deaf.length && attempt <= 10; attempt++) {
     const body = `hello ${attempt}`;
     await send(body);
-    const heard = await Promise.all(deaf.map((s) => nextOfType(s, 'MESSAGE_SENT', body).then(() => true, () => false)));
+    const heard = await Promise.all(
+      deaf.map((s) =>
+        nextOfType(s, 'MESSAGE_SENT', body).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     deaf = deaf.filter((_, i) => !heard[i]);
   }
   expect(deaf).toHaveLength(0);
@@ -94,13 +145,17 @@ async function rawSocket(): Promise<{ socket: WebSocket; closed: Promise<number>
 describe('huge WebSocket frames and HTTP bodies (item 6)', () => {
   it('closes a socket with 1009 when a frame exceeds WS_MAX_MESSAGE_BYTES, and serves one under it', async () => {
     const small = await rawSocket();
-    const answered = new Promise((resolve) => small.socket.on('message', (d) => (d as Buffer).toString().includes('"next"') && resolve(d)));
+    const answered = new Promise((resolve) =>
+      small.socket.on('message', (d) => (d as Buffer).toString().includes('"next"') && resolve(d)),
+    );
     const padding = ' '.repeat(MAX_BYTES - 200);
     small.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ __typename ${padding}}` } }));
     expect(String(await answered)).toContain('"__typename":"Query"');
 
     const big = await rawSocket();
-    big.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ __typename ${' '.repeat(MAX_BYTES)}}` } }));
+    big.socket.send(
+      JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ __typename ${' '.repeat(MAX_BYTES)}}` } }),
+    );
     expect(await big.closed).toBe(1009);
     small.socket.close();
   });
@@ -108,7 +163,12 @@ describe('huge WebSocket frames and HTTP bodies (item 6)', () => {
   it('answers a body over HTTP_MAX_BODY_BYTES with 413 and a body without a length with 411, both coded', async () => {
     const query = (pad: number) => JSON.stringify({ query: `{ __typename ${' '.repeat(pad)}}` });
     const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-      fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit);
+      fetch(stack.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+        duplex: 'half',
+      } as RequestInit);
 
     const under = await post(query(MAX_BYTES - 100));
     expect(under.status).toBe(200);
@@ -116,7 +176,9 @@ describe('huge WebSocket frames and HTTP bodies (item 6)', () => {
 
     const over = await post(query(MAX_BYTES));
     expect(over.status).toBe(413);
-    expect(await over.json()).toEqual({ errors: [{ message: expect.stringMatching(/at most 4096 bytes/), extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect(await over.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/at most 4096 bytes/), extensions: { code: 'BAD_USER_INPUT' } }],
+    });
 
     const chunked = await post(
       new ReadableStream({
@@ -127,7 +189,9 @@ describe('huge WebSocket frames and HTTP bodies (item 6)', () => {
       }),
     );
     expect(chunked.status).toBe(411);
-    expect(((await chunked.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(((await chunked.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'BAD_USER_INPUT',
+    );
   });
 });
 
@@ -158,7 +222,9 @@ describe('operations per socket and presence (item 7)', () => {
     const [a, b] = [await registerUser(stack.url), await registerUser(stack.url)];
     const { interviewId } = await matchPair(stack.url, admin, a, b);
     const conns = [await admitted(ws(a.token)), await admitted(ws(a.token))];
-    const subs = conns.flatMap((c) => Array.from({ length: MAX_OPERATIONS }, () => subscribe(c, Session, { interviewId })));
+    const subs = conns.flatMap((c) =>
+      Array.from({ length: MAX_OPERATIONS }, () => subscribe(c, Session, { interviewId })),
+    );
     // Every subscription delivering B's message proves each has recorded its presence.
     await untilAllHear(subs, (body) => ok(stack.url, Send, { interviewId, body }, { token: b.token }));
     expect(await stack.app.infra.presence.count(watchKey(interviewId, a.id))).toBe(1);
@@ -214,7 +280,10 @@ describe('anonymous operations per address (item 8)', () => {
     sockets.push(conn);
     expect((await subscribe(conn, Slots).next()).data?.slots).toEqual([]);
     const overWs = await subscribe(conn, Slots).next();
-    expect(overWs.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect(overWs.errors?.[0]?.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: expect.any(Number),
+    });
     const overHttp = await gql(limited.url, Slots, {}, { ip });
     expect(codes(overHttp)).toEqual(['RATE_LIMITED']);
     expect(overHttp.errors![0]!.message).toMatch(/At most 4 operations per minute without signing in/);

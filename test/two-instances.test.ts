@@ -6,23 +6,114 @@ import { book, createSlot, registerAdmin, registerUser, type TestUser } from './
 import { until } from './support/poll.js';
 import { startServer, testEnv, type TestServer } from './support/server.js';
 
-const Join = graphql(`mutation TwoJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { id status } }`);
-const Pair = graphql(`mutation TwoPair($slotId: ID!) { pairWaitingRoom(slotId: $slotId) { id participants { user { id } } } }`);
-const Cancel = graphql(`mutation TwoCancel($bookingId: ID!) { cancelBooking(bookingId: $bookingId) { id status } }`);
-const Events = graphql(`subscription TwoEvents($after: String) { events(after: $after) { id type interview { id } } }`);
-const RoomEvents = graphql(`subscription TwoRoom($slotId: ID!) { waitingRoom(slotId: $slotId) { type waitingCount } }`);
+const Join = graphql(`
+  mutation TwoJoin($bookingId: ID!) {
+    joinWaitingRoom(bookingId: $bookingId) {
+      id
+      status
+    }
+  }
+`);
+const Pair = graphql(`
+  mutation TwoPair($slotId: ID!) {
+    pairWaitingRoom(slotId: $slotId) {
+      id
+      participants {
+        user {
+          id
+        }
+      }
+    }
+  }
+`);
+const Cancel = graphql(`
+  mutation TwoCancel($bookingId: ID!) {
+    cancelBooking(bookingId: $bookingId) {
+      id
+      status
+    }
+  }
+`);
+const Events = graphql(`
+  subscription TwoEvents($after: String) {
+    events(after: $after) {
+      id
+      type
+      interview {
+        id
+      }
+    }
+  }
+`);
+const RoomEvents = graphql(`
+  subscription TwoRoom($slotId: ID!) {
+    waitingRoom(slotId: $slotId) {
+      type
+      waitingCount
+    }
+  }
+`);
 const TwoRegister = graphql(`
-  mutation TwoRegister($input: RegisterInput!) { register(input: $input) { token refreshToken user { id } } }
+  mutation TwoRegister($input: RegisterInput!) {
+    register(input: $input) {
+      token
+      refreshToken
+      user {
+        id
+      }
+    }
+  }
 `);
-const TwoLogin = graphql(`mutation TwoLogin($input: LoginInput!) { login(input: $input) { token } }`);
-const TwoMe = graphql(`query TwoMe { me { id } }`);
-const TwoLogout = graphql(`mutation TwoLogout { logout }`);
-const TwoRefresh = graphql(`mutation TwoRefresh($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { token refreshToken } }`);
-const TwoRequestReset = graphql(`mutation TwoRequestReset($email: String!) { requestPasswordReset(email: $email) }`);
+const TwoLogin = graphql(`
+  mutation TwoLogin($input: LoginInput!) {
+    login(input: $input) {
+      token
+    }
+  }
+`);
+const TwoMe = graphql(`
+  query TwoMe {
+    me {
+      id
+    }
+  }
+`);
+const TwoLogout = graphql(`
+  mutation TwoLogout {
+    logout
+  }
+`);
+const TwoRefresh = graphql(`
+  mutation TwoRefresh($refreshToken: String!) {
+    refreshSession(refreshToken: $refreshToken) {
+      token
+      refreshToken
+    }
+  }
+`);
+const TwoRequestReset = graphql(`
+  mutation TwoRequestReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
 const TwoReset = graphql(`
-  mutation TwoReset($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) { token } }
+  mutation TwoReset($token: String!, $newPassword: String!) {
+    resetPassword(token: $token, newPassword: $newPassword) {
+      token
+    }
+  }
 `);
-const Notifications = graphql(`query TwoNotifications { notifications(first: 1) { edges { node { id } } } }`);
+const Notifications = graphql(`
+  query TwoNotifications {
+    notifications(first: 1) {
+      edges {
+        node {
+          id
+        }
+      }
+    }
+  }
+`);
 
 let db: TestDatabase;
 let a: TestServer;
@@ -33,7 +124,10 @@ const sockets: WsConnection[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   const env = testEnv(db, { ADMIN_EMAILS: 'admin2@example.com', JOBS_ENABLED: 'true', MATCH_INTERVAL: '1 second' });
-  [a, b] = await Promise.all([startServer({ ...env, INSTANCE_NAME: 'a' }), startServer({ ...env, INSTANCE_NAME: 'b' })]);
+  [a, b] = await Promise.all([
+    startServer({ ...env, INSTANCE_NAME: 'a' }),
+    startServer({ ...env, INSTANCE_NAME: 'b' }),
+  ]);
   admin = await registerAdmin(a.url, db.url, 'admin2@example.com');
 });
 afterAll(async () => {
@@ -58,7 +152,10 @@ it('a subscriber on one instance receives what a mutation on the other caused', 
   // Room events are not stored, so the subscription must be live before the join: a round trip
   // through the other instance and the database gives it that time.
   expect((await ok(b.url, Notifications, {}, { token: watcher.token })).notifications.edges).toEqual([]);
-  await db.query(`UPDATE "Slot" SET "startsAt" = now() + interval '5 minutes', "endsAt" = now() + interval '65 minutes' WHERE id = $1`, [slot.id]);
+  await db.query(
+    `UPDATE "Slot" SET "startsAt" = now() + interval '5 minutes', "endsAt" = now() + interval '65 minutes' WHERE id = $1`,
+    [slot.id],
+  );
   await ok(b.url, Join, { bookingId: booking.id }, { token: mover.token });
   expect((await room.next()).data!.waitingRoom).toEqual({ type: 'JOIN_ROOM', waitingCount: 1 });
 });
@@ -66,8 +163,15 @@ it('a subscriber on one instance receives what a mutation on the other caused', 
 it('a client that reconnects to the other instance with `after` gets what it missed, once', async () => {
   const slot = await createSlot(a.url, admin, 60 * 24 * 2);
   const [u, p1, p2] = [await registerUser(a.url), await registerUser(a.url), await registerUser(a.url)];
-  const [bu, b1, b2] = [await book(a.url, u, slot.id, 'EASY'), await book(a.url, p1, slot.id, 'EASY'), await book(a.url, p2, slot.id, 'EASY')];
-  await db.query(`UPDATE "Slot" SET "startsAt" = now() + interval '5 minutes', "endsAt" = now() + interval '65 minutes' WHERE id = $1`, [slot.id]);
+  const [bu, b1, b2] = [
+    await book(a.url, u, slot.id, 'EASY'),
+    await book(a.url, p1, slot.id, 'EASY'),
+    await book(a.url, p2, slot.id, 'EASY'),
+  ];
+  await db.query(
+    `UPDATE "Slot" SET "startsAt" = now() + interval '5 minutes', "endsAt" = now() + interval '65 minutes' WHERE id = $1`,
+    [slot.id],
+  );
 
   const first = ws(a, u);
   const live = subscribe(first, Events, { after: '0' });
@@ -95,8 +199,13 @@ it('concurrent pairing on both instances never puts a booking in two interviews'
   const users = await Promise.all(Array.from({ length: 20 }, () => registerUser(a.url)));
   const levels = ['EASY', 'MEDIUM', 'HARD'] as const;
   const bookings = await Promise.all(users.map((u, i) => book(a.url, u, slot.id, levels[i % 3]!)));
-  await db.query(`UPDATE "Slot" SET "startsAt" = now() + interval '5 minutes', "endsAt" = now() + interval '65 minutes' WHERE id = $1`, [slot.id]);
-  await Promise.all(bookings.map((bk, i) => ok((i % 2 ? a : b).url, Join, { bookingId: bk.id }, { token: users[i]!.token })));
+  await db.query(
+    `UPDATE "Slot" SET "startsAt" = now() + interval '5 minutes', "endsAt" = now() + interval '65 minutes' WHERE id = $1`,
+    [slot.id],
+  );
+  await Promise.all(
+    bookings.map((bk, i) => ok((i % 2 ? a : b).url, Join, { bookingId: bk.id }, { token: users[i]!.token })),
+  );
 
   const runs = await Promise.all(
     Array.from({ length: 8 }, (_, i) => ok((i % 2 ? a : b).url, Pair, { slotId: slot.id }, { token: admin.token })),
@@ -112,7 +221,9 @@ it('concurrent pairing on both instances never puts a booking in two interviews'
   expect(rows).toHaveLength(20);
   expect(rows.every((r) => Number(r.n) === 1)).toBe(true);
   expect(new Set(participants).size).toBe(participants.length);
-  const [interviews] = await db.query<{ count: string }>(`SELECT count(*) FROM "Interview" WHERE "slotId" = $1`, [slot.id]);
+  const [interviews] = await db.query<{ count: string }>(`SELECT count(*) FROM "Interview" WHERE "slotId" = $1`, [
+    slot.id,
+  ]);
   expect(Number(interviews!.count)).toBe(10);
 });
 
@@ -125,12 +236,18 @@ it('the scheduled match job pairs open rooms, and each job exists once for both 
   await ok(b.url, Join, { bookingId: by.id }, { token: y.token });
   const matched = (await stream.next(15_000)).data!.events;
   expect(matched.type).toBe('MATCHED');
-  const jobs = await db.query<{ name: string; n: string }>(`SELECT name, count(*) AS n FROM agenda_jobs GROUP BY name ORDER BY name`);
+  const jobs = await db.query<{ name: string; n: string }>(
+    `SELECT name, count(*) AS n FROM agenda_jobs GROUP BY name ORDER BY name`,
+  );
   // Both instances called every() for each job; each is still one row.
   expect(jobs.length).toBeGreaterThanOrEqual(4);
   expect(jobs.every((j) => j.n === '1')).toBe(true);
-  expect(jobs.map((j) => j.name)).toEqual(expect.arrayContaining(['expire-bookings', 'match-waiting-rooms', 'plan-slots', 'prune-events']));
-  const [interviews] = await db.query<{ count: string }>(`SELECT count(*) FROM "Interview" WHERE "slotId" = $1`, [slot.id]);
+  expect(jobs.map((j) => j.name)).toEqual(
+    expect.arrayContaining(['expire-bookings', 'match-waiting-rooms', 'plan-slots', 'prune-events']),
+  );
+  const [interviews] = await db.query<{ count: string }>(`SELECT count(*) FROM "Interview" WHERE "slotId" = $1`, [
+    slot.id,
+  ]);
   expect(interviews!.count).toBe('1');
 });
 
@@ -183,7 +300,13 @@ describe('a revoked session fails on the other instance as soon as it hears the 
     const [firstOnB, secondOnB] = await Promise.all([warmOnB(u.token, u.user.id), warmOnB(second.token, u.user.id)]);
     await ok(a.url, TwoRequestReset, { email: u.email });
     const [mail] = await until(
-      () => db.query<{ body: string }>(`SELECT body FROM "EmailOutbox" WHERE "to" = $1 AND body LIKE '%/reset-password?%'`, [u.email]).then((rows) => rows.length > 0 && rows),
+      () =>
+        db
+          .query<{ body: string }>(
+            `SELECT body FROM "EmailOutbox" WHERE "to" = $1 AND body LIKE '%/reset-password?%'`,
+            [u.email],
+          )
+          .then((rows) => rows.length > 0 && rows),
       'the reset email',
     );
     const token = /reset-password\?token=([\w-]+)/.exec(mail!.body)![1]!;

@@ -6,12 +6,51 @@ import { codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnect
 import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
-const Room = graphql(`query VisibilityRoom($slotId: ID!) { waitingRoom(slotId: $slotId) { waitingCount } }`);
-const RoomEvents = graphql(`subscription VisibilityRoomEvents($slotId: ID!) { waitingRoom(slotId: $slotId) { type waitingCount } }`);
-const SlotCounts = graphql(`query VisibilitySlots { slots { id waitingCount } }`);
-const SlotBooked = graphql(`query VisibilitySlotsBooked { slots { id bookedCount } }`);
-const Join = graphql(`mutation VisibilityJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { status } }`);
-const Leave = graphql(`mutation VisibilityLeave($bookingId: ID!) { leaveWaitingRoom(bookingId: $bookingId) { status } }`);
+const Room = graphql(`
+  query VisibilityRoom($slotId: ID!) {
+    waitingRoom(slotId: $slotId) {
+      waitingCount
+    }
+  }
+`);
+const RoomEvents = graphql(`
+  subscription VisibilityRoomEvents($slotId: ID!) {
+    waitingRoom(slotId: $slotId) {
+      type
+      waitingCount
+    }
+  }
+`);
+const SlotCounts = graphql(`
+  query VisibilitySlots {
+    slots {
+      id
+      waitingCount
+    }
+  }
+`);
+const SlotBooked = graphql(`
+  query VisibilitySlotsBooked {
+    slots {
+      id
+      bookedCount
+    }
+  }
+`);
+const Join = graphql(`
+  mutation VisibilityJoin($bookingId: ID!) {
+    joinWaitingRoom(bookingId: $bookingId) {
+      status
+    }
+  }
+`);
+const Leave = graphql(`
+  mutation VisibilityLeave($bookingId: ID!) {
+    leaveWaitingRoom(bookingId: $bookingId) {
+      status
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let admin: TestUser;
@@ -34,7 +73,11 @@ const ws = (user?: TestUser) => {
  * The first JOIN_ROOM the new subscription hears: the mover joins, and leaves and joins
  * again while the subscription is not yet listening (there is no subscribe acknowledgement).
  */
-async function heardJoin(sub: Subscription<{ waitingRoom: { type: string; waitingCount: number } }>, mover: TestUser, bookingId: string) {
+async function heardJoin(
+  sub: Subscription<{ waitingRoom: { type: string; waitingCount: number } }>,
+  mover: TestUser,
+  bookingId: string,
+) {
   await ok(stack.url, Join, { bookingId }, { token: mover.token });
   for (let attempt = 0; ; attempt++) {
     const heard = await sub.next(1_000).catch((err: unknown) => (attempt < 10 ? null : Promise.reject(err as Error)));
@@ -63,7 +106,9 @@ it('a signed-in user without a booking sees the counts everywhere: query, subscr
 it('signed out, all three are UNAUTHENTICATED; the slot list without counts stays public', async () => {
   const slot = await createSlot(stack.url, admin, 5);
   expect(codes(await gql(stack.url, Room, { slotId: slot.id }))).toEqual(['UNAUTHENTICATED']);
-  expect((await subscribe(ws(), RoomEvents, { slotId: slot.id }).next()).errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+  expect((await subscribe(ws(), RoomEvents, { slotId: slot.id }).next()).errors?.[0]?.extensions?.['code']).toBe(
+    'UNAUTHENTICATED',
+  );
   expect(codes(await gql(stack.url, SlotCounts, {}))).toEqual(['UNAUTHENTICATED']);
   expect((await ok(stack.url, SlotBooked, {})).slots.map((s) => s.id)).toContain(slot.id);
 });

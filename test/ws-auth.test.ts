@@ -6,10 +6,27 @@ import { connectWs, ok, subscribe, type WsConnection } from './support/client.js
 import { TEST_JWT_SECRET, startServer, startTestStack, type TestServer } from './support/server.js';
 
 const Register = graphql(`
-  mutation WsRegister($input: RegisterInput!) { register(input: $input) { token user { id } } }
+  mutation WsRegister($input: RegisterInput!) {
+    register(input: $input) {
+      token
+      user {
+        id
+      }
+    }
+  }
 `);
-const Logout = graphql(`mutation WsLogout { logout }`);
-const WsMe = graphql(`query WsMe { me { id } }`);
+const Logout = graphql(`
+  mutation WsLogout {
+    logout
+  }
+`);
+const WsMe = graphql(`
+  query WsMe {
+    me {
+      id
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let other: TestServer;
@@ -145,12 +162,14 @@ describe('revoked sessions', () => {
 
 describe('a token per operation (extensions.headers, as GraphiQL sends its Headers pane)', () => {
   const meWithHeaders = (conn: WsConnection, headers: Record<string, unknown>) =>
-    new Promise<{ data?: { me: { id: string } | null } | null; errors?: { extensions?: Record<string, unknown> }[] }>((resolve) => {
-      conn.client.subscribe(
-        { query: 'query { me { id } }', extensions: { headers } },
-        { next: (r) => resolve(r as never), error: (e) => resolve({ errors: e as never }), complete: () => {} },
-      );
-    });
+    new Promise<{ data?: { me: { id: string } | null } | null; errors?: { extensions?: Record<string, unknown> }[] }>(
+      (resolve) => {
+        conn.client.subscribe(
+          { query: 'query { me { id } }', extensions: { headers } },
+          { next: (r) => resolve(r as never), error: (e) => resolve({ errors: e as never }), complete: () => {} },
+        );
+      },
+    );
 
   it('signs that operation in on a signed-out socket, the key in any case', async () => {
     const { token, userId } = await signUp();

@@ -29,7 +29,11 @@ function send(query: string, variables?: Record<string, unknown>): Promise<Outco
       {
         next: (r) => resolve({ kind: 'next', data: r.data, errors: r.errors as Outcome['errors'] }),
         error: (e) =>
-          resolve(Array.isArray(e) ? { kind: 'error', errors: e as Outcome['errors'] } : { kind: 'closed', errors: [{ message: String((e as { reason?: string }).reason ?? e) }] }),
+          resolve(
+            Array.isArray(e)
+              ? { kind: 'error', errors: e as Outcome['errors'] }
+              : { kind: 'closed', errors: [{ message: String((e as { reason?: string }).reason ?? e) }] },
+          ),
         complete: () => {},
       },
     );
@@ -56,28 +60,43 @@ it.each([
 it.each([
   ['an unknown operationName', 'query A { __typename }', 'Nope', /Unknown operation named "Nope"/],
   ['an empty operationName', 'query A { __typename }', '', /Unknown operation named ""/],
-  ['two operations and no operationName', 'query A { __typename } query B { __typename }', undefined, /Must provide operation name/],
-])('%s is an operation error with BAD_USER_INPUT, and the socket stays open', async (_what, query, operationName, message) => {
-  const outcome = await new Promise<Outcome>((resolve) => {
-    conn.client.subscribe(
-      { query, ...(operationName !== undefined ? { operationName } : {}) },
-      { next: (r) => resolve({ kind: 'next', data: r.data }), error: (e) => resolve({ kind: 'error', errors: e as Outcome['errors'] }), complete: () => {} },
-    );
-  });
-  expect(outcome.kind).toBe('error');
-  expect(outcome.errors).toEqual([{ message: expect.stringMatching(message), extensions: { code: 'BAD_USER_INPUT' } }]);
-  expect(await send('{ __typename }')).toEqual({ kind: 'next', data: { __typename: 'Query' }, errors: undefined });
-});
-
-it.each(['{"type":"next","id":"1","payload":{}}', '{"type":"error","id":"1","payload":[]}', '{"type":"connection_ack"}'])(
-  'a client sending a server message (%s) is closed with 4400, not 4500',
-  async (message) => {
-    const socket = new WebSocket(stack.wsUrl, 'graphql-transport-ws');
-    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
-    socket.on('open', () => {
-      socket.send('{"type":"connection_init","payload":{}}');
-      socket.send(message);
+  [
+    'two operations and no operationName',
+    'query A { __typename } query B { __typename }',
+    undefined,
+    /Must provide operation name/,
+  ],
+])(
+  '%s is an operation error with BAD_USER_INPUT, and the socket stays open',
+  async (_what, query, operationName, message) => {
+    const outcome = await new Promise<Outcome>((resolve) => {
+      conn.client.subscribe(
+        { query, ...(operationName !== undefined ? { operationName } : {}) },
+        {
+          next: (r) => resolve({ kind: 'next', data: r.data }),
+          error: (e) => resolve({ kind: 'error', errors: e as Outcome['errors'] }),
+          complete: () => {},
+        },
+      );
     });
-    expect(await closed).toBe(4400);
+    expect(outcome.kind).toBe('error');
+    expect(outcome.errors).toEqual([
+      { message: expect.stringMatching(message), extensions: { code: 'BAD_USER_INPUT' } },
+    ]);
+    expect(await send('{ __typename }')).toEqual({ kind: 'next', data: { __typename: 'Query' }, errors: undefined });
   },
 );
+
+it.each([
+  '{"type":"next","id":"1","payload":{}}',
+  '{"type":"error","id":"1","payload":[]}',
+  '{"type":"connection_ack"}',
+])('a client sending a server message (%s) is closed with 4400, not 4500', async (message) => {
+  const socket = new WebSocket(stack.wsUrl, 'graphql-transport-ws');
+  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+  socket.on('open', () => {
+    socket.send('{"type":"connection_init","payload":{}}');
+    socket.send(message);
+  });
+  expect(await closed).toBe(4400);
+});

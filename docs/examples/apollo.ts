@@ -10,7 +10,15 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { Kind, OperationTypeNode, print } from 'graphql';
 import { createClient } from 'graphql-ws';
-import { EventsDocument, RefreshSessionDocument, possibleTypes, tokenExpiry, type TokenStore, type Tokens, type UserEvent } from '../../client/index.js';
+import {
+  EventsDocument,
+  RefreshSessionDocument,
+  possibleTypes,
+  tokenExpiry,
+  type TokenStore,
+  type Tokens,
+  type UserEvent,
+} from '../../client/index.js';
 
 export interface ApolloSetupOptions {
   url: string;
@@ -36,7 +44,10 @@ export function createApolloClient({ url, wsUrl, tokens, onAuthLost, webSocketIm
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: print(RefreshSessionDocument), variables: { refreshToken: current.refreshToken } }),
+        body: JSON.stringify({
+          query: print(RefreshSessionDocument),
+          variables: { refreshToken: current.refreshToken },
+        }),
       });
       const body = (await res.json()) as { data?: { refreshSession?: Tokens | null } | null };
       const next = body.data?.refreshSession;
@@ -71,10 +82,13 @@ export function createApolloClient({ url, wsUrl, tokens, onAuthLost, webSocketIm
 
   const auth = new SetContextLink(async (prev) => {
     const token = await accessToken();
-    return token ? { headers: { ...(prev.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } } : {};
+    return token
+      ? { headers: { ...(prev.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } }
+      : {};
   });
   const retryAfterRefresh = new ErrorLink(({ error, operation, forward }) => {
-    const unauthenticated = CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.['code'] === 'UNAUTHENTICATED');
+    const unauthenticated =
+      CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.['code'] === 'UNAUTHENTICATED');
     if (!unauthenticated || !tokens.get()) return;
     return new Observable<ApolloLink.Result>((observer) => {
       refresh().then(
@@ -83,7 +97,12 @@ export function createApolloClient({ url, wsUrl, tokens, onAuthLost, webSocketIm
       );
     });
   });
-  const http = ApolloLink.from([retryAfterRefresh, auth, new PersistedQueryLink({ sha256, useGETForHashedQueries: true }), new HttpLink({ uri: url })]);
+  const http = ApolloLink.from([
+    retryAfterRefresh,
+    auth,
+    new PersistedQueryLink({ sha256, useGETForHashedQueries: true }),
+    new HttpLink({ uri: url }),
+  ]);
   const isSubscription = ({ query }: ApolloLink.Operation) => {
     const def = getMainDefinition(query);
     return def.kind === Kind.OPERATION_DEFINITION && def.operation === OperationTypeNode.SUBSCRIPTION;

@@ -45,9 +45,12 @@ export const randomSecret = () => randomBytes(32).toString('base64url');
  * it leaked) from one it never issued (a guess, which must not end anyone's session). `<sessionId>.<secret>`
  * is the format from before derivation.
  */
-export const formatRefreshToken = (sessionId: string, generation: number, secret: string) => `${sessionId}.${generation}.${secret}`;
+export const formatRefreshToken = (sessionId: string, generation: number, secret: string) =>
+  `${sessionId}.${generation}.${secret}`;
 
-export function parseRefreshToken(token: string): { sessionId: string; generation: number | null; secret: string } | null {
+export function parseRefreshToken(
+  token: string,
+): { sessionId: string; generation: number | null; secret: string } | null {
   const parts = token.split('.');
   const [sessionId, middle, last] = parts;
   if (!sessionId || !isUuid(sessionId)) return null;
@@ -68,4 +71,5 @@ export const sameSecret = (a: string, b: string) => {
 export const resetPasswordLink = (appUrl: string, token: string) =>
   `${appUrl}/reset-password?token=${encodeURIComponent(token)}`;
 
-export const verifyEmailLink = (appUrl: string, token: string) => `${appUrl}/verify-email?token=${encodeURIComponent(token)}`;
+export const verifyEmailLink = (appUrl: string, token: string) =>
+  `${appUrl}/verify-email?token=${encodeURIComponent(token)}`;

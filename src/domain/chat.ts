@@ -39,14 +39,15 @@ function countCodePoints(s: string): number {
   return n;
 }
 
-
 /**
  * Chat is open before, during and after the session. A cancelled interview's
  * chat stays readable (and can be marked read) but takes no new messages,
  * edits, deletes or typing: nobody is going to meet there any more.
  */
 export function canWrite(status: InterviewStatus): { ok: true } | { ok: false; reason: string } {
-  return status === 'CANCELLED' ? { ok: false, reason: 'The interview was cancelled; its chat is read-only.' } : { ok: true };
+  return status === 'CANCELLED'
+    ? { ok: false, reason: 'The interview was cancelled; its chat is read-only.' }
+    : { ok: true };
 }
 
 /** A message's place in the chat: oldest first, the id breaking ties within a millisecond. */

@@ -21,14 +21,21 @@ const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Paragraphs (each a list of text runs and links) as both parts, plus the unsubscribe footer. */
-function compose(subject: string, paragraphs: (string | { link: string; label: string })[][], unsubscribe: { link: string; what: string }): EmailContent {
+function compose(
+  subject: string,
+  paragraphs: (string | { link: string; label: string })[][],
+  unsubscribe: { link: string; what: string },
+): EmailContent {
   const text = [
     ...paragraphs.map((p) => p.map((run) => (typeof run === 'string' ? run : `${run.label}: ${run.link}`)).join('')),
     '--',
     `You get this email because ${unsubscribe.what} are on in your MockMate settings. Stop them with one click: ${unsubscribe.link}`,
   ].join('\n\n');
   const htmlParagraphs = paragraphs
-    .map((p) => `<p>${p.map((run) => (typeof run === 'string' ? escapeHtml(run) : `<a href="${escapeHtml(run.link)}">${escapeHtml(run.label)}</a>`)).join('')}</p>`)
+    .map(
+      (p) =>
+        `<p>${p.map((run) => (typeof run === 'string' ? escapeHtml(run) : `<a href="${escapeHtml(run.link)}">${escapeHtml(run.label)}</a>`)).join('')}</p>`,
+    )
     .join('\n');
   const html = [
     '<!doctype html>',
@@ -56,7 +63,10 @@ export function slotReminderEmail(input: {
     [
       [`Hi ${to.name},`],
       [`Your ${TYPE_LABEL[slot.type]} mock interview starts ${when}.`],
-      [`Its waiting room is open: join it so that we can pair you with a peer. `, { label: 'Open MockMate', link: input.appUrl }],
+      [
+        `Its waiting room is open: join it so that we can pair you with a peer. `,
+        { label: 'Open MockMate', link: input.appUrl },
+      ],
     ],
     { link: input.unsubscribeLink, what: 'reminder emails' },
   );
@@ -74,7 +84,9 @@ export function matchedEmail(input: {
     `You have been matched with ${input.peerName} for a ${TYPE_LABEL[slot.type]} mock interview`,
     [
       [`Hi ${to.name},`],
-      [`You have been paired with ${input.peerName} for your ${TYPE_LABEL[slot.type]} mock interview of ${formatForHumans(slot.startsAt, to.timezone)}.`],
+      [
+        `You have been paired with ${input.peerName} for your ${TYPE_LABEL[slot.type]} mock interview of ${formatForHumans(slot.startsAt, to.timezone)}.`,
+      ],
       [`Show up in time, or the interview is cancelled. `, { label: 'Open the interview', link: input.interviewUrl }],
     ],
     { link: input.unsubscribeLink, what: 'emails while you are offline' },
@@ -94,7 +106,9 @@ export function instantRequestEmail(input: {
     `${input.fromName} asks you for a ${TYPE_LABEL[input.type]} mock interview now`,
     [
       [`Hi ${to.name},`],
-      [`${input.fromName} would like to do a ${TYPE_LABEL[input.type]} mock interview with you right now. The request stays open until ${formatForHumans(input.expiresAt, to.timezone)}.`],
+      [
+        `${input.fromName} would like to do a ${TYPE_LABEL[input.type]} mock interview with you right now. The request stays open until ${formatForHumans(input.expiresAt, to.timezone)}.`,
+      ],
       [{ label: 'Answer in MockMate', link: input.appUrl }],
     ],
     { link: input.unsubscribeLink, what: 'emails while you are offline' },

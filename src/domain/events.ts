@@ -40,7 +40,6 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
-
 export interface RoomCounts {
   waitingCount: number;
   byDifficulty: { difficulty: Difficulty; count: number }[];
@@ -84,7 +83,14 @@ export interface EventPayloads {
   /** The requester withdrew before an answer: to both (the addressee's UI stops ringing). */
   INSTANT_REQUEST_CANCELLED: { requestId: string; byUserId: string };
   /** REMINDER_MINUTES before a booked slot; times are ISO (UTC). */
-  SLOT_REMINDER: { slotId: string; bookingId: string; startsAt: string; endsAt: string; type: 'BEHAVIORAL' | 'TECHNICAL'; minutesBefore: number };
+  SLOT_REMINDER: {
+    slotId: string;
+    bookingId: string;
+    startsAt: string;
+    endsAt: string;
+    type: 'BEHAVIORAL' | 'TECHNICAL';
+    minutesBefore: number;
+  };
   AVAILABILITY_CHANGED: { userId: string; availability: 'AVAILABLE' | 'BUSY' | 'OFFLINE' };
   USER_ONLINE: { userId: string };
   USER_OFFLINE: { userId: string };
@@ -100,7 +106,9 @@ export interface EventPayloads {
   MAINTENANCE_MODE: { enabled: boolean; message: string | null; since: string | null };
 }
 
-export type EventPayload<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, never>;
+export type EventPayload<T extends EventType> = T extends keyof EventPayloads
+  ? EventPayloads[T]
+  : Record<string, never>;
 
 /** An event to record for one user: written with the state change, published after commit. */
 export type UserEventInput = {

@@ -85,7 +85,13 @@ export interface FeedbackVisibilityInput {
  * once they have submitted theirs too, or 48 hours after the interview ended,
  * whichever comes first. Nobody else sees it.
  */
-export function canSeeFeedback({ viewer, feedback, authorsInInterview, interviewEndedAt, now }: FeedbackVisibilityInput): boolean {
+export function canSeeFeedback({
+  viewer,
+  feedback,
+  authorsInInterview,
+  interviewEndedAt,
+  now,
+}: FeedbackVisibilityInput): boolean {
   if (viewer.admin || feedback.authorId === viewer.id) return true;
   if (feedback.subjectId !== viewer.id) return false;
   if (authorsInInterview.includes(viewer.id)) return true;
@@ -100,7 +106,9 @@ export function visibleFeedback<F extends { authorId: string; subjectId: string 
   now: Date,
 ): F[] {
   const authors = feedback.map((f) => f.authorId);
-  return feedback.filter((f) => canSeeFeedback({ viewer, feedback: f, authorsInInterview: authors, interviewEndedAt, now }));
+  return feedback.filter((f) =>
+    canSeeFeedback({ viewer, feedback: f, authorsInInterview: authors, interviewEndedAt, now }),
+  );
 }
 
 export type RatingAverages = Record<RatingField, number | null> & { count: number };

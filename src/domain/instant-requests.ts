@@ -44,8 +44,10 @@ export const isLive = (r: { status: InstantRequestStatus; expiresAt: Date }, now
   r.status === 'PENDING' && r.expiresAt.getTime() > now.getTime();
 
 /** What a client sees: a PENDING request past its expiry is EXPIRED even before the job has marked it. */
-export const effectiveStatus = (r: { status: InstantRequestStatus; expiresAt: Date }, now: Date): InstantRequestStatus =>
-  r.status === 'PENDING' && !isLive(r, now) ? 'EXPIRED' : r.status;
+export const effectiveStatus = (
+  r: { status: InstantRequestStatus; expiresAt: Date },
+  now: Date,
+): InstantRequestStatus => (r.status === 'PENDING' && !isLive(r, now) ? 'EXPIRED' : r.status);
 
 export type RequestAction = 'respond' | 'cancel';
 
@@ -64,23 +66,31 @@ export function checkAction(
 ): ActionCheck {
   const actor = action === 'respond' ? r.addresseeId : r.requesterId;
   const other = action === 'respond' ? r.requesterId : r.addresseeId;
-  if (viewerId !== actor && viewerId !== other) return { ok: false, code: 'NOT_FOUND', message: 'Instant request not found.' };
+  if (viewerId !== actor && viewerId !== other)
+    return { ok: false, code: 'NOT_FOUND', message: 'Instant request not found.' };
   if (viewerId !== actor) {
     return {
       ok: false,
       code: 'FORBIDDEN',
-      message: action === 'respond' ? 'Only the user asked can respond to this request.' : 'Only the user who asked can cancel this request.',
+      message:
+        action === 'respond'
+          ? 'Only the user asked can respond to this request.'
+          : 'Only the user who asked can cancel this request.',
     };
   }
-  if (r.status !== 'PENDING') return { ok: false, code: 'CONFLICT', message: `This request is already ${r.status.toLowerCase()}.` };
+  if (r.status !== 'PENDING')
+    return { ok: false, code: 'CONFLICT', message: `This request is already ${r.status.toLowerCase()}.` };
   if (!isLive(r, now)) return { ok: false, code: 'CONFLICT', message: 'This request has expired.' };
   return { ok: true };
 }
 
 /** The reject reason as stored: trimmed, empty means none; too long is refused. */
-export function rejectReason(reason: string | null | undefined): { ok: true; value: string | null } | { ok: false; message: string } {
+export function rejectReason(
+  reason: string | null | undefined,
+): { ok: true; value: string | null } | { ok: false; message: string } {
   const value = reason?.trim() ?? '';
-  if (value.length > REJECT_REASON_MAX) return { ok: false, message: `must be at most ${REJECT_REASON_MAX} characters.` };
+  if (value.length > REJECT_REASON_MAX)
+    return { ok: false, message: `must be at most ${REJECT_REASON_MAX} characters.` };
   return { ok: true, value: value === '' ? null : value };
 }
 

@@ -18,7 +18,11 @@ export const canReadInterview = (viewer: AccessViewer, participantIds: readonly 
  * interview, is told FORBIDDEN; anyone else NOT_FOUND (as `what`), so a
  * stranger cannot tell an interview exists.
  */
-export function notAParticipant(viewer: AccessViewer, exists: boolean, opts: { what?: string; action?: string } = {}): AppError {
+export function notAParticipant(
+  viewer: AccessViewer,
+  exists: boolean,
+  opts: { what?: string; action?: string } = {},
+): AppError {
   return exists && isAdmin(viewer)
     ? forbidden(`Only the participants of this interview can ${opts.action ?? 'do this'}.`)
     : notFound(opts.what ?? 'Interview');

@@ -20,9 +20,7 @@ export const otherRole = (role: ParticipantRole): ParticipantRole =>
  * announce. It is false only for a repeated `start` (the second participant
  * showing up); it is true for `swapRoles`, whose status stays but whose roles change.
  */
-export type TransitionResult =
-  | { ok: true; next: InterviewStatus; changed: boolean }
-  | { ok: false; reason: string };
+export type TransitionResult = { ok: true; next: InterviewStatus; changed: boolean } | { ok: false; reason: string };
 
 const ENDED = 'The interview has already ended.';
 const CANCELLED = 'The interview was cancelled.';

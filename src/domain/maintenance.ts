@@ -3,7 +3,12 @@
 // against users).
 
 /** Mutations that keep working during maintenance: signing in and out, and switching it off. */
-export const ALLOWED_DURING_MAINTENANCE: ReadonlySet<string> = new Set(['login', 'refreshSession', 'logout', 'setMaintenance']);
+export const ALLOWED_DURING_MAINTENANCE: ReadonlySet<string> = new Set([
+  'login',
+  'refreshSession',
+  'logout',
+  'setMaintenance',
+]);
 
 export const DEFAULT_MAINTENANCE_MESSAGE = 'MockMate is under maintenance. Please try again in a few minutes.';
 

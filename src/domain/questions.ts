@@ -21,10 +21,13 @@ export function normalizeQuestion(input: QuestionInput): Checked<Required<Questi
   const body = input.body.trim();
   const hints = (input.hints ?? []).map((h) => h.trim()).filter((h) => h.length > 0);
   if (!title) return { ok: false, field: 'title', message: 'must not be empty.' };
-  if (title.length > QUESTION_LIMITS.title) return { ok: false, field: 'title', message: `must be at most ${QUESTION_LIMITS.title} characters.` };
+  if (title.length > QUESTION_LIMITS.title)
+    return { ok: false, field: 'title', message: `must be at most ${QUESTION_LIMITS.title} characters.` };
   if (!body) return { ok: false, field: 'body', message: 'must not be empty.' };
-  if (body.length > QUESTION_LIMITS.body) return { ok: false, field: 'body', message: `must be at most ${QUESTION_LIMITS.body} characters.` };
-  if (hints.length > QUESTION_LIMITS.hints) return { ok: false, field: 'hints', message: `must be at most ${QUESTION_LIMITS.hints} hints.` };
+  if (body.length > QUESTION_LIMITS.body)
+    return { ok: false, field: 'body', message: `must be at most ${QUESTION_LIMITS.body} characters.` };
+  if (hints.length > QUESTION_LIMITS.hints)
+    return { ok: false, field: 'hints', message: `must be at most ${QUESTION_LIMITS.hints} hints.` };
   if (hints.some((h) => h.length > QUESTION_LIMITS.hint)) {
     return { ok: false, field: 'hints', message: `each hint must be at most ${QUESTION_LIMITS.hint} characters.` };
   }
@@ -73,7 +76,11 @@ export function questionPairs(p: Pairing): { askedById: string; askedToId: strin
  * asked, once the interview is COMPLETED (for review); admins, always.
  * Everyone else in the interview sees only that there is one.
  */
-export function canSeeQuestion(viewer: { id: string; admin: boolean }, assigned: { askedById: string; askedToId: string }, interviewStatus: string): boolean {
+export function canSeeQuestion(
+  viewer: { id: string; admin: boolean },
+  assigned: { askedById: string; askedToId: string },
+  interviewStatus: string,
+): boolean {
   if (viewer.admin || viewer.id === assigned.askedById) return true;
   return viewer.id === assigned.askedToId && interviewStatus === 'COMPLETED';
 }

@@ -30,13 +30,17 @@ export interface RealtimeTotals {
   subscriptionsByField: FieldCount[];
 }
 
-export const isFresh = (r: InstanceReport, now: Date, ttlMs = INSTANCE_REPORT_TTL_MS) => Date.parse(r.lastSeen) + ttlMs > now.getTime();
+export const isFresh = (r: InstanceReport, now: Date, ttlMs = INSTANCE_REPORT_TTL_MS) =>
+  Date.parse(r.lastSeen) + ttlMs > now.getTime();
 
 /** Sums the fresh reports; instances by name, fields by name, fields with no subscription left out. */
 export function aggregate(reports: InstanceReport[], now: Date, ttlMs = INSTANCE_REPORT_TTL_MS): RealtimeTotals {
-  const instances = reports.filter((r) => isFresh(r, now, ttlMs)).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const instances = reports
+    .filter((r) => isFresh(r, now, ttlMs))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   const byField = new Map<string, number>();
-  for (const r of instances) for (const s of r.subscriptions) byField.set(s.field, (byField.get(s.field) ?? 0) + s.count);
+  for (const r of instances)
+    for (const s of r.subscriptions) byField.set(s.field, (byField.get(s.field) ?? 0) + s.count);
   const subscriptionsByField = [...byField]
     .filter(([, count]) => count > 0)
     .map(([field, count]) => ({ field, count }))

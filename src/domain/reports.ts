@@ -118,25 +118,45 @@ export function counts(interviews: readonly ReportInterview[]) {
   };
 }
 
-export function ratingsOverTime(interviews: readonly ReportInterview[], feedback: readonly ReportFeedback[]): RatingPoint[] {
+export function ratingsOverTime(
+  interviews: readonly ReportInterview[],
+  feedback: readonly ReportFeedback[],
+): RatingPoint[] {
   const byId = new Map(interviews.map((i) => [i.id, i]));
   return feedback
     .filter((f) => byId.has(f.interviewId))
     .map((f) => {
       const i = byId.get(f.interviewId)!;
-      return { at: f.at, interviewId: f.interviewId, type: i.type, difficulty: i.difficulty, communication: f.communication, technical: f.technical, problemSolving: f.problemSolving };
+      return {
+        at: f.at,
+        interviewId: f.interviewId,
+        type: i.type,
+        difficulty: i.difficulty,
+        communication: f.communication,
+        technical: f.technical,
+        problemSolving: f.problemSolving,
+      };
     })
     .sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
 /** Every type × difficulty the user took part in, with the averages of what they received there. */
-export function byTypeAndDifficulty(interviews: readonly ReportInterview[], feedback: readonly ReportFeedback[]): RatingGroup[] {
+export function byTypeAndDifficulty(
+  interviews: readonly ReportInterview[],
+  feedback: readonly ReportFeedback[],
+): RatingGroup[] {
   const kind = new Map(interviews.map((i) => [i.id, `${i.type}/${i.difficulty}`]));
   return TYPES.flatMap((type) =>
     DIFFICULTIES.map((difficulty) => {
       const mine = interviews.filter((i) => i.type === type && i.difficulty === difficulty);
       const received = feedback.filter((f) => kind.get(f.interviewId) === `${type}/${difficulty}`);
-      return { type, difficulty, interviews: mine.length, completed: mine.filter((i) => i.status === 'COMPLETED').length, ratings: averageRatings(received) };
+      return {
+        type,
+        difficulty,
+        interviews: mine.length,
+        completed: mine.filter((i) => i.status === 'COMPLETED').length,
+        ratings: averageRatings(received),
+      };
     }),
   ).filter((g) => g.interviews > 0);
 }
@@ -170,7 +190,9 @@ export function groupThemes(texts: readonly (string | null)[]): Theme[] {
     if (g) g.count += 1;
     else groups.set(key, { text, count: 1, first: n });
   });
-  return [...groups.values()].sort((a, b) => b.count - a.count || a.first - b.first).map(({ text, count }) => ({ text, count }));
+  return [...groups.values()]
+    .sort((a, b) => b.count - a.count || a.first - b.first)
+    .map(({ text, count }) => ({ text, count }));
 }
 
 /** Monday 00:00 UTC of the week containing `d`. */
@@ -189,12 +211,20 @@ export function weeklySeries(interviews: readonly ReportInterview[], feedback: r
   for (let t = first; t <= last; t += WEEK_MS) {
     const inWeek = (d: Date) => d.getTime() >= t && d.getTime() < t + WEEK_MS;
     const mine = interviews.filter((i) => inWeek(i.matchedAt));
-    weeks.push({ weekStart: new Date(t), ...counts(mine), ratings: averageRatings(feedback.filter((f) => inWeek(f.at))) });
+    weeks.push({
+      weekStart: new Date(t),
+      ...counts(mine),
+      ratings: averageRatings(feedback.filter((f) => inWeek(f.at))),
+    });
   }
   return weeks;
 }
 
-export function buildSummary(interviews: readonly ReportInterview[], received: readonly ReportFeedback[], questions: readonly ReportQuestion[]): ReportSummary {
+export function buildSummary(
+  interviews: readonly ReportInterview[],
+  received: readonly ReportFeedback[],
+  questions: readonly ReportQuestion[],
+): ReportSummary {
   // Oldest first, so a grouped remark keeps its earliest wording however the history was read.
   const feedback = [...received].sort((a, b) => a.at.getTime() - b.at.getTime());
   const points = ratingsOverTime(interviews, feedback);
@@ -212,7 +242,8 @@ export function buildSummary(interviews: readonly ReportInterview[], received: r
 }
 
 /** Progress after `done` of `total` equal steps, 0–100. */
-export const stepProgress = (done: number, total: number) => (total <= 0 ? 100 : Math.min(100, Math.floor((done * 100) / total)));
+export const stepProgress = (done: number, total: number) =>
+  total <= 0 ? 100 : Math.min(100, Math.floor((done * 100) / total));
 
 /** Splits ids into `slices` consecutive runs (some empty when there are fewer ids than slices). */
 export function slices<T>(items: readonly T[], count = REPORT_READ_SLICES): T[][] {

@@ -3,7 +3,8 @@
 export const SLOT_DURATION_MIN = 15;
 export const SLOT_DURATION_MAX = 240;
 
-export const slotEnd = (startsAt: Date, durationMinutes: number) => new Date(startsAt.getTime() + durationMinutes * 60_000);
+export const slotEnd = (startsAt: Date, durationMinutes: number) =>
+  new Date(startsAt.getTime() + durationMinutes * 60_000);
 
 export const isWholeMinute = (d: Date) => d.getTime() % 60_000 === 0;
 
@@ -50,7 +51,12 @@ export function plannedSlots(grid: PlannerGrid, now: Date) {
       const startsAt = new Date(day + h * 3_600_000);
       if (startsAt <= now || startsAt.getTime() > horizon) continue;
       for (const type of grid.types) {
-        out.push({ key: `${type}@${startsAt.toISOString()}`, type, startsAt, endsAt: slotEnd(startsAt, grid.durationMinutes) });
+        out.push({
+          key: `${type}@${startsAt.toISOString()}`,
+          type,
+          startsAt,
+          endsAt: slotEnd(startsAt, grid.durationMinutes),
+        });
       }
     }
   }
@@ -69,5 +75,10 @@ export const SOON_SLOT_MINUTES = 30;
 export function soonSlots(types: readonly string[], now: Date, withinMinutes: number) {
   const startsAt = new Date(Math.ceil((now.getTime() + 60_000) / SOON_STEP_MS) * SOON_STEP_MS);
   if (withinMinutes <= 0 || startsAt.getTime() - now.getTime() > withinMinutes * 60_000) return [];
-  return types.map((type) => ({ key: `soon:${type}@${startsAt.toISOString()}`, type, startsAt, endsAt: slotEnd(startsAt, SOON_SLOT_MINUTES) }));
+  return types.map((type) => ({
+    key: `soon:${type}@${startsAt.toISOString()}`,
+    type,
+    startsAt,
+    endsAt: slotEnd(startsAt, SOON_SLOT_MINUTES),
+  }));
 }

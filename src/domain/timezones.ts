@@ -51,7 +51,14 @@ function parts(at: Date, timeZone: string) {
     hourCycle: 'h23',
   }).formatToParts(at);
   const get = (type: Intl.DateTimeFormatPartTypes) => raw.find((p) => p.type === type)!.value;
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+    second: get('second'),
+  };
 }
 
 /** Offset of `timeZone` from UTC at `at`, in minutes (New York in winter: -300). */
@@ -79,7 +86,12 @@ export function toLocalIso(at: Date, timeZone: string): string {
  * The zone name and offset make the reading unambiguous, also across a DST change.
  */
 export function formatForHumans(at: Date, timeZone: string): string {
-  const day = formatter(timeZone, 'day', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).formatToParts(at);
+  const day = formatter(timeZone, 'day', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  }).formatToParts(at);
   const get = (type: Intl.DateTimeFormatPartTypes) => day.find((p) => p.type === type)!.value;
   const p = parts(at, timeZone);
   return `${get('weekday')}, ${get('day')} ${get('month')} ${get('year')}, ${p.hour}:${p.minute} (${timeZone}, UTC${formatOffset(offsetMinutes(at, timeZone))})`;

@@ -20,7 +20,10 @@ export function unsubscribeToken(secret: string, userId: string, kind: Unsubscri
   return `${body}.${sign(secret, body)}`;
 }
 
-export function verifyUnsubscribeToken(secret: string, token: string): { userId: string; kind: UnsubscribeKind } | null {
+export function verifyUnsubscribeToken(
+  secret: string,
+  token: string,
+): { userId: string; kind: UnsubscribeKind } | null {
   const [body, mac, extra] = token.split('.');
   if (!body || !mac || extra !== undefined || token.length > 300) return null;
   const expected = Buffer.from(sign(secret, body));
@@ -31,4 +34,5 @@ export function verifyUnsubscribeToken(secret: string, token: string): { userId:
   return { userId, kind: kind as UnsubscribeKind };
 }
 
-export const unsubscribeLink = (appUrl: string, token: string) => `${appUrl}/unsubscribe?token=${encodeURIComponent(token)}`;
+export const unsubscribeLink = (appUrl: string, token: string) =>
+  `${appUrl}/unsubscribe?token=${encodeURIComponent(token)}`;

@@ -67,7 +67,10 @@ export function closable<T>(gen: AsyncGenerator<T>, queue: { close(): void }): A
 }
 
 /** Maps and filters (undefined drops) an iterator, passing return() through so the source stops at once. */
-export function mapIterator<T, U>(source: AsyncIterableIterator<T>, fn: (item: T) => U | undefined): AsyncIterableIterator<U> {
+export function mapIterator<T, U>(
+  source: AsyncIterableIterator<T>,
+  fn: (item: T) => U | undefined,
+): AsyncIterableIterator<U> {
   const it: AsyncIterableIterator<U> = {
     async next() {
       for (;;) {

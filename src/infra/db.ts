@@ -104,11 +104,18 @@ export async function sqlTransaction<T>(sql: Sql, fn: (client: SqlClient) => Pro
  * unlike an error of the query itself.
  */
 const REFUSED_CODES = new Set(['53300', '57P03', 'ECONNREFUSED', 'P2037', 'P1001']);
-const REFUSED_MESSAGE = /too many clients already|remaining connection slots are reserved|the database system is (starting up|shutting down)/i;
+const REFUSED_MESSAGE =
+  /too many clients already|remaining connection slots are reserved|the database system is (starting up|shutting down)/i;
 
 export function databaseUnavailable(err: unknown, depth = 0): boolean {
   if (typeof err !== 'object' || err === null || depth > 4) return false;
-  const e = err as { code?: unknown; originalCode?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  const e = err as {
+    code?: unknown;
+    originalCode?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    meta?: { driverAdapterError?: unknown };
+  };
   if (REFUSED_CODES.has(String(e.code)) || REFUSED_CODES.has(String(e.originalCode))) return true;
   if (typeof e.message === 'string' && REFUSED_MESSAGE.test(e.message)) return true;
   return databaseUnavailable(e.cause, depth + 1) || databaseUnavailable(e.meta?.driverAdapterError, depth + 1);

@@ -25,7 +25,11 @@ export function createInstanceRegistry(redis: Redis | null, prefix: string): Ins
   return {
     async report(r) {
       // The hash outlives its rows a little, so a deployment that stops entirely leaves nothing behind.
-      await redis.multi().hset(key, r.id, JSON.stringify(r)).pexpire(key, INSTANCE_REPORT_TTL_MS * 2).exec();
+      await redis
+        .multi()
+        .hset(key, r.id, JSON.stringify(r))
+        .pexpire(key, INSTANCE_REPORT_TTL_MS * 2)
+        .exec();
     },
     async list() {
       const rows = Object.values(await redis.hgetall(key)).map((v) => JSON.parse(v) as InstanceReport);

@@ -20,7 +20,11 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    openSockets: new Gauge({ name: 'mockmate_ws_open_sockets', help: 'Open WebSocket connections', registers: [registry] }),
+    openSockets: new Gauge({
+      name: 'mockmate_ws_open_sockets',
+      help: 'Open WebSocket connections',
+      registers: [registry],
+    }),
     activeSubscriptions: new Gauge({
       name: 'mockmate_graphql_active_subscriptions',
       help: 'Active GraphQL operations over WebSocket, by root field',

@@ -24,7 +24,10 @@ export interface Migration {
 
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await fs.readFile(path.join(dir, name, 'migration.sql'), 'utf8');
@@ -62,7 +65,8 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
     for (const m of migrations) {
       const row = applied.get(m.name);
       if (row) {
-        if (!row.finished_at) throw new MigrationError(`Migration ${m.name} started but never finished; resolve it by hand.`);
+        if (!row.finished_at)
+          throw new MigrationError(`Migration ${m.name} started but never finished; resolve it by hand.`);
         if (row.checksum !== m.checksum) {
           throw new MigrationError(
             `Migration ${m.name} was modified after it was applied (checksum mismatch). Restore the file or add a new migration.`,
@@ -89,10 +93,9 @@ async function applyOne(client: pg.Client, m: Migration): Promise<void> {
       [id, m.checksum, m.name],
     );
     await client.query(m.sql);
-    await client.query(
-      'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-      [id],
-    );
+    await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [
+      id,
+    ]);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

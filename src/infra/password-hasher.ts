@@ -12,11 +12,21 @@ const BUSY_RETRY_MS = 1_000;
 
 export type HashKind = 'hash' | 'verify';
 
-export function createPasswordHasher({ concurrency, queue, onRun = () => {} }: { concurrency: number; queue: number; onRun?: (kind: HashKind) => void }) {
+export function createPasswordHasher({
+  concurrency,
+  queue,
+  onRun = () => {},
+}: {
+  concurrency: number;
+  queue: number;
+  onRun?: (kind: HashKind) => void;
+}) {
   const limit = pLimit(concurrency);
   function run<T>(kind: HashKind, work: () => Promise<T>): Promise<T> {
     if (limit.activeCount + limit.pendingCount >= concurrency + queue) {
-      return Promise.reject(rateLimited('The server is busy checking passwords; try again in a moment.', BUSY_RETRY_MS));
+      return Promise.reject(
+        rateLimited('The server is busy checking passwords; try again in a moment.', BUSY_RETRY_MS),
+      );
     }
     return limit(() => {
       onRun(kind);

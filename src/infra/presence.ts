@@ -41,7 +41,9 @@ export interface Presence {
 export function createPresence(redis: Redis | null, opts: { prefix?: string; ttlMs?: number } = {}): Presence {
   const instance = randomUUID();
   const member = (localId: string) => `${instance}:${localId}`;
-  return redis ? redisPresence(redis, opts.prefix ?? 'presence:', opts.ttlMs ?? DEFAULT_PRESENCE_TTL_MS, member) : memoryPresence(member);
+  return redis
+    ? redisPresence(redis, opts.prefix ?? 'presence:', opts.ttlMs ?? DEFAULT_PRESENCE_TTL_MS, member)
+    : memoryPresence(member);
 }
 
 function memoryPresence(member: (id: string) => string): Presence {
@@ -139,11 +141,12 @@ function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id:
       // One atomic step, so that of concurrent adds exactly one sees 1.
       const now = Date.now();
       const k = prefix + key;
-      const [, , [, n]] = (await redis.multi().zadd(k, now + ttlMs, m).pexpire(k, ttlMs * 3).zcount(k, `(${now}`, '+inf').exec()) as [
-        unknown,
-        unknown,
-        [unknown, number],
-      ];
+      const [, , [, n]] = (await redis
+        .multi()
+        .zadd(k, now + ttlMs, m)
+        .pexpire(k, ttlMs * 3)
+        .zcount(k, `(${now}`, '+inf')
+        .exec()) as [unknown, unknown, [unknown, number]];
       return n;
     },
     async addIfLive(key, m, max) {
@@ -170,11 +173,12 @@ function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id:
       if (set?.size === 0) local.delete(key);
       // The caller announces the last member going: stale ones go with it, so the sweep does not announce it again.
       const k = prefix + key;
-      const [, , [, n]] = (await redis.multi().zrem(k, m).zremrangebyscore(k, '-inf', Date.now()).zcount(k, '-inf', '+inf').exec()) as [
-        unknown,
-        unknown,
-        [unknown, number],
-      ];
+      const [, , [, n]] = (await redis
+        .multi()
+        .zrem(k, m)
+        .zremrangebyscore(k, '-inf', Date.now())
+        .zcount(k, '-inf', '+inf')
+        .exec()) as [unknown, unknown, [unknown, number]];
       return n;
     },
     count: live,
@@ -182,7 +186,10 @@ function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id:
     async stale(keyPrefix) {
       const found: string[] = [];
       const now = Date.now();
-      for await (const keys of redis.scanStream({ match: `${prefix}${keyPrefix}*`, count: SCAN_COUNT }) as AsyncIterable<string[]>) {
+      for await (const keys of redis.scanStream({
+        match: `${prefix}${keyPrefix}*`,
+        count: SCAN_COUNT,
+      }) as AsyncIterable<string[]>) {
         if (keys.length === 0) continue;
         const multi = redis.multi();
         for (const k of keys) multi.zcount(k, '-inf', now);
@@ -207,7 +214,11 @@ function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id:
       set?.delete(m);
       if (set?.size === 0) local.delete(key);
       // Expired already, so it counts as stale; the key outlives it long enough for the sweep.
-      await redis.multi().zadd(prefix + key, Date.now() - 1, m).pexpire(prefix + key, ttlMs * 3).exec();
+      await redis
+        .multi()
+        .zadd(prefix + key, Date.now() - 1, m)
+        .pexpire(prefix + key, ttlMs * 3)
+        .exec();
     },
     async close() {
       clearInterval(heartbeat);

@@ -43,7 +43,13 @@ export function createPubSub(redisUrl: string | undefined, onRedisError: (err: E
   // after that is answered only once the channels are subscribed again.
   subscriber.on('ready', () => {
     const current = epoch;
-    setImmediate(() => void subscriber.ping().then(() => void (epoch === current && (confirmed = current)), () => {}));
+    setImmediate(
+      () =>
+        void subscriber.ping().then(
+          () => void (epoch === current && (confirmed = current)),
+          () => {},
+        ),
+    );
   });
   return {
     engine,
@@ -57,7 +63,11 @@ export function createPubSub(redisUrl: string | undefined, onRedisError: (err: E
 }
 
 /** A channel's messages as a queue; closing the queue unsubscribes (then runs `onClose`). */
-export async function subscribeQueue<T>(pubsub: PubSubEngine, channel: string, onClose = () => {}): Promise<AsyncQueue<T>> {
+export async function subscribeQueue<T>(
+  pubsub: PubSubEngine,
+  channel: string,
+  onClose = () => {},
+): Promise<AsyncQueue<T>> {
   const queue = new AsyncQueue<T>(() => {
     onClose();
     void pubsub.unsubscribe(subId);

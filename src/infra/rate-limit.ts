@@ -35,7 +35,12 @@ export function createRateLimiter(redis: Redis | null, prefix = 'rl:'): RateLimi
       const memory = new RateLimiterMemory(options);
       // rejectIfRedisNotReady: while reconnecting, go to the insurance at once instead of queueing behind the outage.
       const store: RateLimiterAbstract = redis
-        ? new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory })
+        ? new RateLimiterRedis({
+            ...options,
+            storeClient: redis,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: memory,
+          })
         : memory;
       return wrap(store);
     },

@@ -12,7 +12,10 @@ export interface ShutdownNotice {
    * Wraps `source`. After announce() it yields `final(lastDelivered)` once,
    * then waits for return(). If `final` throws, the stream carries on without it.
    */
-  wrap<T>(source: AsyncIterableIterator<T>, final: (lastDelivered: T | undefined) => T | Promise<T>): AsyncIterableIterator<T>;
+  wrap<T>(
+    source: AsyncIterableIterator<T>,
+    final: (lastDelivered: T | undefined) => T | Promise<T>,
+  ): AsyncIterableIterator<T>;
   /**
    * A stream that sends its own items (the room fan-out writes frames itself):
    * at announce() `deliver` sends the final item and resolves whether it was

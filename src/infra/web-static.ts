@@ -38,14 +38,22 @@ export function createWebStatic(dist = WEB_DIST) {
     const ext = path.extname(file);
     if (ext && isFile(file)) {
       const immutable = decoded.startsWith('/assets/');
-      send(req, res, file, TYPES[ext] ?? 'application/octet-stream', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      send(
+        req,
+        res,
+        file,
+        TYPES[ext] ?? 'application/octet-stream',
+        immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
       return true;
     }
     if (ext) return false; // a missing file is a 404, not the app
     const index = path.join(root, 'index.html');
     if (!isFile(index)) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
-      res.end('The web app is not built. Run `npm run build:web` (npm install and npm start do it), or use /graphql.\n');
+      res.end(
+        'The web app is not built. Run `npm run build:web` (npm install and npm start do it), or use /graphql.\n',
+      );
       return true;
     }
     send(req, res, index, TYPES['.html']!, 'no-cache');
@@ -63,7 +71,12 @@ function isFile(p: string) {
 
 function send(req: IncomingMessage, res: ServerResponse, file: string, type: string, cacheControl: string) {
   const { size } = fs.statSync(file);
-  res.writeHead(200, { 'content-type': type, 'content-length': size, 'cache-control': cacheControl, ...SECURITY_HEADERS });
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': size,
+    'cache-control': cacheControl,
+    ...SECURITY_HEADERS,
+  });
   if (req.method === 'HEAD') return void res.end();
   fs.createReadStream(file).pipe(res);
 }

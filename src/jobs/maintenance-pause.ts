@@ -5,7 +5,10 @@
 import type { Maintenance } from '../services/maintenance.js';
 import type { JobDefinition } from './scheduler.js';
 
-export function pausedDuringMaintenance(maintenance: Pick<Maintenance, 'current'>, jobs: JobDefinition[]): JobDefinition[] {
+export function pausedDuringMaintenance(
+  maintenance: Pick<Maintenance, 'current'>,
+  jobs: JobDefinition[],
+): JobDefinition[] {
   return jobs.map((job) => ({
     ...job,
     run: () => (maintenance.current().enabled ? Promise.resolve({ skipped: 'maintenance' }) : job.run()),

@@ -173,7 +173,14 @@ export function createRoomFanout(opts: { onError: (err: unknown) => ExecutionRes
     let payload = group.finals.get(key);
     if (!payload) {
       const last = m.last;
-      group.finals.set(key, (payload = room.feed.final(last).then((event) => m.run(event)).catch(opts.onError).then(encode)));
+      group.finals.set(
+        key,
+        (payload = room.feed
+          .final(last)
+          .then((event) => m.run(event))
+          .catch(opts.onError)
+          .then(encode)),
+      );
     }
     const frame = await payload;
     if (m.socket.readyState !== WebSocket.OPEN) return false;
@@ -185,12 +192,14 @@ export function createRoomFanout(opts: { onError: (err: unknown) => ExecutionRes
       let room = rooms.get(feed.channel);
       if (!room) {
         const created: Room = { feed, groups: new Map(), listening: Promise.resolve(), unlisten: null };
-        created.listening = feed.listen((event) => {
-          for (const group of created.groups.values()) publish(group, event);
-        }).then((unlisten) => {
-          created.unlisten = unlisten;
-          if (rooms.get(feed.channel) !== created) unlisten();
-        });
+        created.listening = feed
+          .listen((event) => {
+            for (const group of created.groups.values()) publish(group, event);
+          })
+          .then((unlisten) => {
+            created.unlisten = unlisten;
+            if (rooms.get(feed.channel) !== created) unlisten();
+          });
         rooms.set(feed.channel, (room = created));
       }
       const r = room;

@@ -73,12 +73,16 @@ export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLEr
   const mask = (result: ExecutionResult): ExecutionResult =>
     result.errors ? { ...result, errors: result.errors.map(opts.maskError) } : result;
   const fanout = createRoomFanout({
-    onError: (err) => ({ data: null, errors: [opts.maskError(new GraphQLError(String(err), { originalError: err as Error }))] }),
+    onError: (err) => ({
+      data: null,
+      errors: [opts.maskError(new GraphQLError(String(err), { originalError: err as Error }))],
+    }),
   });
   return {
     onSubscribe({ args, setSubscribeFn }) {
       const target = (args.rootValue as { [DIRECT_DELIVERY]?: FanoutTarget } | undefined)?.[DIRECT_DELIVERY];
-      if (!target || !isSharedOperation(args.document as DocumentNode, args.operationName as string | null | undefined)) return;
+      if (!target || !isSharedOperation(args.document as DocumentNode, args.operationName as string | null | undefined))
+        return;
       const key = operationKey(args);
       setSubscribeFn(async (subArgs: ExecutionArgs) => {
         const source = await createSourceEventStream(subArgs);
@@ -97,7 +101,9 @@ export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLEr
           await events.return?.();
         }
         let end!: () => void;
-        const ended = new Promise<IteratorResult<never>>((resolve) => (end = () => resolve({ value: undefined, done: true })));
+        const ended = new Promise<IteratorResult<never>>(
+          (resolve) => (end = () => resolve({ value: undefined, done: true })),
+        );
         const stream: AsyncIterableIterator<never> = {
           next: () => ended,
           async return() {

@@ -120,7 +120,12 @@ const SERVER_MESSAGE_TYPES = new Set<unknown>([MessageType.ConnectionAck, Messag
  * Throwing makes graphql-ws close with 4400 Invalid message, the client's fault.
  */
 function rejectServerMessages(key: string, value: unknown) {
-  if (key === '' && typeof value === 'object' && value !== null && SERVER_MESSAGE_TYPES.has((value as { type?: unknown }).type)) {
+  if (
+    key === '' &&
+    typeof value === 'object' &&
+    value !== null &&
+    SERVER_MESSAGE_TYPES.has((value as { type?: unknown }).type)
+  ) {
     throw new Error('A client may not send this message type.');
   }
   return value;
@@ -215,7 +220,10 @@ export async function createWsServer(opts: {
         const socket = ctx.extra.socket;
         if (!viewer) {
           if ((anonymousByIp.get(ip) ?? 0) >= limits.wsMaxAnonymousSocketsPerAddress) {
-            socket.close(WsCloseCode.TooManySockets, 'Too many anonymous sockets from this address; sign in or close some.');
+            socket.close(
+              WsCloseCode.TooManySockets,
+              'Too many anonymous sockets from this address; sign in or close some.',
+            );
             return false;
           }
           bump(anonymousByIp, ip, 1);
@@ -265,11 +273,17 @@ export async function createWsServer(opts: {
         const headers = payload.extensions?.['headers'];
         const authorization = authorizationIn(headers);
         if (authorization !== null) {
-          const refused = (message: string) => [new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' satisfies ErrorCode } })];
+          const refused = (message: string) => [
+            new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' satisfies ErrorCode } }),
+          ];
           if (authorization === MALFORMED) return refused('extensions.headers.authorization must be "Bearer <token>".');
           const { viewer, authFailure } = await resolveViewer(services, authorization);
           if (!viewer) {
-            return refused(authFailure === 'expired' ? 'Your access token has expired; refresh the session.' : 'Your session is no longer valid; sign in again.');
+            return refused(
+              authFailure === 'expired'
+                ? 'Your access token has expired; refresh the session.'
+                : 'Your session is no longer valid; sign in again.',
+            );
           }
           socketAuth = { ...socketAuth!, viewer };
           trackSession(viewer.sessionId, ctx.extra.socket);

@@ -15,7 +15,9 @@ const password = z
 
 const AuthPayload = builder.objectRef<AuthResult>('AuthPayload').implement({
   fields: (t) => ({
-    token: t.exposeString('token', { description: 'Access token (JWT, 15 minutes). Send as `Authorization: Bearer <token>`.' }),
+    token: t.exposeString('token', {
+      description: 'Access token (JWT, 15 minutes). Send as `Authorization: Bearer <token>`.',
+    }),
     refreshToken: t.exposeString('refreshToken', { description: 'Single-use; exchange it with refreshSession.' }),
     user: t.field({ type: UserRef, resolve: (p) => asOwnerView(p.user) }),
   }),
@@ -33,7 +35,10 @@ const LoginInput = builder.inputType('LoginInput', {
   fields: (t) => ({
     // Only bounded here: a wrong format is just a failed sign-in, not a hint.
     email: t.string({ required: true, validate: z.string().max(254, 'must be at most 254 characters') }),
-    password: t.string({ required: true, validate: z.string().max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`) }),
+    password: t.string({
+      required: true,
+      validate: z.string().max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
+    }),
   }),
 });
 
@@ -55,7 +60,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, ctx) => ctx.services.accounts.refreshSession(args.refreshToken),
   }),
   logout: t.boolean({
-    description: "Revokes the current session: its refresh token and access tokens stop working at once.",
+    description: 'Revokes the current session: its refresh token and access tokens stop working at once.',
     authScopes: { signedIn: true },
     resolve: (_root, _args, ctx) => ctx.services.accounts.logout(ctx.viewer!),
   }),
@@ -65,14 +70,18 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, ctx) => ctx.services.accounts.requestPasswordReset(args.email),
   }),
   requestEmailVerification: t.boolean({
-    description: 'Emails the signed-in user a new link to verify their address (the one sent at registration stops working). CONFLICT when already verified.',
+    description:
+      'Emails the signed-in user a new link to verify their address (the one sent at registration stops working). CONFLICT when already verified.',
     authScopes: { signedIn: true },
     resolve: (_root, _args, ctx) => ctx.services.accounts.requestEmailVerification(ctx.viewer!),
   }),
   verifyEmail: t.field({
     type: UserRef,
-    description: "Verifies the address with the token from the verification email's link (single-use); needs no sign-in.",
-    args: { token: t.arg.string({ required: true, validate: z.string().min(1, 'must not be empty').max(512, 'is too long') }) },
+    description:
+      "Verifies the address with the token from the verification email's link (single-use); needs no sign-in.",
+    args: {
+      token: t.arg.string({ required: true, validate: z.string().min(1, 'must not be empty').max(512, 'is too long') }),
+    },
     resolve: async (_root, args, ctx) => asOwnerView(await ctx.services.accounts.verifyEmail(args.token)),
   }),
   resetPassword: t.field({

@@ -9,7 +9,11 @@ export const BookingRef = builder.prismaObject('Booking', {
     user: t.relation('user'),
     difficulty: t.expose('difficulty', { type: DifficultyEnum }),
     status: t.expose('status', { type: BookingStatusEnum }),
-    joinedAt: t.expose('joinedAt', { type: 'DateTime', nullable: true, description: 'When the booking entered the waiting room.' }),
+    joinedAt: t.expose('joinedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the booking entered the waiting room.',
+    }),
     interview: t.relation('interview', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -18,7 +22,10 @@ export const BookingRef = builder.prismaObject('Booking', {
 const BookSlotInput = builder.inputType('BookSlotInput', {
   fields: (t) => ({
     slotId: t.id({ required: true, validate: uuid }),
-    difficulty: t.field({ type: DifficultyEnum, description: "Defaults to the viewer's `level`; required while they have none." }),
+    difficulty: t.field({
+      type: DifficultyEnum,
+      description: "Defaults to the viewer's `level`; required while they have none.",
+    }),
   }),
 });
 
@@ -42,9 +49,11 @@ builder.mutationFields((t) => ({
   }),
   cancelBooking: t.prismaField({
     type: 'Booking',
-    description: 'Cancels a booking. A MATCHED one whose interview has not started cancels that interview and puts the peer back to WAITING.',
+    description:
+      'Cancels a booking. A MATCHED one whose interview has not started cancels that interview and puts the peer back to WAITING.',
     authScopes: { signedIn: true },
     args: { bookingId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (query, _root, args, ctx) => ctx.services.bookings.cancelBooking(ctx.viewer!, String(args.bookingId), query),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.bookings.cancelBooking(ctx.viewer!, String(args.bookingId), query),
   }),
 }));

@@ -61,7 +61,9 @@ const DATE_TIME_MIN = new Date('1970-01-01T00:00:00Z');
 const DATE_TIME_MAX = new Date('2100-01-01T00:00:00Z');
 const inDateRange = (d: Date) => {
   if (d >= DATE_TIME_MIN && d < DATE_TIME_MAX) return d;
-  throw new GraphQLError(`DateTime must be from ${DATE_TIME_MIN.toISOString()} up to (not including) ${DATE_TIME_MAX.toISOString()}.`);
+  throw new GraphQLError(
+    `DateTime must be from ${DATE_TIME_MIN.toISOString()} up to (not including) ${DATE_TIME_MAX.toISOString()}.`,
+  );
 };
 builder.addScalarType(
   'DateTime',

@@ -10,7 +10,8 @@ import { InterviewRef, participantId, participantIdDescription } from './intervi
 import { SessionEventRef } from './session.js';
 
 export const MessageRef = builder.prismaObject('Message', {
-  description: 'A chat message in an interview. The body is plain text, stored and returned exactly as sent (trimmed): clients escape it.',
+  description:
+    'A chat message in an interview. The body is plain text, stored and returned exactly as sent (trimmed): clients escape it.',
   fields: (t) => ({
     id: t.exposeID('id'),
     interview: t.relation('interview'),
@@ -22,7 +23,11 @@ export const MessageRef = builder.prismaObject('Message', {
     }),
     deleted: t.boolean({ resolve: (m) => m.deletedAt !== null }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    editedAt: t.expose('editedAt', { type: 'DateTime', nullable: true, description: 'When the author last edited it.' }),
+    editedAt: t.expose('editedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the author last edited it.',
+    }),
     deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true }),
   }),
 });
@@ -43,7 +48,11 @@ export const ReadReceiptRef = builder.prismaObject('InterviewParticipant', {
       resolve: (query, p, _args, ctx) =>
         p.lastReadMessageId ? ctx.db.message.findUnique({ ...query, where: { id: p.lastReadMessageId } }) : null,
     }),
-    readAt: t.expose('lastReadAt', { type: 'DateTime', nullable: true, description: 'When they last moved their receipt.' }),
+    readAt: t.expose('lastReadAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When they last moved their receipt.',
+    }),
   }),
 });
 
@@ -55,7 +64,8 @@ builder.prismaObjectFields(InterviewRef, (t) => ({
         'The chat, oldest first. Cursors are message ids: `first`/`after` page forward, `last`/`before` backward (`last` alone gives the newest page). Participants and admins only.',
       authScopes: { signedIn: true },
       resolve: async (interview, args, ctx) => {
-        if (!(await ctx.services.chat.canRead(ctx.viewer!, interview.id))) throw forbidden('Only participants may read this chat.');
+        if (!(await ctx.services.chat.canRead(ctx.viewer!, interview.id)))
+          throw forbidden('Only participants may read this chat.');
         return ctx.services.chat.messagePage(interview.id, args);
       },
     },
@@ -68,32 +78,37 @@ builder.prismaObjectFields(InterviewRef, (t) => ({
     query: { orderBy: { role: 'asc' } },
   }),
   unreadMessageCount: t.int({
-    description: "Messages from others after the viewer's read receipt, deleted ones aside. 0 for an admin who is not a participant.",
+    description:
+      "Messages from others after the viewer's read receipt, deleted ones aside. 0 for an admin who is not a participant.",
     authScopes: { signedIn: true },
     resolve: (interview, _args, ctx) => ctx.services.chat.unreadCount(ctx.viewer!, interview.id),
   }),
 }));
 
 builder.mutationFields((t) => {
-  const bodyArg = () => t.arg.string({ required: true, description: `Plain text, 1–${MESSAGE_BODY_MAX} characters after trimming.` });
+  const bodyArg = () =>
+    t.arg.string({ required: true, description: `Plain text, 1–${MESSAGE_BODY_MAX} characters after trimming.` });
   return {
     sendMessage: t.prismaField({
       type: 'Message',
       description: `Participants only. At most 20 messages (sent or edited) per 10 seconds, then RATE_LIMITED with retryAfterSeconds. A cancelled interview's chat is read-only (CONFLICT).`,
       authScopes: { signedIn: true },
       args: { interviewId: t.arg.id({ required: true, validate: uuid }), body: bodyArg() },
-      resolve: (query, _root, args, ctx) => ctx.services.chat.sendMessage(ctx.viewer!, String(args.interviewId), args.body, query),
+      resolve: (query, _root, args, ctx) =>
+        ctx.services.chat.sendMessage(ctx.viewer!, String(args.interviewId), args.body, query),
     }),
     editMessage: t.prismaField({
       type: 'Message',
       description: 'Its author only. A deleted message cannot be edited (CONFLICT). Counts toward the sending limit.',
       authScopes: { signedIn: true },
       args: { messageId: t.arg.id({ required: true, validate: uuid }), body: bodyArg() },
-      resolve: (query, _root, args, ctx) => ctx.services.chat.editMessage(ctx.viewer!, String(args.messageId), args.body, query),
+      resolve: (query, _root, args, ctx) =>
+        ctx.services.chat.editMessage(ctx.viewer!, String(args.messageId), args.body, query),
     }),
     deleteMessage: t.prismaField({
       type: 'Message',
-      description: 'Its author only. The message stays in place with `deleted: true` and `body: null`; deleting again is harmless.',
+      description:
+        'Its author only. The message stays in place with `deleted: true` and `body: null`; deleting again is harmless.',
       authScopes: { signedIn: true },
       args: { messageId: t.arg.id({ required: true, validate: uuid }) },
       resolve: (query, _root, args, ctx) => ctx.services.chat.deleteMessage(ctx.viewer!, String(args.messageId), query),
@@ -127,7 +142,8 @@ export function announcedMessageId(e: { type: string; payload: Record<string, un
   return MESSAGE_EVENTS.has(e.type) && typeof id === 'string' ? id : null;
 }
 
-const MESSAGE_FIELD = 'For MESSAGE_SENT / MESSAGE_EDITED / MESSAGE_DELETED: the message as it is now (body null once deleted).';
+const MESSAGE_FIELD =
+  'For MESSAGE_SENT / MESSAGE_EDITED / MESSAGE_DELETED: the message as it is now (body null once deleted).';
 
 builder.objectField(UserEventRef, 'message', (t) =>
   t.prismaField({

@@ -7,9 +7,13 @@ const CodePadRef = builder.objectRef<CodePadView>('CodePad').implement({
   description: "An interview's shared code pad: a Yjs document whose Y.Text named `code` holds the code.",
   fields: (t) => ({
     interviewId: t.exposeID('interviewId'),
-    language: t.exposeString('language', { description: 'The editor language, e.g. `typescript`; `plaintext` until someone sets it.' }),
+    language: t.exposeString('language', {
+      description: 'The editor language, e.g. `typescript`; `plaintext` until someone sets it.',
+    }),
     text: t.exposeString('text', { description: 'The current code as plain text.' }),
-    state: t.exposeString('state', { description: 'The merged document as one base64 Yjs update: apply it first, then the live updates.' }),
+    state: t.exposeString('state', {
+      description: 'The merged document as one base64 Yjs update: apply it first, then the live updates.',
+    }),
     version: t.exposeInt('version', { description: 'Updates accepted so far.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -52,18 +56,22 @@ builder.mutationField('updateCodePad', (t) =>
       language: t.arg.string(),
     },
     resolve: (_root, args, ctx) =>
-      ctx.services.codePad.update(ctx.viewer!, { interviewId: String(args.interviewId), update: args.update, language: args.language }),
+      ctx.services.codePad.update(ctx.viewer!, {
+        interviewId: String(args.interviewId),
+        update: args.update,
+        language: args.language,
+      }),
   }),
 );
 
 builder.subscriptionField('codePad', (t) =>
   t.field({
     type: CodePadEventRef,
-    description: 'Every update accepted into the pad, from any instance. Participants only. After a reconnect, fetch `codePad` and apply its `state`.',
+    description:
+      'Every update accepted into the pad, from any instance. Participants only. After a reconnect, fetch `codePad` and apply its `state`.',
     authScopes: { signedIn: true },
     args: { interviewId: t.arg.id({ required: true, validate: uuid }) },
     subscribe: (_root, args, ctx) => ctx.services.codePad.watch(ctx.viewer!, String(args.interviewId)),
     resolve: (e) => e,
   }),
 );
-

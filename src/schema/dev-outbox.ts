@@ -10,7 +10,11 @@ builder.prismaObject('EmailOutbox', {
     to: t.exposeString('to'),
     subject: t.exposeString('subject'),
     body: t.exposeString('body'),
-    link: t.string({ nullable: true, description: 'The first link in the body: the one to follow.', resolve: (m) => firstLink(m.body) }),
+    link: t.string({
+      nullable: true,
+      description: 'The first link in the body: the one to follow.',
+      resolve: (m) => firstLink(m.body),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
   }),

@@ -1,5 +1,11 @@
 import { EVENT_TYPES, type EventType } from '../domain/events.js';
-import { BookingStatus, Difficulty, InterviewStatus, InterviewType, ParticipantRole } from '../generated/prisma/enums.js';
+import {
+  BookingStatus,
+  Difficulty,
+  InterviewStatus,
+  InterviewType,
+  ParticipantRole,
+} from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 
 export const InterviewTypeEnum = builder.enumType(InterviewType, { name: 'InterviewType' });
@@ -21,9 +27,13 @@ const EVENT_TYPE_DESCRIPTIONS: Partial<Record<EventType, string>> = {
   SLOT_REMINDER:
     'A booked slot starts in REMINDER_MINUTES (default 15); stored, once per booking. Payload `{ slotId, bookingId, startsAt, endsAt, ' +
     'type, minutesBefore }`; `UserEvent.slot` is the slot.',
-  INSTANT_REQUEST_CANCELLED: 'The requester withdrew an instant interview request; to both users. Payload `{ requestId, byUserId }`.',
+  INSTANT_REQUEST_CANCELLED:
+    'The requester withdrew an instant interview request; to both users. Payload `{ requestId, byUserId }`.',
 };
 
 export const EventTypeEnum = builder.enumType('EventType', {
-  values: Object.fromEntries(EVENT_TYPES.map((t) => [t, { description: EVENT_TYPE_DESCRIPTIONS[t] }])) as Record<EventType, { description?: string }>,
+  values: Object.fromEntries(EVENT_TYPES.map((t) => [t, { description: EVENT_TYPE_DESCRIPTIONS[t] }])) as Record<
+    EventType,
+    { description?: string }
+  >,
 });

@@ -28,14 +28,27 @@ const MatchedData = builder.objectRef<Tagged<EventPayloads['MATCHED']>>('Matched
 });
 
 // The session copy names who did not show up instead of who cancelled.
-type MatchCancelledShape = Omit<EventPayloads['MATCH_CANCELLED'], 'byUserId'> & { byUserId?: string | null; noShowUserIds?: string[] };
+type MatchCancelledShape = Omit<EventPayloads['MATCH_CANCELLED'], 'byUserId'> & {
+  byUserId?: string | null;
+  noShowUserIds?: string[];
+};
 const MatchCancelledData = builder.objectRef<Tagged<MatchCancelledShape>>('MatchCancelledData').implement({
   description: 'MATCH_CANCELLED.',
   fields: (t) => ({
     slotId: t.exposeID('slotId'),
-    reason: t.exposeString('reason', { nullable: true, description: 'For humans in `events`; `no-show` or `not-started` in `interviewSession`.' }),
-    byUserId: t.id({ nullable: true, description: 'Who cancelled; null when the server did.', resolve: (d) => d.byUserId ?? null }),
-    noShowUserIds: t.idList({ description: 'Who did not show up (session events only; empty otherwise).', resolve: (d) => d.noShowUserIds ?? [] }),
+    reason: t.exposeString('reason', {
+      nullable: true,
+      description: 'For humans in `events`; `no-show` or `not-started` in `interviewSession`.',
+    }),
+    byUserId: t.id({
+      nullable: true,
+      description: 'Who cancelled; null when the server did.',
+      resolve: (d) => d.byUserId ?? null,
+    }),
+    noShowUserIds: t.idList({
+      description: 'Who did not show up (session events only; empty otherwise).',
+      resolve: (d) => d.noShowUserIds ?? [],
+    }),
   }),
 });
 
@@ -60,7 +73,7 @@ const RoleAssignment = builder.objectRef<EventPayloads['ROLES_SWAPPED']['roles']
 });
 
 const RolesSwappedData = builder.objectRef<Tagged<EventPayloads['ROLES_SWAPPED']>>('RolesSwappedData').implement({
-  description: 'ROLES_SWAPPED: everyone\'s role after the swap.',
+  description: "ROLES_SWAPPED: everyone's role after the swap.",
   fields: (t) => ({ roles: t.field({ type: [RoleAssignment], resolve: (d) => d.roles }) }),
 });
 
@@ -80,22 +93,35 @@ const TypingStoppedData = builder.objectRef<Tagged<EventPayloads['TYPING_STOPPED
   }),
 });
 
-const FeedbackReceivedData = builder.objectRef<Tagged<EventPayloads['FEEDBACK_RECEIVED']>>('FeedbackReceivedData').implement({
-  description: 'FEEDBACK_RECEIVED: the feedback is readable under `interview.feedback` once visible.',
-  fields: (t) => ({
-    feedbackId: t.exposeID('feedbackId'),
-    fromUserId: t.exposeID('fromUserId'),
-  }),
-});
+const FeedbackReceivedData = builder
+  .objectRef<Tagged<EventPayloads['FEEDBACK_RECEIVED']>>('FeedbackReceivedData')
+  .implement({
+    description: 'FEEDBACK_RECEIVED: the feedback is readable under `interview.feedback` once visible.',
+    fields: (t) => ({
+      feedbackId: t.exposeID('feedbackId'),
+      fromUserId: t.exposeID('fromUserId'),
+    }),
+  });
 
 type MessageShape = EventPayloads['MESSAGE_SENT'] & { editedAt?: string; deletedAt?: string };
 const MessageData = builder.objectRef<Tagged<MessageShape>>('MessageData').implement({
-  description: 'MESSAGE_SENT, MESSAGE_EDITED, MESSAGE_DELETED. Ids only: the event\'s `message` field has the message as it is now.',
+  description:
+    "MESSAGE_SENT, MESSAGE_EDITED, MESSAGE_DELETED. Ids only: the event's `message` field has the message as it is now.",
   fields: (t) => ({
     messageId: t.exposeID('messageId'),
     senderId: t.exposeID('senderId'),
-    editedAt: t.field({ type: 'DateTime', nullable: true, description: 'MESSAGE_EDITED only.', resolve: (d) => d.editedAt ?? null }),
-    deletedAt: t.field({ type: 'DateTime', nullable: true, description: 'MESSAGE_DELETED only.', resolve: (d) => d.deletedAt ?? null }),
+    editedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'MESSAGE_EDITED only.',
+      resolve: (d) => d.editedAt ?? null,
+    }),
+    deletedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'MESSAGE_DELETED only.',
+      resolve: (d) => d.deletedAt ?? null,
+    }),
   }),
 });
 
@@ -122,28 +148,38 @@ const InstantRequestReceivedData = builder
   });
 
 const InstantRequestAnsweredData = builder
-  .objectRef<Tagged<EventPayloads['INSTANT_REQUEST_ACCEPTED'] & { reason?: string | null }>>('InstantRequestAnsweredData')
+  .objectRef<Tagged<EventPayloads['INSTANT_REQUEST_ACCEPTED'] & { reason?: string | null }>>(
+    'InstantRequestAnsweredData',
+  )
   .implement({
-    description: 'INSTANT_REQUEST_ACCEPTED (the event\'s `interview` is the one created) and INSTANT_REQUEST_REJECTED.',
+    description: "INSTANT_REQUEST_ACCEPTED (the event's `interview` is the one created) and INSTANT_REQUEST_REJECTED.",
     fields: (t) => ({
       requestId: t.exposeID('requestId'),
       byUserId: t.exposeID('byUserId', { nullable: true }),
-      reason: t.string({ nullable: true, description: 'Why it was rejected, if they said.', resolve: (d) => d.reason ?? null }),
+      reason: t.string({
+        nullable: true,
+        description: 'Why it was rejected, if they said.',
+        resolve: (d) => d.reason ?? null,
+      }),
     }),
   });
 
-const InstantRequestExpiredData = builder.objectRef<Tagged<EventPayloads['INSTANT_REQUEST_EXPIRED']>>('InstantRequestExpiredData').implement({
-  description: 'INSTANT_REQUEST_EXPIRED.',
-  fields: (t) => ({ requestId: t.exposeID('requestId') }),
-});
+const InstantRequestExpiredData = builder
+  .objectRef<Tagged<EventPayloads['INSTANT_REQUEST_EXPIRED']>>('InstantRequestExpiredData')
+  .implement({
+    description: 'INSTANT_REQUEST_EXPIRED.',
+    fields: (t) => ({ requestId: t.exposeID('requestId') }),
+  });
 
-const AvailabilityData = builder.objectRef<Tagged<EventPayloads['AVAILABILITY_CHANGED']>>('AvailabilityData').implement({
-  description: 'AVAILABILITY_CHANGED.',
-  fields: (t) => ({
-    userId: t.exposeID('userId'),
-    availability: t.expose('availability', { type: AvailabilityEnum }),
-  }),
-});
+const AvailabilityData = builder
+  .objectRef<Tagged<EventPayloads['AVAILABILITY_CHANGED']>>('AvailabilityData')
+  .implement({
+    description: 'AVAILABILITY_CHANGED.',
+    fields: (t) => ({
+      userId: t.exposeID('userId'),
+      availability: t.expose('availability', { type: AvailabilityEnum }),
+    }),
+  });
 
 const ServerShutdownData = builder.objectRef<Tagged<EventPayloads['SERVER_SHUTDOWN']>>('ServerShutdownData').implement({
   description: 'SERVER_SHUTDOWN: reconnect (another instance answers) and resubscribe.',
@@ -158,7 +194,7 @@ const InstantRequestCancelledData = builder
   });
 
 const SlotReminderData = builder.objectRef<Tagged<EventPayloads['SLOT_REMINDER']>>('SlotReminderData').implement({
-  description: 'SLOT_REMINDER: a booked slot starts in `minutesBefore` minutes (the event\'s `slot` has it in full).',
+  description: "SLOT_REMINDER: a booked slot starts in `minutesBefore` minutes (the event's `slot` has it in full).",
   fields: (t) => ({
     slotId: t.exposeID('slotId'),
     bookingId: t.exposeID('bookingId'),
@@ -169,14 +205,17 @@ const SlotReminderData = builder.objectRef<Tagged<EventPayloads['SLOT_REMINDER']
   }),
 });
 
-const MaintenanceModeData = builder.objectRef<Tagged<EventPayloads['MAINTENANCE_MODE']>>('MaintenanceModeData').implement({
-  description: 'MAINTENANCE_MODE (live only): maintenance was switched on or off; mutations fail with MAINTENANCE while it is on.',
-  fields: (t) => ({
-    enabled: t.exposeBoolean('enabled'),
-    message: t.exposeString('message', { nullable: true }),
-    since: t.field({ type: 'DateTime', nullable: true, resolve: (d) => (d.since ? new Date(d.since) : null) }),
-  }),
-});
+const MaintenanceModeData = builder
+  .objectRef<Tagged<EventPayloads['MAINTENANCE_MODE']>>('MaintenanceModeData')
+  .implement({
+    description:
+      'MAINTENANCE_MODE (live only): maintenance was switched on or off; mutations fail with MAINTENANCE while it is on.',
+    fields: (t) => ({
+      enabled: t.exposeBoolean('enabled'),
+      message: t.exposeString('message', { nullable: true }),
+      since: t.field({ type: 'DateTime', nullable: true, resolve: (d) => (d.since ? new Date(d.since) : null) }),
+    }),
+  });
 
 const ReportStartedData = builder.objectRef<Tagged<EventPayloads['REPORT_STARTED']>>('ReportStartedData').implement({
   description: 'REPORT_STARTED: a run of the report began (`attempt` counts runs, a takeover included).',
@@ -185,13 +224,19 @@ const ReportStartedData = builder.objectRef<Tagged<EventPayloads['REPORT_STARTED
 
 const ReportProgressData = builder.objectRef<Tagged<EventPayloads['REPORT_PROGRESS']>>('ReportProgressData').implement({
   description: 'REPORT_PROGRESS: `progress` (0–100) after a finished step; it never goes back for one report.',
-  fields: (t) => ({ reportId: t.exposeID('reportId'), progress: t.exposeInt('progress'), step: t.exposeString('step') }),
+  fields: (t) => ({
+    reportId: t.exposeID('reportId'),
+    progress: t.exposeInt('progress'),
+    step: t.exposeString('step'),
+  }),
 });
 
-const ReportCompletedData = builder.objectRef<Tagged<EventPayloads['REPORT_COMPLETED']>>('ReportCompletedData').implement({
-  description: 'REPORT_COMPLETED: the report is ready (`myReports` has its summary and download link).',
-  fields: (t) => ({ reportId: t.exposeID('reportId') }),
-});
+const ReportCompletedData = builder
+  .objectRef<Tagged<EventPayloads['REPORT_COMPLETED']>>('ReportCompletedData')
+  .implement({
+    description: 'REPORT_COMPLETED: the report is ready (`myReports` has its summary and download link).',
+    fields: (t) => ({ reportId: t.exposeID('reportId') }),
+  });
 
 const ReportFailedData = builder.objectRef<Tagged<EventPayloads['REPORT_FAILED']>>('ReportFailedData').implement({
   description: 'REPORT_FAILED.',

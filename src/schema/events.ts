@@ -25,9 +25,16 @@ export const UserEventRef = builder.objectRef<UserEventMessage>('UserEvent').imp
       nullable: true,
       description: 'The slot the event is about (MATCHED, MATCH_CANCELLED, SLOT_REMINDER); null for the others.',
       resolve: (query, e, _args, ctx) =>
-        typeof e.payload['slotId'] === 'string' ? ctx.db.slot.findUnique({ ...query, where: { id: e.payload['slotId'] } }) : null,
+        typeof e.payload['slotId'] === 'string'
+          ? ctx.db.slot.findUnique({ ...query, where: { id: e.payload['slotId'] } })
+          : null,
     }),
-    payload: t.field({ type: 'JSON', nullable: true, deprecationReason: PAYLOAD_DEPRECATION, resolve: (e) => e.payload }),
+    payload: t.field({
+      type: 'JSON',
+      nullable: true,
+      deprecationReason: PAYLOAD_DEPRECATION,
+      resolve: (e) => e.payload,
+    }),
   }),
 });
 
@@ -70,7 +77,12 @@ builder.queryField('notifications', (t) =>
           if (n !== null && n !== undefined && (n < 1 || n > 100)) throw badInput(name, 'must be between 1 and 100.');
         }
         if (args.first != null && args.last != null) throw badInput('last', 'cannot be combined with first.');
-        return ctx.services.notifications.page(ctx.viewer!, { first: args.first, after: parse('after'), last: args.last, before: parse('before') });
+        return ctx.services.notifications.page(ctx.viewer!, {
+          first: args.first,
+          after: parse('after'),
+          last: args.last,
+          before: parse('before'),
+        });
       },
     },
     // API.md's names for the connection and its edges.

@@ -9,7 +9,8 @@ import { DifficultyEnum, InterviewTypeEnum } from './enums.js';
 export const InstantRequestStatusEnum = builder.enumType(InstantRequestStatus, { name: 'InstantRequestStatus' });
 
 export const InstantRequestRef = builder.prismaObject('InstantRequest', {
-  description: 'A request for an interview right now, from one user to an available online peer. Unanswered, it expires after 60 s.',
+  description:
+    'A request for an interview right now, from one user to an available online peer. Unanswered, it expires after 60 s.',
   fields: (t) => ({
     id: t.exposeID('id'),
     requester: t.relation('requester'),
@@ -59,7 +60,11 @@ builder.mutationFields((t) => ({
     authScopes: { signedIn: true },
     args: { input: t.arg({ type: InstantInterviewInput, required: true }) },
     resolve: (query, _root, { input }, ctx) =>
-      ctx.services.instant.request(ctx.viewer!, { peerId: String(input.peerId), type: input.type, difficulty: input.difficulty }, query),
+      ctx.services.instant.request(
+        ctx.viewer!,
+        { peerId: String(input.peerId), type: input.type, difficulty: input.difficulty },
+        query,
+      ),
   }),
   respondToInstantRequest: t.prismaField({
     type: 'InstantRequest',
@@ -74,7 +79,11 @@ builder.mutationFields((t) => ({
       reason: t.arg.string(),
     },
     resolve: (query, _root, args, ctx) =>
-      ctx.services.instant.respond(ctx.viewer!, { requestId: String(args.requestId), accept: args.accept, reason: args.reason }, query),
+      ctx.services.instant.respond(
+        ctx.viewer!,
+        { requestId: String(args.requestId), accept: args.accept, reason: args.reason },
+        query,
+      ),
   }),
   cancelInstantRequest: t.prismaField({
     type: 'InstantRequest',

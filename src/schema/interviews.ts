@@ -42,7 +42,10 @@ export const ParticipantRef = builder.prismaObject('InterviewParticipant', {
     id: t.id({ description: participantIdDescription, resolve: participantId }),
     user: t.relation('user'),
     role: t.expose('role', { type: ParticipantRoleEnum }),
-    difficulty: t.expose('difficulty', { type: DifficultyEnum, description: 'The difficulty this participant booked.' }),
+    difficulty: t.expose('difficulty', {
+      type: DifficultyEnum,
+      description: 'The difficulty this participant booked.',
+    }),
     joinedAt: t.expose('joinedAt', { type: 'DateTime', nullable: true, description: 'When they first showed up.' }),
   }),
 });
@@ -87,21 +90,31 @@ export const RatingAveragesRef = builder.objectRef<RatingAverages>('RatingAverag
   }),
 });
 
-const InterviewTypeCountRef = builder.objectRef<InterviewStats['completedByType'][number]>('InterviewTypeCount').implement({
-  fields: (t) => ({
-    type: t.expose('type', { type: InterviewTypeEnum }),
-    count: t.exposeInt('count'),
-  }),
-});
+const InterviewTypeCountRef = builder
+  .objectRef<InterviewStats['completedByType'][number]>('InterviewTypeCount')
+  .implement({
+    fields: (t) => ({
+      type: t.expose('type', { type: InterviewTypeEnum }),
+      count: t.exposeInt('count'),
+    }),
+  });
 
 export const InterviewStatsRef = builder.objectRef<InterviewStats>('InterviewStats').implement({
   description: "The viewer's progress. Only feedback the viewer may already see is counted.",
   fields: (t) => ({
     id: t.id({ description: "The viewer's user id.", resolve: (_s, _args, ctx) => ctx.viewer!.id }),
     completed: t.exposeInt('completed', { description: 'Interviews completed, all types.' }),
-    completedByType: t.field({ type: [InterviewTypeCountRef], resolve: (s) => s.completedByType, description: 'Every type, zero included.' }),
+    completedByType: t.field({
+      type: [InterviewTypeCountRef],
+      resolve: (s) => s.completedByType,
+      description: 'Every type, zero included.',
+    }),
     feedbackReceived: t.exposeInt('feedbackReceived', { description: 'Feedbacks received and visible to the viewer.' }),
-    averageRatings: t.field({ type: RatingAveragesRef, resolve: (s) => s.averageRatings, description: 'Over all visible feedback received.' }),
+    averageRatings: t.field({
+      type: RatingAveragesRef,
+      resolve: (s) => s.averageRatings,
+      description: 'Over all visible feedback received.',
+    }),
     recentAverageRatings: t.field({
       type: RatingAveragesRef,
       resolve: (s) => s.recentAverageRatings,

@@ -11,7 +11,12 @@ const MaintenanceRef = builder.objectRef<MaintenanceState>('Maintenance').implem
   fields: (t) => ({
     enabled: t.exposeBoolean('enabled'),
     message: t.exposeString('message', { nullable: true, description: 'What the operator told users, if anything.' }),
-    since: t.field({ type: 'DateTime', nullable: true, description: 'When it was switched on; null while off.', resolve: (m) => m.since }),
+    since: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was switched on; null while off.',
+      resolve: (m) => m.since,
+    }),
   }),
 });
 

@@ -31,7 +31,8 @@ builder.mutationField('setAvailability', (t) =>
       'and to everyone sharing an active interview or a pending instant request with them; setting the current value announces nothing.',
     authScopes: { signedIn: true },
     args: { availability: t.arg({ type: AvailabilityEnum, required: true }) },
-    resolve: (query, _root, args, ctx) => ctx.services.userPresence.setAvailability(ctx.viewer!, args.availability, query),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.userPresence.setAvailability(ctx.viewer!, args.availability, query),
   }),
 );
 
@@ -43,6 +44,7 @@ builder.queryField('availablePeers', (t) =>
       'never the viewer. With `type`, only users whose `interviewTypes` include it. At most 100, by name.',
     authScopes: { signedIn: true },
     args: { type: t.arg({ type: InterviewTypeEnum }) },
-    resolve: (query, _root, args, ctx) => ctx.services.userPresence.availablePeers(ctx.viewer!, args.type ?? null, query),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.userPresence.availablePeers(ctx.viewer!, args.type ?? null, query),
   }),
 );

@@ -11,12 +11,15 @@ import { DifficultyEnum, InterviewTypeEnum } from './enums.js';
 import { SlotRef } from './slots.js';
 import { UserRef, nameSchema } from './user.js';
 
-const isSelfOrAdmin = (userId: string, ctx: Context) => !!ctx.viewer && (ctx.viewer.id === userId || ctx.viewer.role === 'ADMIN');
+const isSelfOrAdmin = (userId: string, ctx: Context) =>
+  !!ctx.viewer && (ctx.viewer.id === userId || ctx.viewer.role === 'ADMIN');
 
 const NotificationPreferencesRef = builder.objectRef<NotificationPreferences>('NotificationPreferences').implement({
   description: 'Which emails MockMate sends the user. Events in the `events` stream are not affected.',
   fields: (t) => ({
-    emailReminders: t.exposeBoolean('emailReminders', { description: 'An email REMINDER_MINUTES before each booked slot.' }),
+    emailReminders: t.exposeBoolean('emailReminders', {
+      description: 'An email REMINDER_MINUTES before each booked slot.',
+    }),
     emailWhenOffline: t.exposeBoolean('emailWhenOffline', {
       description: 'An email for MATCHED and INSTANT_REQUEST_RECEIVED while the user has no open connection.',
     }),
@@ -44,7 +47,10 @@ builder.prismaObjectFields(UserRef, (t) => ({
     type: NotificationPreferencesRef,
     nullable: true,
     description: 'The user themself only; null for everyone else.',
-    resolve: (user, _args, ctx) => (ctx.viewer?.id === user.id ? { emailReminders: user.emailReminders, emailWhenOffline: user.emailWhenOffline } : null),
+    resolve: (user, _args, ctx) =>
+      ctx.viewer?.id === user.id
+        ? { emailReminders: user.emailReminders, emailWhenOffline: user.emailWhenOffline }
+        : null,
   }),
 }));
 
@@ -52,7 +58,9 @@ const UpdateProfileInput = builder.inputType('UpdateProfileInput', {
   description: 'Fields left out stay as they are.',
   fields: (t) => ({
     name: t.string({ validate: nameSchema }),
-    timezone: t.string({ description: 'An IANA name such as "Europe/Berlin" or "UTC"; anything else is BAD_USER_INPUT.' }),
+    timezone: t.string({
+      description: 'An IANA name such as "Europe/Berlin" or "UTC"; anything else is BAD_USER_INPUT.',
+    }),
     interviewTypes: t.field({ type: [InterviewTypeEnum], description: 'At least one.' }),
     level: t.field({ type: DifficultyEnum, description: 'null clears it.' }),
   }),
@@ -84,7 +92,7 @@ builder.mutationFields((t) => ({
   unsubscribe: t.field({
     type: NotificationPreferencesRef,
     description:
-      'One-click unsubscribe without signing in: `token` comes from an email\'s link (`APP_URL/unsubscribe?token=…`) and turns off the ' +
+      "One-click unsubscribe without signing in: `token` comes from an email's link (`APP_URL/unsubscribe?token=…`) and turns off the " +
       'emails of that kind (reminders, or emails while offline). The API also answers `GET`/`POST /unsubscribe?token=…` itself.',
     args: { token: t.arg.string({ required: true, validate: z.string().max(300, 'is too long') }) },
     resolve: async (_root, args, ctx) => {
@@ -100,7 +108,9 @@ const viewerZones = new WeakMap<Context, Promise<string>>();
 function viewerZone(ctx: Context): Promise<string> {
   let zone = viewerZones.get(ctx);
   if (!zone) {
-    zone = ctx.viewer ? ctx.services.accounts.findUser(ctx.viewer.id).then((u) => u?.timezone ?? DEFAULT_TIMEZONE) : Promise.resolve(DEFAULT_TIMEZONE);
+    zone = ctx.viewer
+      ? ctx.services.accounts.findUser(ctx.viewer.id).then((u) => u?.timezone ?? DEFAULT_TIMEZONE)
+      : Promise.resolve(DEFAULT_TIMEZONE);
     viewerZones.set(ctx, zone);
   }
   return zone;
@@ -109,7 +119,11 @@ function viewerZone(ctx: Context): Promise<string> {
 async function zoneArg(timezone: string | null | undefined, ctx: Context): Promise<string> {
   if (timezone === null || timezone === undefined) return viewerZone(ctx);
   const zone = canonicalTimezone(timezone);
-  if (!zone) throw badInput('timezone', `"${timezone.slice(0, 64)}" is not an IANA time zone name such as "Europe/Berlin" or "UTC".`);
+  if (!zone)
+    throw badInput(
+      'timezone',
+      `"${timezone.slice(0, 64)}" is not an IANA time zone name such as "Europe/Berlin" or "UTC".`,
+    );
   return zone;
 }
 

@@ -24,10 +24,18 @@ export const AssignedQuestionRef = builder.prismaObject('AssignedQuestion', {
     question: t.field({
       type: QuestionRef,
       nullable: true,
-      description: 'The full question for the one who asks (and admins); null for the one asked until the interview is COMPLETED.',
-      select: (_args, _ctx, nested) => ({ askedById: true, askedToId: true, interview: { select: { status: true } }, question: nested() }),
+      description:
+        'The full question for the one who asks (and admins); null for the one asked until the interview is COMPLETED.',
+      select: (_args, _ctx, nested) => ({
+        askedById: true,
+        askedToId: true,
+        interview: { select: { status: true } },
+        question: nested(),
+      }),
       resolve: (a, _args, ctx) =>
-        ctx.viewer && canSeeQuestion({ id: ctx.viewer.id, admin: isAdmin(ctx.viewer) }, a, a.interview.status) ? a.question : null,
+        ctx.viewer && canSeeQuestion({ id: ctx.viewer.id, admin: isAdmin(ctx.viewer) }, a, a.interview.status)
+          ? a.question
+          : null,
     }),
     askedBy: t.relation('askedBy'),
     askedTo: t.relation('askedTo'),
@@ -66,7 +74,10 @@ builder.queryField('questions', (t) =>
       resolve: (query, _root, args, ctx) =>
         ctx.db.question.findMany({
           ...query,
-          where: { ...(args.type ? { type: args.type } : {}), ...(args.difficulty ? { difficulty: args.difficulty } : {}) },
+          where: {
+            ...(args.type ? { type: args.type } : {}),
+            ...(args.difficulty ? { difficulty: args.difficulty } : {}),
+          },
           orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         }),
     },

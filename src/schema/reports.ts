@@ -1,4 +1,12 @@
-import type { RatingGroup, RatingPoint, ReportQuestion, ReportSummary, Theme, Trend, WeekPoint } from '../domain/reports.js';
+import type {
+  RatingGroup,
+  RatingPoint,
+  ReportQuestion,
+  ReportSummary,
+  Theme,
+  Trend,
+  WeekPoint,
+} from '../domain/reports.js';
 import { ReportStatus } from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import { prismaConnectionArgs } from './args.js';
@@ -6,8 +14,14 @@ import { DifficultyEnum, InterviewTypeEnum } from './enums.js';
 import { InterviewStatsRef, RatingAveragesRef } from './interviews.js';
 
 const ReportStatusEnum = builder.enumType(ReportStatus, { name: 'ReportStatus' });
-const TrendRatingEnum = builder.enumType('TrendRating', { values: ['COMMUNICATION', 'TECHNICAL', 'PROBLEM_SOLVING'] as const });
-const TREND_NAMES = { communication: 'COMMUNICATION', technical: 'TECHNICAL', problemSolving: 'PROBLEM_SOLVING' } as const;
+const TrendRatingEnum = builder.enumType('TrendRating', {
+  values: ['COMMUNICATION', 'TECHNICAL', 'PROBLEM_SOLVING'] as const,
+});
+const TREND_NAMES = {
+  communication: 'COMMUNICATION',
+  technical: 'TECHNICAL',
+  problemSolving: 'PROBLEM_SOLVING',
+} as const;
 
 const WeekRef = builder.objectRef<WeekPoint>('WeekStats').implement({
   description: 'One week (Monday 00:00 UTC onwards): interviews matched that week and ratings received that week.',
@@ -49,7 +63,10 @@ const TrendRef = builder.objectRef<Trend>('RatingTrend').implement({
   fields: (t) => ({
     rating: t.field({ type: TrendRatingEnum, resolve: (x) => TREND_NAMES[x.rating] }),
     samples: t.exposeInt('samples'),
-    slopePerWeek: t.exposeFloat('slopePerWeek', { nullable: true, description: 'Change per week; null with fewer than two ratings at different times.' }),
+    slopePerWeek: t.exposeFloat('slopePerWeek', {
+      nullable: true,
+      description: 'Change per week; null with fewer than two ratings at different times.',
+    }),
     start: t.exposeFloat('start', { nullable: true, description: "The line's value at the first rating." }),
     end: t.exposeFloat('end', { nullable: true, description: "The line's value at the last rating." }),
   }),
@@ -70,7 +87,8 @@ const ReportQuestionRef = builder.objectRef<ReportQuestion>('ReportQuestion').im
 });
 
 const ReportSummaryRef = builder.objectRef<ReportSummary>('ReportSummary').implement({
-  description: 'What the PDF shows, as data. Only feedback the user may see and questions of completed interviews count.',
+  description:
+    'What the PDF shows, as data. Only feedback the user may see and questions of completed interviews count.',
   fields: (t) => ({
     interviews: t.exposeInt('interviews', { description: 'Every interview the user took part in.' }),
     completed: t.exposeInt('completed'),
@@ -88,18 +106,24 @@ const ReportSummaryRef = builder.objectRef<ReportSummary>('ReportSummary').imple
 });
 
 builder.prismaObject('Report', {
-  description: "A practice report over all of the viewer's interviews; progress arrives as REPORT_* events on `events`.",
+  description:
+    "A practice report over all of the viewer's interviews; progress arrives as REPORT_* events on `events`.",
   select: { id: true },
   fields: (t) => ({
     id: t.exposeID('id'),
     status: t.expose('status', { type: ReportStatusEnum }),
     progress: t.exposeInt('progress', { description: '0–100.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true, description: 'When it COMPLETED or FAILED.' }),
+    completedAt: t.expose('completedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it COMPLETED or FAILED.',
+    }),
     error: t.exposeString('error', { nullable: true }),
     downloadUrl: t.string({
       nullable: true,
-      description: 'Once COMPLETED: a signed link to the PDF on this API (relative to its origin), valid 15 minutes; read the field again for a fresh one.',
+      description:
+        'Once COMPLETED: a signed link to the PDF on this API (relative to its origin), valid 15 minutes; read the field again for a fresh one.',
       select: { status: true },
       resolve: (r, _args, ctx) => ctx.services.reports.downloadUrl(r),
     }),
@@ -115,7 +139,8 @@ builder.prismaObject('Report', {
 builder.mutationField('requestProgressReport', (t) =>
   t.prismaField({
     type: 'Report',
-    description: "Starts a report over all of the viewer's interviews; while one is PENDING or RUNNING, returns that one.",
+    description:
+      "Starts a report over all of the viewer's interviews; while one is PENDING or RUNNING, returns that one.",
     authScopes: { signedIn: true },
     resolve: (query, _root, _args, ctx) => ctx.services.reports.request(ctx.viewer!, query),
   }),
@@ -132,7 +157,11 @@ builder.queryField('myReports', (t) =>
       maxSize: 100,
       validate: prismaConnectionArgs,
       resolve: (query, _root, _args, ctx) =>
-        ctx.db.report.findMany({ ...query, where: { userId: ctx.viewer!.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+        ctx.db.report.findMany({
+          ...query,
+          where: { userId: ctx.viewer!.id },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        }),
     },
     { name: 'ReportConnection' },
     { name: 'ReportEdge' },
@@ -142,7 +171,8 @@ builder.queryField('myReports', (t) =>
 builder.objectField(InterviewStatsRef, 'weekly', (t) =>
   t.field({
     type: [WeekRef],
-    description: 'Per week from the first interview to the last, empty weeks included: counts and average ratings received.',
+    description:
+      'Per week from the first interview to the last, empty weeks included: counts and average ratings received.',
     resolve: (_s, _args, ctx) => ctx.services.reports.weekly(ctx.viewer!),
   }),
 );

@@ -11,7 +11,8 @@ import { FeedbackRef } from './interviews.js';
 
 /** Other files add fields to it (chat adds `message`). */
 export const SessionEventRef = builder.objectRef<SessionEventMessage>('SessionEvent').implement({
-  description: 'An event of one interview session, to both participants while they watch it. Not stored: the copies in each `events` stream are.',
+  description:
+    'An event of one interview session, to both participants while they watch it. Not stored: the copies in each `events` stream are.',
   fields: (t) => ({
     type: t.field({ type: EventTypeEnum, resolve: (e) => e.type }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
@@ -23,16 +24,28 @@ export const SessionEventRef = builder.objectRef<SessionEventMessage>('SessionEv
       type: 'User',
       nullable: true,
       description: 'Who caused it; null when the server did (no-show, time limit).',
-      resolve: (query, e, _args, ctx) => (e.actorId ? ctx.db.user.findUnique({ ...query, where: { id: e.actorId } }) : null),
+      resolve: (query, e, _args, ctx) =>
+        e.actorId ? ctx.db.user.findUnique({ ...query, where: { id: e.actorId } }) : null,
     }),
     data: t.field({ type: EventDataUnion, nullable: true, resolve: (e) => eventData(e.type, e.payload) }),
-    payload: t.field({ type: 'JSON', nullable: true, deprecationReason: PAYLOAD_DEPRECATION, resolve: (e) => e.payload }),
+    payload: t.field({
+      type: 'JSON',
+      nullable: true,
+      deprecationReason: PAYLOAD_DEPRECATION,
+      resolve: (e) => e.payload,
+    }),
   }),
 });
 
 const ratingRange = `must be from ${RATING_MIN} to ${RATING_MAX}`;
-const rating = z.number().int(`must be a whole number from ${RATING_MIN} to ${RATING_MAX}`).min(RATING_MIN, ratingRange).max(RATING_MAX, ratingRange);
-const text = z.string().refine((s) => s.trim().length <= FEEDBACK_TEXT_MAX, `must be at most ${FEEDBACK_TEXT_MAX} characters`);
+const rating = z
+  .number()
+  .int(`must be a whole number from ${RATING_MIN} to ${RATING_MAX}`)
+  .min(RATING_MIN, ratingRange)
+  .max(RATING_MAX, ratingRange);
+const text = z
+  .string()
+  .refine((s) => s.trim().length <= FEEDBACK_TEXT_MAX, `must be at most ${FEEDBACK_TEXT_MAX} characters`);
 
 const SubmitFeedbackInput = builder.inputType('SubmitFeedbackInput', {
   fields: (t) => ({
@@ -42,8 +55,14 @@ const SubmitFeedbackInput = builder.inputType('SubmitFeedbackInput', {
     problemSolving: t.int({ validate: rating }),
     goodMatch: t.int({ required: true, validate: rating, description: 'How well matched the pair was.' }),
     wouldPass: t.boolean({ description: 'Would the peer pass a real interview like this one?' }),
-    strengths: t.string({ validate: text, description: `At most ${FEEDBACK_TEXT_MAX} characters after trimming; blank is no text.` }),
-    improvements: t.string({ validate: text, description: `At most ${FEEDBACK_TEXT_MAX} characters after trimming; blank is no text.` }),
+    strengths: t.string({
+      validate: text,
+      description: `At most ${FEEDBACK_TEXT_MAX} characters after trimming; blank is no text.`,
+    }),
+    improvements: t.string({
+      validate: text,
+      description: `At most ${FEEDBACK_TEXT_MAX} characters after trimming; blank is no text.`,
+    }),
   }),
 });
 
@@ -54,21 +73,24 @@ builder.mutationFields((t) => ({
       'SCHEDULED -> IN_PROGRESS, by either participant; emits SESSION_STARTED. Calling it again is harmless. Counts as showing up (PEER_JOINED to the peer).',
     authScopes: { signedIn: true },
     args: { interviewId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (query, _root, args, ctx) => ctx.services.interviews.startInterview(ctx.viewer!, String(args.interviewId), query),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.interviews.startInterview(ctx.viewer!, String(args.interviewId), query),
   }),
   endInterview: t.prismaField({
     type: 'Interview',
     description: 'IN_PROGRESS -> COMPLETED, by either participant; emits SESSION_ENDED.',
     authScopes: { signedIn: true },
     args: { interviewId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (query, _root, args, ctx) => ctx.services.interviews.endInterview(ctx.viewer!, String(args.interviewId), query),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.interviews.endInterview(ctx.viewer!, String(args.interviewId), query),
   }),
   swapRoles: t.prismaField({
     type: 'Interview',
     description: 'Interviewer and interviewee trade places (before or during the session); emits ROLES_SWAPPED.',
     authScopes: { signedIn: true },
     args: { interviewId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (query, _root, args, ctx) => ctx.services.interviews.swapRoles(ctx.viewer!, String(args.interviewId), query),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.interviews.swapRoles(ctx.viewer!, String(args.interviewId), query),
   }),
   submitFeedback: t.field({
     type: FeedbackRef,

@@ -14,7 +14,8 @@ export const SlotRef = builder.prismaObject('Slot', {
       resolve: async (slot, _args, ctx) => (await ctx.loaders.slotCounts.load(slot.id)).booked,
     }),
     waitingCount: t.int({
-      description: "The waiting room's count: signed-in users only, like Query.waitingRoom and Subscription.waitingRoom.",
+      description:
+        "The waiting room's count: signed-in users only, like Query.waitingRoom and Subscription.waitingRoom.",
       authScopes: { signedIn: true },
       resolve: async (slot, _args, ctx) => (await ctx.loaders.slotCounts.load(slot.id)).waiting,
     }),
@@ -23,8 +24,19 @@ export const SlotRef = builder.prismaObject('Slot', {
 
 const CreateSlotInput = builder.inputType('CreateSlotInput', {
   fields: (t) => ({
-    startsAt: t.field({ type: 'DateTime', required: true, description: 'Any offset; stored in UTC. Must be a whole minute in the future.' }),
-    durationMinutes: t.int({ required: true, validate: z.number().int().min(SLOT_DURATION_MIN, `must be at least ${SLOT_DURATION_MIN}`).max(SLOT_DURATION_MAX, `must be at most ${SLOT_DURATION_MAX}`) }),
+    startsAt: t.field({
+      type: 'DateTime',
+      required: true,
+      description: 'Any offset; stored in UTC. Must be a whole minute in the future.',
+    }),
+    durationMinutes: t.int({
+      required: true,
+      validate: z
+        .number()
+        .int()
+        .min(SLOT_DURATION_MIN, `must be at least ${SLOT_DURATION_MIN}`)
+        .max(SLOT_DURATION_MAX, `must be at most ${SLOT_DURATION_MAX}`),
+    }),
     type: t.field({ type: InterviewTypeEnum, required: true }),
   }),
 });

@@ -16,25 +16,34 @@ const InstanceStatsRef = builder.objectRef<InstanceReport>('InstanceStats').impl
     id: t.exposeID('id', { description: 'Unique per process start.' }),
     name: t.exposeString('name', { description: 'INSTANCE_NAME.' }),
     connections: t.exposeInt('sockets', { description: 'Open WebSocket connections.' }),
-    authenticatedConnections: t.exposeInt('authenticatedSockets', { description: 'Open WebSocket connections of signed-in users.' }),
+    authenticatedConnections: t.exposeInt('authenticatedSockets', {
+      description: 'Open WebSocket connections of signed-in users.',
+    }),
     subscriptions: t.int({ resolve: (r) => r.subscriptions.reduce((n, s) => n + s.count, 0) }),
-    subscriptionsByField: t.field({ type: [FieldCountRef], resolve: (r) => r.subscriptions.filter((s) => s.count > 0) }),
+    subscriptionsByField: t.field({
+      type: [FieldCountRef],
+      resolve: (r) => r.subscriptions.filter((s) => s.count > 0),
+    }),
     startedAt: t.field({ type: 'DateTime', resolve: (r) => r.startedAt }),
     lastSeen: t.field({ type: 'DateTime', resolve: (r) => r.lastSeen }),
   }),
 });
 
-const RealtimeStatsRef = builder.objectRef<RealtimeTotals & { onlineUsers: number; at: Date }>('RealtimeStats').implement({
-  fields: (t) => ({
-    instances: t.field({ type: [InstanceStatsRef], resolve: (s) => s.instances }),
-    connections: t.exposeInt('connections', { description: 'Open WebSocket connections, all instances.' }),
-    authenticatedConnections: t.exposeInt('authenticatedConnections'),
-    subscriptions: t.exposeInt('subscriptions', { description: 'Active operations over WebSocket, all instances.' }),
-    subscriptionsByField: t.field({ type: [FieldCountRef], resolve: (s) => s.subscriptionsByField }),
-    onlineUsers: t.exposeInt('onlineUsers', { description: 'Users with at least one signed-in connection on any instance.' }),
-    at: t.field({ type: 'DateTime', resolve: (s) => s.at }),
-  }),
-});
+const RealtimeStatsRef = builder
+  .objectRef<RealtimeTotals & { onlineUsers: number; at: Date }>('RealtimeStats')
+  .implement({
+    fields: (t) => ({
+      instances: t.field({ type: [InstanceStatsRef], resolve: (s) => s.instances }),
+      connections: t.exposeInt('connections', { description: 'Open WebSocket connections, all instances.' }),
+      authenticatedConnections: t.exposeInt('authenticatedConnections'),
+      subscriptions: t.exposeInt('subscriptions', { description: 'Active operations over WebSocket, all instances.' }),
+      subscriptionsByField: t.field({ type: [FieldCountRef], resolve: (s) => s.subscriptionsByField }),
+      onlineUsers: t.exposeInt('onlineUsers', {
+        description: 'Users with at least one signed-in connection on any instance.',
+      }),
+      at: t.field({ type: 'DateTime', resolve: (s) => s.at }),
+    }),
+  });
 
 builder.queryField('realtimeStats', (t) =>
   t.field({

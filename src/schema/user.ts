@@ -20,10 +20,13 @@ export const UserRef = builder.prismaObject('User', {
       nullable: true,
       description: 'Visible to the user themself and to admins; null for everyone else.',
       resolve: (user, _args, ctx) =>
-        OWNER_VIEW in user || (ctx.viewer && (ctx.viewer.id === user.id || ctx.viewer.role === 'ADMIN')) ? user.email : null,
+        OWNER_VIEW in user || (ctx.viewer && (ctx.viewer.id === user.id || ctx.viewer.role === 'ADMIN'))
+          ? user.email
+          : null,
     }),
     emailVerified: t.boolean({
-      description: 'Whether the owner proved the address (verifyEmail). ADMIN_EMAILS makes only verified addresses ADMIN.',
+      description:
+        'Whether the owner proved the address (verifyEmail). ADMIN_EMAILS makes only verified addresses ADMIN.',
       resolve: (user) => user.emailVerifiedAt !== null,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -40,4 +43,8 @@ builder.queryField('me', (t) =>
   }),
 );
 
-export const nameSchema = z.string().trim().min(1, 'must not be empty').max(NAME_MAX, `must be at most ${NAME_MAX} characters`);
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(NAME_MAX, `must be at most ${NAME_MAX} characters`);

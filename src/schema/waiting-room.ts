@@ -57,7 +57,8 @@ const MatchFoundEvent = builder.objectRef<MatchFound>('MatchFoundEvent').impleme
 builder.queryField('waitingRoom', (t) =>
   t.field({
     type: WaitingRoom,
-    description: "A slot's waiting-room counts, for any signed-in user (as slots { waitingCount } and the subscription).",
+    description:
+      "A slot's waiting-room counts, for any signed-in user (as slots { waitingCount } and the subscription).",
     authScopes: { signedIn: true },
     args: { slotId: t.arg.id({ required: true, validate: uuid }) },
     resolve: (_root, args, ctx) => ctx.services.bookings.waitingRoom(String(args.slotId)),
@@ -67,17 +68,20 @@ builder.queryField('waitingRoom', (t) =>
 builder.mutationFields((t) => ({
   joinWaitingRoom: t.prismaField({
     type: 'Booking',
-    description: 'BOOKED -> WAITING while the room is open (from WAITING_ROOM_OPENS_MINUTES before the start until the end). Emits JOIN_ROOM.',
+    description:
+      'BOOKED -> WAITING while the room is open (from WAITING_ROOM_OPENS_MINUTES before the start until the end). Emits JOIN_ROOM.',
     authScopes: { signedIn: true },
     args: { bookingId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (query, _root, args, ctx) => ctx.services.bookings.joinWaitingRoom(ctx.viewer!, String(args.bookingId), query),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.bookings.joinWaitingRoom(ctx.viewer!, String(args.bookingId), query),
   }),
   leaveWaitingRoom: t.prismaField({
     type: 'Booking',
     description: 'WAITING -> BOOKED. Emits LEAVE_ROOM.',
     authScopes: { signedIn: true },
     args: { bookingId: t.arg.id({ required: true, validate: uuid }) },
-    resolve: (query, _root, args, ctx) => ctx.services.bookings.leaveWaitingRoom(ctx.viewer!, String(args.bookingId), query),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.bookings.leaveWaitingRoom(ctx.viewer!, String(args.bookingId), query),
   }),
   pairWaitingRoom: t.prismaField({
     type: ['Interview'],

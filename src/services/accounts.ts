@@ -68,10 +68,13 @@ export interface AccountDeps {
 
 export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, pubsub, log }: AccountDeps) {
   // Imported once: given raw bytes, jose imports a CryptoKey on every sign and verify (half a verify's CPU).
-  const jwtKey = crypto.subtle.importKey('raw', new TextEncoder().encode(config.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
+  const jwtKey = crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(config.jwtSecret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
   // Unknown emails are checked against this so they cost the same time as a wrong password.
   const dummyHash = argon2.hash(randomSecret(), ARGON2);
 
@@ -82,16 +85,33 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
   pubsub
     .subscribe(channels.sessionsRevoked, (msg: SessionsRevokedMessage) => sessions.revoke(msg.sessionIds), {})
     .then(() => (hearingRevocations = true))
-    .catch((err: unknown) => log.warn({ err }, 'could not subscribe to session revocations; every request reads its session'));
+    .catch((err: unknown) =>
+      log.warn({ err }, 'could not subscribe to session revocations; every request reads its session'),
+    );
 
   const { authLimits } = config;
   const limits = {
-    loginAccountAddress: limiter.rule('login-account-address', { limit: authLimits.loginPerAccountAddress, windowMs: LOGIN_WINDOWS.accountAddressMs }),
-    loginAddress: limiter.rule('login-address', { limit: authLimits.loginPerAddress, windowMs: LOGIN_WINDOWS.addressMs }),
-    loginAccount: limiter.rule('login-account', { limit: authLimits.loginPerAccount, windowMs: LOGIN_WINDOWS.accountMs }),
+    loginAccountAddress: limiter.rule('login-account-address', {
+      limit: authLimits.loginPerAccountAddress,
+      windowMs: LOGIN_WINDOWS.accountAddressMs,
+    }),
+    loginAddress: limiter.rule('login-address', {
+      limit: authLimits.loginPerAddress,
+      windowMs: LOGIN_WINDOWS.addressMs,
+    }),
+    loginAccount: limiter.rule('login-account', {
+      limit: authLimits.loginPerAccount,
+      windowMs: LOGIN_WINDOWS.accountMs,
+    }),
     knownAddress: limiter.rule('login-known-address', KNOWN_ADDRESS),
-    register: limiter.rule('register-address', { limit: authLimits.registerPerAddress, windowMs: ACCOUNT_WRITES_WINDOW_MS }),
-    resetPassword: limiter.rule('reset-password-address', { limit: authLimits.resetPasswordPerAddress, windowMs: ACCOUNT_WRITES_WINDOW_MS }),
+    register: limiter.rule('register-address', {
+      limit: authLimits.registerPerAddress,
+      windowMs: ACCOUNT_WRITES_WINDOW_MS,
+    }),
+    resetPassword: limiter.rule('reset-password-address', {
+      limit: authLimits.resetPasswordPerAddress,
+      windowMs: ACCOUNT_WRITES_WINDOW_MS,
+    }),
     resetRequest: limiter.rule('reset-request', RESET_REQUEST_LIMIT),
     verificationRequest: limiter.rule('verification-request', VERIFICATION_REQUEST_LIMIT),
   };
@@ -122,7 +142,11 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
         expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_DAYS * 86_400_000),
       },
     });
-    return { token: await signAccessToken(user.id, session.id), refreshToken: formatRefreshToken(session.id, 0, secret), user };
+    return {
+      token: await signAccessToken(user.id, session.id),
+      refreshToken: formatRefreshToken(session.id, 0, secret),
+      user,
+    };
   }
 
   async function signAccessToken(userId: string, sessionId: string): Promise<string> {
@@ -198,7 +222,11 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
     const token = randomSecret();
     await tx.emailVerificationToken.deleteMany({ where: { userId: user.id } });
     await tx.emailVerificationToken.create({
-      data: { userId: user.id, tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + EMAIL_VERIFICATION_TTL_HOURS * 3_600_000) },
+      data: {
+        userId: user.id,
+        tokenHash: hashSecret(token),
+        expiresAt: new Date(Date.now() + EMAIL_VERIFICATION_TTL_HOURS * 3_600_000),
+      },
     });
     await queueEmail(tx, user, 'Confirm your MockMate email address', [
       `Please confirm that this address is yours by opening this link within ${EMAIL_VERIFICATION_TTL_HOURS} hours:`,
@@ -209,7 +237,9 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
 
   /** Writes an email to the outbox (the send-emails job delivers it): a greeting, then the paragraphs. */
   async function queueEmail(tx: Tx, user: User, subject: string, paragraphs: string[]) {
-    await tx.emailOutbox.create({ data: { to: user.email, subject, body: [`Hi ${user.name},`, ...paragraphs].join('\n\n') } });
+    await tx.emailOutbox.create({
+      data: { to: user.email, subject, body: [`Hi ${user.name},`, ...paragraphs].join('\n\n') },
+    });
     if (!config.smtpUrl) log.info({ subject }, 'email queued; SMTP_URL is not set, so it stays unsent in EmailOutbox');
   }
 
@@ -221,7 +251,11 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
     await db.$transaction(async (tx) => {
       await tx.passwordResetToken.deleteMany({ where: { userId: user.id, usedAt: null } });
       await tx.passwordResetToken.create({
-        data: { userId: user.id, tokenHash: hashSecret(token), expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MINUTES * 60_000) },
+        data: {
+          userId: user.id,
+          tokenHash: hashSecret(token),
+          expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MINUTES * 60_000),
+        },
       });
       await queueEmail(tx, user, 'Reset your MockMate password', [
         `Someone asked to reset the password of your MockMate account. If it was you, open this link within ${RESET_TOKEN_TTL_MINUTES} minutes:`,
@@ -258,7 +292,8 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
       await db.$transaction(async (tx) => {
         const [user] = await tx.$queryRaw<User[]>`SELECT * FROM "User" WHERE id = ${viewer.id}::uuid FOR UPDATE`;
         if (!user) throw unauthenticated();
-        if (user.emailVerifiedAt) throw conflict('Your email address is already verified.', { reason: 'ALREADY_VERIFIED' });
+        if (user.emailVerifiedAt)
+          throw conflict('Your email address is already verified.', { reason: 'ALREADY_VERIFIED' });
         await queueVerification(tx, user);
       });
       return true;
@@ -268,13 +303,16 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
     async verifyEmail(token: string): Promise<User> {
       const { user, sessionIds } = await db.$transaction(async (tx) => {
         const found = await tx.emailVerificationToken.findUnique({ where: { tokenHash: hashSecret(token) } });
-        if (!found || found.expiresAt <= new Date()) throw badInput('token', 'This verification link is invalid or has expired.');
+        if (!found || found.expiresAt <= new Date())
+          throw badInput('token', 'This verification link is invalid or has expired.');
         // Deleting it is the claim: of two concurrent uses, only one deletes a row.
         const { count } = await tx.emailVerificationToken.deleteMany({ where: { id: found.id } });
         if (count === 0) throw badInput('token', 'This verification link is invalid or has expired.');
         await tx.emailVerificationToken.deleteMany({ where: { userId: found.userId } });
         const before = await tx.user.findUniqueOrThrow({ where: { id: found.userId } });
-        const verified = before.emailVerifiedAt ? before : await tx.user.update({ where: { id: before.id }, data: { emailVerifiedAt: new Date() } });
+        const verified = before.emailVerifiedAt
+          ? before
+          : await tx.user.update({ where: { id: before.id }, data: { emailVerifiedAt: new Date() } });
         const user = await withCurrentRole(tx, verified);
         const live = await tx.session.findMany({ where: { userId: user.id, revokedAt: null }, select: { id: true } });
         return { user, sessionIds: live.map((s) => s.id) };
@@ -321,31 +359,52 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
         const rows = await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM "Session" WHERE id = ${parsed.sessionId}::uuid FOR UPDATE`;
         if (rows.length === 0) return { kind: 'invalid' as const };
-        const session = await tx.session.findUniqueOrThrow({ where: { id: parsed.sessionId }, include: { user: true } });
+        const session = await tx.session.findUniqueOrThrow({
+          where: { id: parsed.sessionId },
+          include: { user: true },
+        });
         if (session.revokedAt || session.expiresAt <= new Date()) return { kind: 'invalid' as const };
         const current = session.refreshGeneration;
-        const secretOf = (generation: number) => deriveRefreshSecret(config.jwtSecret, session.refreshSeed!, generation);
+        const secretOf = (generation: number) =>
+          deriveRefreshSecret(config.jwtSecret, session.refreshSeed!, generation);
         const rotate = async (next: number, secret: string) => {
           await tx.session.update({
             where: { id: session.id },
-            data: { refreshTokenHash: hashSecret(secret), refreshSeed: session.refreshSeed ?? undefined, refreshGeneration: next, rotatedAt: new Date(), lastUsedAt: new Date() },
+            data: {
+              refreshTokenHash: hashSecret(secret),
+              refreshSeed: session.refreshSeed ?? undefined,
+              refreshGeneration: next,
+              rotatedAt: new Date(),
+              lastUsedAt: new Date(),
+            },
           });
           return { kind: 'ok' as const, session, generation: next, secret };
         };
         if (parsed.generation === null || !session.refreshSeed) {
           // A token from before derivation: only the current one is known, so nothing else can count as reuse.
-          if (parsed.generation !== null || session.refreshSeed || !sameSecret(hashSecret(parsed.secret), session.refreshTokenHash)) {
+          if (
+            parsed.generation !== null ||
+            session.refreshSeed ||
+            !sameSecret(hashSecret(parsed.secret), session.refreshTokenHash)
+          ) {
             return { kind: 'invalid' as const };
           }
           session.refreshSeed = randomSecret();
           return rotate(current + 1, secretOf(current + 1));
         }
-        if (parsed.generation > current || !sameSecret(parsed.secret, secretOf(parsed.generation))) return { kind: 'invalid' as const };
+        if (parsed.generation > current || !sameSecret(parsed.secret, secretOf(parsed.generation)))
+          return { kind: 'invalid' as const };
         if (parsed.generation === current) return rotate(current + 1, secretOf(current + 1));
-        const justRotated = parsed.generation === current - 1 && session.rotatedAt && Date.now() - session.rotatedAt.getTime() <= config.refreshGraceMs;
+        const justRotated =
+          parsed.generation === current - 1 &&
+          session.rotatedAt &&
+          Date.now() - session.rotatedAt.getTime() <= config.refreshGraceMs;
         if (justRotated) return { kind: 'ok' as const, session, generation: current, secret: secretOf(current) };
         // A rotated-away token came back: it leaked. End the whole session.
-        await tx.session.update({ where: { id: session.id }, data: { revokedAt: new Date(), revokedReason: 'refresh-reuse' } });
+        await tx.session.update({
+          where: { id: session.id },
+          data: { revokedAt: new Date(), revokedReason: 'refresh-reuse' },
+        });
         return { kind: 'reused' as const, sessionId: session.id };
       });
       if (outcome.kind === 'reused') {
@@ -390,7 +449,10 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
       const passwordHash = await hasher.hash(newPassword);
       const { result, revoked } = await db.$transaction(async (tx) => {
         // Marking it used in the same statement that checks it makes it single-use under concurrency.
-        const claimed = await tx.passwordResetToken.updateManyAndReturn({ where: usable, data: { usedAt: new Date() } });
+        const claimed = await tx.passwordResetToken.updateManyAndReturn({
+          where: usable,
+          data: { usedAt: new Date() },
+        });
         const row = claimed[0];
         if (!row) throw invalidResetToken();
         await tx.passwordResetToken.deleteMany({ where: { userId: row.userId, usedAt: null } });
@@ -429,7 +491,10 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
       const { sub, sid } = claims;
       const ticket = hearingRevocations ? sessions.ticket() : null;
       const cached = ticket ? sessions.get(sid) : null;
-      if (cached) return cached.userId === sub ? { viewer: { id: sub, sessionId: sid, role: cached.role } } : { failure: 'invalid' };
+      if (cached)
+        return cached.userId === sub
+          ? { viewer: { id: sub, sessionId: sid, role: cached.role } }
+          : { failure: 'invalid' };
       // Plain SQL: the per-request path, where Prisma's query compilation would cost more than the query.
       const { rows } = await sql.query<{ userId: string; revoked: boolean; role: User['role'] }>(
         `SELECT s."userId", s."revokedAt" IS NOT NULL AS revoked, u.role

@@ -49,7 +49,12 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
   /** Inserting a planner key twice is a no-op. */
   async function createPlanned(wanted: { key: string; type: string; startsAt: Date; endsAt: Date }[]): Promise<number> {
     const { count } = await db.slot.createMany({
-      data: wanted.map((s) => ({ plannerKey: s.key, type: s.type as 'BEHAVIORAL' | 'TECHNICAL', startsAt: s.startsAt, endsAt: s.endsAt })),
+      data: wanted.map((s) => ({
+        plannerKey: s.key,
+        type: s.type as 'BEHAVIORAL' | 'TECHNICAL',
+        startsAt: s.startsAt,
+        endsAt: s.endsAt,
+      })),
       skipDuplicates: true,
     });
     return count;
@@ -62,7 +67,12 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
   }
 
   return {
-    async createSlot(viewer: Viewer, input: { startsAt: Date; durationMinutes: number; type: InterviewType }, query: SlotQuery = {}, now = new Date()) {
+    async createSlot(
+      viewer: Viewer,
+      input: { startsAt: Date; durationMinutes: number; type: InterviewType },
+      query: SlotQuery = {},
+      now = new Date(),
+    ) {
       if (!isWholeMinute(input.startsAt)) throw badInput('input.startsAt', 'must be on a whole minute.');
       if (input.startsAt <= now) throw badInput('input.startsAt', 'must be in the future.');
       if (input.durationMinutes < SLOT_DURATION_MIN || input.durationMinutes > SLOT_DURATION_MAX) {
@@ -79,14 +89,23 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       });
     },
 
-    listSlots(args: { from?: Date | null; to?: Date | null; type?: InterviewType | null }, query: SlotQuery = {}, now = new Date()) {
+    listSlots(
+      args: { from?: Date | null; to?: Date | null; type?: InterviewType | null },
+      query: SlotQuery = {},
+      now = new Date(),
+    ) {
       const from = args.from ?? now;
       const to = args.to ?? new Date(from.getTime() + 8 * 86_400_000);
       if (to <= from) throw badInput('to', 'must be after from.');
       if (to.getTime() - from.getTime() > 31 * 86_400_000) throw badInput('to', 'the range may span at most 31 days.');
       return db.slot.findMany({
         ...query,
-        where: { instant: false, endsAt: { gt: from }, startsAt: { lt: to }, ...(args.type ? { type: args.type } : {}) },
+        where: {
+          instant: false,
+          endsAt: { gt: from },
+          startsAt: { lt: to },
+          ...(args.type ? { type: args.type } : {}),
+        },
         orderBy: [{ startsAt: 'asc' }, { type: 'asc' }],
         take: 1000,
       });
@@ -102,16 +121,27 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       return createPlanned(soonSlots(types, now, withinMinutes));
     },
 
-
     /** Plain SQL on one connection: the hottest write, where Prisma's per-query compilation cost more than the statements. */
-    async bookSlot(viewer: Viewer, input: { slotId: string; difficulty?: Difficulty | null }, now = new Date()): Promise<Booking> {
+    async bookSlot(
+      viewer: Viewer,
+      input: { slotId: string; difficulty?: Difficulty | null },
+      now = new Date(),
+    ): Promise<Booking> {
       return sqlTransaction(sql, async (tx) => {
         // One booking change per user at a time, so two overlapping bookSlot calls cannot both pass the check.
         // NO KEY: the key-share lock a pairing run's participant insert takes on the user must not wait on it.
-        const user = (await tx.query<{ level: Difficulty | null }>('SELECT level FROM "User" WHERE id = $1 FOR NO KEY UPDATE', [viewer.id])).rows[0];
+        const user = (
+          await tx.query<{ level: Difficulty | null }>('SELECT level FROM "User" WHERE id = $1 FOR NO KEY UPDATE', [
+            viewer.id,
+          ])
+        ).rows[0];
         // Without a difficulty, the profile's level.
         const difficulty = input.difficulty ?? user?.level;
-        if (!difficulty) throw badInput('input.difficulty', 'is required while your profile has no level (set one with updateProfile).');
+        if (!difficulty)
+          throw badInput(
+            'input.difficulty',
+            'is required while your profile has no level (set one with updateProfile).',
+          );
         const slot = (await tx.query<Slot>('SELECT * FROM "Slot" WHERE id = $1 FOR SHARE', [input.slotId])).rows[0];
         if (!slot || slot.instant) throw notFound('Slot');
         if (slot.endsAt <= now) throw badInput('input.slotId', 'This slot has already ended.');
@@ -123,7 +153,10 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
         );
         if (mine.rows.some((b) => b.slotId === slot.id)) throw conflict('You have already booked this slot.');
         const clash = mine.rows.find((b) => overlaps(b, slot));
-        if (clash) throw conflict(`This slot overlaps another booking of yours (slot ${clash.slotId}).`, { bookingId: clash.id });
+        if (clash)
+          throw conflict(`This slot overlaps another booking of yours (slot ${clash.slotId}).`, {
+            bookingId: clash.id,
+          });
         // One row per user and slot: booking again after cancelling revives it.
         const booked = await tx.query<Booking>(
           `INSERT INTO "Booking" (id, "slotId", "userId", difficulty, "updatedAt") VALUES ($1, $2, $3, $4, now())
@@ -161,7 +194,11 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
           case 'BOOKED':
             break;
         }
-        return tx.booking.update({ ...query, where: { id: booking.id }, data: { status: 'CANCELLED', joinedAt: null } });
+        return tx.booking.update({
+          ...query,
+          where: { id: booking.id },
+          data: { status: 'CANCELLED', joinedAt: null },
+        });
       });
     },
 
@@ -169,12 +206,15 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
       return events.transaction(async (tx, emit) => {
         const booking = await ownBooking(tx, viewer, bookingId);
         if (booking.status === 'WAITING') return tx.booking.findUniqueOrThrow({ ...query, where: { id: booking.id } });
-        if (booking.status !== 'BOOKED') throw conflict(`Only a BOOKED booking can join the waiting room; this one is ${booking.status}.`);
+        if (booking.status !== 'BOOKED')
+          throw conflict(`Only a BOOKED booking can join the waiting room; this one is ${booking.status}.`);
         if (!isRoomOpen(booking.slot, config.waitingRoomOpensMinutes, now)) {
           const { opensAt, closesAt } = roomWindow(booking.slot, config.waitingRoomOpensMinutes);
           throw badInput(
             'bookingId',
-            now < opensAt ? `The waiting room opens at ${opensAt.toISOString()}.` : `The waiting room closed at ${closesAt.toISOString()}.`,
+            now < opensAt
+              ? `The waiting room opens at ${opensAt.toISOString()}.`
+              : `The waiting room closed at ${closesAt.toISOString()}.`,
           );
         }
         emit.room(booking.slotId, 'JOIN_ROOM');
@@ -185,7 +225,8 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
     async leaveWaitingRoom(viewer: Viewer, bookingId: string, query: BookingQuery = {}) {
       return events.transaction(async (tx, emit) => {
         const booking = await ownBooking(tx, viewer, bookingId);
-        if (booking.status !== 'WAITING') throw conflict(`Only a WAITING booking can leave the waiting room; this one is ${booking.status}.`);
+        if (booking.status !== 'WAITING')
+          throw conflict(`Only a WAITING booking can leave the waiting room; this one is ${booking.status}.`);
         emit.room(booking.slotId, 'LEAVE_ROOM');
         return tx.booking.update({ ...query, where: { id: booking.id }, data: { status: 'BOOKED', joinedAt: null } });
       });
@@ -232,7 +273,8 @@ async function cancelMatch(tx: Tx, emit: Emitter, booking: Booking, byUserId: st
   const [interview] = await tx.$queryRaw<{ id: string; status: string }[]>`
     SELECT id, status FROM "Interview" WHERE id = ${booking.interviewId}::uuid FOR UPDATE`;
   if (!interview) return;
-  if (interview.status !== 'SCHEDULED') throw conflict('The interview has already started; it can no longer be cancelled.');
+  if (interview.status !== 'SCHEDULED')
+    throw conflict('The interview has already started; it can no longer be cancelled.');
   await tx.interview.update({
     where: { id: interview.id },
     data: { status: 'CANCELLED', cancelledAt: new Date(), cancelReason: 'booking-cancelled' },

@@ -49,7 +49,11 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
   });
 
   /** TYPING_STARTED when `stopped` is null, else TYPING_STOPPED with that reason. */
-  function publishTyping(interviewId: string, userId: string, stopped: EventPayload<'TYPING_STOPPED'>['reason'] | null) {
+  function publishTyping(
+    interviewId: string,
+    userId: string,
+    stopped: EventPayload<'TYPING_STOPPED'>['reason'] | null,
+  ) {
     if (stopped === null) {
       const payload: EventPayload<'TYPING_STARTED'> = { userId };
       return events.publishSession({ type: 'TYPING_STARTED', interviewId, actorId: userId, payload });
@@ -63,7 +67,10 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
     const spent = await limits[bucket].consume(viewer.id);
     if (!spent.ok) {
       const what = bucket === 'send' ? `${limit} messages` : `${limit} typing updates`;
-      throw rateLimited(`You may send at most ${what} per ${windowMs / 1000} seconds; wait a moment.`, spent.retryAfterMs);
+      throw rateLimited(
+        `You may send at most ${what} per ${windowMs / 1000} seconds; wait a moment.`,
+        spent.retryAfterMs,
+      );
     }
   }
 
@@ -97,7 +104,10 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
 
   /** A message the viewer wrote, locked for a change. The peer gets FORBIDDEN; anyone else NOT_FOUND. */
   async function ownMessage(tx: Tx, viewer: Viewer, messageId: string, action: 'edit' | 'delete') {
-    const found = await tx.message.findUnique({ where: { id: messageId }, select: { interviewId: true, senderId: true } });
+    const found = await tx.message.findUnique({
+      where: { id: messageId },
+      select: { interviewId: true, senderId: true },
+    });
     if (!found) throw notFound('Message');
     const peers = await membership(tx, viewer, found.interviewId, 'Message');
     if (found.senderId !== viewer.id) throw forbidden(`Only its author may ${action} a message.`);
@@ -143,7 +153,12 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
   }
 
   return {
-    async sendMessage(viewer: Viewer, interviewId: string, rawBody: string, query: MessageQuery = {}): Promise<Message> {
+    async sendMessage(
+      viewer: Viewer,
+      interviewId: string,
+      rawBody: string,
+      query: MessageQuery = {},
+    ): Promise<Message> {
       const body = requireBody(rawBody);
       await spend(viewer, 'send');
       const message = await events.transaction(async (tx, emit) => {
@@ -166,7 +181,11 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
         const { message, peers } = await ownMessage(tx, viewer, messageId, 'edit');
         if (message.deletedAt) throw conflict('This message was deleted; it can no longer be edited.');
         if (message.body === body) return tx.message.findUniqueOrThrow({ ...query, where: { id: messageId } });
-        const updated = await tx.message.update({ ...query, where: { id: messageId }, data: { body, editedAt: new Date() } });
+        const updated = await tx.message.update({
+          ...query,
+          where: { id: messageId },
+          data: { body, editedAt: new Date() },
+        });
         announce(emit, 'MESSAGE_EDITED', updated, peers);
         return updated;
       });
@@ -177,7 +196,11 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
       return events.transaction(async (tx, emit) => {
         const { message, peers } = await ownMessage(tx, viewer, messageId, 'delete');
         if (message.deletedAt) return tx.message.findUniqueOrThrow({ ...query, where: { id: messageId } });
-        const updated = await tx.message.update({ ...query, where: { id: messageId }, data: { body: '', deletedAt: new Date() } });
+        const updated = await tx.message.update({
+          ...query,
+          where: { id: messageId },
+          data: { body: '', deletedAt: new Date() },
+        });
         announce(emit, 'MESSAGE_DELETED', updated, peers);
         return updated;
       });
@@ -191,13 +214,19 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
     async markMessagesRead(viewer: Viewer, interviewId: string, upToMessageId: string): Promise<boolean> {
       return events.transaction(async (tx, emit) => {
         await membership(tx, viewer, interviewId, 'Interview');
-        const target = await tx.message.findFirst({ where: { id: upToMessageId, interviewId }, select: { id: true, createdAt: true } });
+        const target = await tx.message.findFirst({
+          where: { id: upToMessageId, interviewId },
+          select: { id: true, createdAt: true },
+        });
         if (!target) throw notFound('Message');
         const [receipt] = await tx.$queryRaw<{ lastReadMessageId: string | null }[]>`
           SELECT "lastReadMessageId" FROM "InterviewParticipant"
           WHERE "interviewId" = ${interviewId}::uuid AND "userId" = ${viewer.id}::uuid FOR UPDATE`;
         const current = receipt?.lastReadMessageId
-          ? await tx.message.findUnique({ where: { id: receipt.lastReadMessageId }, select: { id: true, createdAt: true } })
+          ? await tx.message.findUnique({
+              where: { id: receipt.lastReadMessageId },
+              select: { id: true, createdAt: true },
+            })
           : null;
         if (!receiptMoves(current, target)) return false;
         const readAt = new Date();
@@ -205,7 +234,11 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
           where: { interviewId_userId: { interviewId, userId: viewer.id } },
           data: { lastReadMessageId: target.id, lastReadAt: readAt },
         });
-        const payload: EventPayload<'MESSAGES_READ'> = { userId: viewer.id, upToMessageId: target.id, readAt: readAt.toISOString() };
+        const payload: EventPayload<'MESSAGES_READ'> = {
+          userId: viewer.id,
+          upToMessageId: target.id,
+          readAt: readAt.toISOString(),
+        };
         emit.session({ type: 'MESSAGES_READ', interviewId, actorId: viewer.id, payload });
         return true;
       });
@@ -237,7 +270,10 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
     /** May the viewer read this interview's chat? Participants and admins. */
     async canRead(viewer: Viewer, interviewId: string): Promise<boolean> {
       const ps = await db.interviewParticipant.findMany({ where: { interviewId }, select: { userId: true } });
-      return canReadInterview(viewer, ps.map((p) => p.userId));
+      return canReadInterview(
+        viewer,
+        ps.map((p) => p.userId),
+      );
     },
 
     /**
@@ -252,15 +288,20 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
       if (args.first != null && args.last != null) throw badInput('last', 'pass either first or last, not both.');
       for (const field of ['first', 'last'] as const) {
         const n = args[field];
-        if (n != null && (n < 0 || n > MESSAGE_PAGE_MAX)) throw badInput(field, `must be between 0 and ${MESSAGE_PAGE_MAX}.`);
+        if (n != null && (n < 0 || n > MESSAGE_PAGE_MAX))
+          throw badInput(field, `must be between 0 and ${MESSAGE_PAGE_MAX}.`);
       }
       const after = args.after ? await cursorMessage(interviewId, args.after, 'after') : null;
       const before = args.before ? await cursorMessage(interviewId, args.before, 'before') : null;
       const backward = args.last != null;
       const size = (backward ? args.last : args.first) ?? MESSAGE_PAGE_DEFAULT;
       const bounds = [
-        ...(after ? [{ OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }] : []),
-        ...(before ? [{ OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] }] : []),
+        ...(after
+          ? [{ OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }]
+          : []),
+        ...(before
+          ? [{ OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] }]
+          : []),
       ];
       const direction = backward ? ('desc' as const) : ('asc' as const);
       const rows =
@@ -300,7 +341,9 @@ export function createChat({ db, events, limiter }: { db: Db; events: Events; li
           interviewId,
           senderId: { not: viewer.id },
           deletedAt: null,
-          ...(last ? { OR: [{ createdAt: { gt: last.createdAt } }, { createdAt: last.createdAt, id: { gt: last.id } }] } : {}),
+          ...(last
+            ? { OR: [{ createdAt: { gt: last.createdAt } }, { createdAt: last.createdAt, id: { gt: last.id } }] }
+            : {}),
         },
       });
     },

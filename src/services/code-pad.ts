@@ -27,13 +27,26 @@ export interface CodePadView {
 
 const EMPTY_STATE = Buffer.from(Y.encodeStateAsUpdate(new Y.Doc()));
 
-export function createCodePad({ db, pubsub, limiter, log }: { db: Db; pubsub: PubSubEngine; limiter: RateLimiter; log: Logger }) {
+export function createCodePad({
+  db,
+  pubsub,
+  limiter,
+  log,
+}: {
+  db: Db;
+  pubsub: PubSubEngine;
+  limiter: RateLimiter;
+  log: Logger;
+}) {
   const updates = limiter.rule('codepad', { limit: CODE_PAD_LIMITS.updates, windowMs: CODE_PAD_LIMITS.windowMs });
   /** Participants only: anyone else learns nothing (NOT_FOUND); an admin, who may read the interview, FORBIDDEN. */
   const interviewFor = (client: Db | Tx, viewer: Viewer, interviewId: string) =>
     requireParticipant(client, viewer, interviewId, { action: 'use its code pad' });
 
-  const view = (interviewId: string, pad: { language: string; text: string; state: Uint8Array; version: number; updatedAt: Date } | null): CodePadView => ({
+  const view = (
+    interviewId: string,
+    pad: { language: string; text: string; state: Uint8Array; version: number; updatedAt: Date } | null,
+  ): CodePadView => ({
     interviewId,
     language: pad?.language ?? 'plaintext',
     text: pad?.text ?? '',
@@ -53,7 +66,10 @@ export function createCodePad({ db, pubsub, limiter, log }: { db: Db; pubsub: Pu
      * The interview row is read FOR SHARE, so ending the interview waits for
      * an update under way and no update lands after the end.
      */
-    async update(viewer: Viewer, input: { interviewId: string; update: string; language?: string | null }): Promise<CodePadView> {
+    async update(
+      viewer: Viewer,
+      input: { interviewId: string; update: string; language?: string | null },
+    ): Promise<CodePadView> {
       const { interviewId } = input;
       const decoded = decodeUpdate(input.update);
       if (!decoded.ok) throw badInput('update', decoded.message);
@@ -62,11 +78,16 @@ export function createCodePad({ db, pubsub, limiter, log }: { db: Db; pubsub: Pu
       await interviewFor(db, viewer, interviewId);
       const spent = await updates.consume(viewer.id);
       if (!spent.ok) {
-        throw rateLimited(`You may send at most ${CODE_PAD_LIMITS.updates} code pad updates per ${CODE_PAD_LIMITS.windowMs / 1000} seconds; batch your edits.`, spent.retryAfterMs);
+        throw rateLimited(
+          `You may send at most ${CODE_PAD_LIMITS.updates} code pad updates per ${CODE_PAD_LIMITS.windowMs / 1000} seconds; batch your edits.`,
+          spent.retryAfterMs,
+        );
       }
 
       const saved = await db.$transaction(async (tx) => {
-        const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text FROM "Interview" WHERE id = ${interviewId}::uuid FOR SHARE`;
+        const [row] = await tx.$queryRaw<
+          { status: string }[]
+        >`SELECT status::text FROM "Interview" WHERE id = ${interviewId}::uuid FOR SHARE`;
         const editable = canEditPad(row!.status);
         if (!editable.ok) throw conflict(editable.message);
         await tx.$executeRaw`INSERT INTO "CodePad" ("interviewId", state) VALUES (${interviewId}::uuid, ${EMPTY_STATE}) ON CONFLICT DO NOTHING`;
@@ -83,17 +104,33 @@ export function createCodePad({ db, pubsub, limiter, log }: { db: Db; pubsub: Pu
         const state = Y.encodeStateAsUpdate(doc);
         const text = doc.getText(CODE_PAD_TEXT).toJSON();
         doc.destroy();
-        if (text.length > CODE_PAD_LIMITS.textChars) throw badInput('update', `would make the code longer than ${CODE_PAD_LIMITS.textChars} characters.`);
-        if (state.length > CODE_PAD_LIMITS.stateBytes) throw conflict(`The code pad is full (${CODE_PAD_LIMITS.stateBytes} bytes of history).`);
+        if (text.length > CODE_PAD_LIMITS.textChars)
+          throw badInput('update', `would make the code longer than ${CODE_PAD_LIMITS.textChars} characters.`);
+        if (state.length > CODE_PAD_LIMITS.stateBytes)
+          throw conflict(`The code pad is full (${CODE_PAD_LIMITS.stateBytes} bytes of history).`);
         return tx.codePad.update({
           where: { interviewId },
-          data: { state: Buffer.from(state), text, version: { increment: 1 }, updatedAt: new Date(), ...(language ? { language: language.value } : {}) },
+          data: {
+            state: Buffer.from(state),
+            text,
+            version: { increment: 1 },
+            updatedAt: new Date(),
+            ...(language ? { language: language.value } : {}),
+          },
         });
       });
 
       // After commit: stored first, so a watcher that misses this resyncs from codePad and loses nothing.
-      const message: CodePadEventMessage = { interviewId, update: input.update, version: saved.version, byUserId: viewer.id, at: saved.updatedAt.toISOString() };
-      await pubsub.publish(channels.codePad(interviewId), message).catch((err: unknown) => log.warn({ err, interviewId }, 'code pad publish failed'));
+      const message: CodePadEventMessage = {
+        interviewId,
+        update: input.update,
+        version: saved.version,
+        byUserId: viewer.id,
+        at: saved.updatedAt.toISOString(),
+      };
+      await pubsub
+        .publish(channels.codePad(interviewId), message)
+        .catch((err: unknown) => log.warn({ err, interviewId }, 'code pad publish failed'));
       return view(interviewId, saved);
     },
 

@@ -11,10 +11,12 @@ export function createDevOutbox({ db, config }: { db: Db; config: Config }) {
   return {
     /** The newest emails to the viewer, or (signed out, e.g. after "forgot password") to `email`. */
     async latest(query: object, viewer: Viewer | null, email: string | null | undefined, first: number) {
-      if (!config.devOutbox) throw forbidden('The development outbox is off; it is on with NODE_ENV=development or DEV_OUTBOX=true.');
+      if (!config.devOutbox)
+        throw forbidden('The development outbox is off; it is on with NODE_ENV=development or DEV_OUTBOX=true.');
       if (first < 1 || first > 20) throw badInput('first', 'must be between 1 and 20.');
       let to = email ? normalizeEmail(email) : null;
-      if (!to && viewer) to = (await db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { email: true } })).email;
+      if (!to && viewer)
+        to = (await db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { email: true } })).email;
       if (!to) throw badInput('email', 'is required when signed out.');
       return db.emailOutbox.findMany({ ...query, where: { to }, orderBy: { createdAt: 'desc' }, take: first });
     },

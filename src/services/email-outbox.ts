@@ -15,7 +15,16 @@ export function createEmailSender(opts: { db: Db; smtpUrl: string; from: string;
       let sent = 0;
       await opts.db.$transaction(
         async (tx) => {
-          const rows = await tx.$queryRaw<{ id: string; to: string; subject: string; body: string; html: string | null; headers: Record<string, string> | null }[]>`
+          const rows = await tx.$queryRaw<
+            {
+              id: string;
+              to: string;
+              subject: string;
+              body: string;
+              html: string | null;
+              headers: Record<string, string> | null;
+            }[]
+          >`
             SELECT id, "to", subject, body, html, headers FROM "EmailOutbox"
             WHERE "sentAt" IS NULL AND attempts < ${MAX_ATTEMPTS}
             ORDER BY "createdAt" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
@@ -29,7 +38,10 @@ export function createEmailSender(opts: { db: Db; smtpUrl: string; from: string;
                 ...(row.html ? { html: row.html } : {}),
                 ...(row.headers ? { headers: row.headers } : {}),
               });
-              await tx.emailOutbox.update({ where: { id: row.id }, data: { sentAt: new Date(), attempts: { increment: 1 } } });
+              await tx.emailOutbox.update({
+                where: { id: row.id },
+                data: { sentAt: new Date(), attempts: { increment: 1 } },
+              });
               sent += 1;
             } catch (err) {
               opts.log.warn({ err, emailId: row.id }, 'email send failed');

@@ -67,7 +67,11 @@ export const toMessage = (row: StoredRow): UserEventMessage => ({
 });
 
 export async function roomCounts(db: Db | Tx, slotId: string): Promise<RoomCounts> {
-  const groups = await db.booking.groupBy({ by: ['difficulty'], where: { slotId, status: 'WAITING' }, _count: { _all: true } });
+  const groups = await db.booking.groupBy({
+    by: ['difficulty'],
+    where: { slotId, status: 'WAITING' },
+    _count: { _all: true },
+  });
   const byDifficulty = DIFFICULTY_ORDER.map((difficulty) => ({
     difficulty,
     count: groups.find((g) => g.difficulty === difficulty)?._count._all ?? 0,
@@ -98,9 +102,18 @@ export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new
   const rows: StoredRow[] = events.map((e) => {
     const seq = next.get(e.userId)!;
     next.set(e.userId, seq + 1n);
-    return { userId: e.userId, seq, type: e.type, interviewId: e.interviewId ?? null, payload: e.payload, createdAt: at };
+    return {
+      userId: e.userId,
+      seq,
+      type: e.type,
+      interviewId: e.interviewId ?? null,
+      payload: e.payload,
+      createdAt: at,
+    };
   });
-  const json = JSON.stringify(rows.map((r) => ({ u: r.userId, s: r.seq.toString(), t: r.type, i: r.interviewId, p: r.payload })));
+  const json = JSON.stringify(
+    rows.map((r) => ({ u: r.userId, s: r.seq.toString(), t: r.type, i: r.interviewId, p: r.payload })),
+  );
   await tx.$executeRaw`
     INSERT INTO "Event" ("userId", seq, type, "interviewId", payload, "createdAt")
     SELECT u, s, t::"EventType", i, p, ${at}
@@ -121,7 +134,11 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
   const userQueues = new Set<AsyncQueue<LiveOnlyMessage>>();
   const beforeStore: BeforeStore[] = [];
 
-  async function publish(userEvents: UserEventMessage[], rooms: RoomEventMessage[], sessions: SessionEventMessage[] = []) {
+  async function publish(
+    userEvents: UserEventMessage[],
+    rooms: RoomEventMessage[],
+    sessions: SessionEventMessage[] = [],
+  ) {
     // Stored events are safe if a publish fails: clients catch up by cursor.
     const sends = [
       ...userEvents.map((e) => pubsub.publish(channels.user(e.userId), e)),
@@ -129,7 +146,11 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
       ...sessions.map((m) => pubsub.publish(channels.session(m.interviewId), m)),
     ];
     const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected');
-    if (failed.length) log.warn({ failed: failed.length, reason: String((failed[0] as PromiseRejectedResult).reason) }, 'event publish failed');
+    if (failed.length)
+      log.warn(
+        { failed: failed.length, reason: String((failed[0] as PromiseRejectedResult).reason) },
+        'event publish failed',
+      );
   }
 
   return {
@@ -157,7 +178,11 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
         { timeout: options.timeout ?? 15_000, maxWait: 10_000 },
       );
       const at = new Date().toISOString();
-      await publish(stored, rooms, sessionEvents.map((e) => ({ ...e, at })));
+      await publish(
+        stored,
+        rooms,
+        sessionEvents.map((e) => ({ ...e, at })),
+      );
       return result;
     },
 
@@ -172,7 +197,8 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
      */
     announceLive<T extends 'MAINTENANCE_MODE'>(type: T, payload: EventPayload<T>): number {
       const at = new Date().toISOString();
-      for (const q of userQueues) q.push({ userId: '', seq: '0', type, at, interviewId: null, payload, [LIVE_ONLY]: true });
+      for (const q of userQueues)
+        q.push({ userId: '', seq: '0', type, at, interviewId: null, payload, [LIVE_ONLY]: true });
       return userQueues.size;
     },
 
@@ -183,7 +209,9 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
 
     /** Deletes stored user events older than the retention (the prune-events job). */
     async prune(retentionDays: number, now = new Date()): Promise<number> {
-      const { count } = await db.event.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - retentionDays * 86_400_000) } } });
+      const { count } = await db.event.deleteMany({
+        where: { createdAt: { lt: new Date(now.getTime() - retentionDays * 86_400_000) } },
+      });
       return count;
     },
 
@@ -220,7 +248,9 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
      */
     userStream(userId: string, after: bigint | null): Promise<AsyncIterableIterator<UserEventMessage>> {
       return shutdownNotice.opening(async () => {
-        const live: AsyncQueue<LiveOnlyMessage> = await subscribeQueue(pubsub, channels.user(userId), () => userQueues.delete(live));
+        const live: AsyncQueue<LiveOnlyMessage> = await subscribeQueue(pubsub, channels.user(userId), () =>
+          userQueues.delete(live),
+        );
         userQueues.add(live);
         const start = after ?? (await this.cursor(userId));
         const readAfter = (from: bigint, upTo: bigint | null) =>

@@ -32,13 +32,17 @@ const EXPIRE_BATCH = 500;
 type RequestQuery = Planned<Prisma.InstantRequestInclude, Prisma.InstantRequestSelect>;
 
 async function inInterviewNow(tx: Tx, userId: string, now: Date): Promise<boolean> {
-  const [row] = await tx.$queryRaw<{ busy: boolean }[]>`SELECT ${inInterviewSql(now, Prisma.sql`${userId}::uuid`)} AS busy`;
+  const [row] = await tx.$queryRaw<
+    { busy: boolean }[]
+  >`SELECT ${inInterviewSql(now, Prisma.sql`${userId}::uuid`)} AS busy`;
   return row?.busy === true;
 }
 
 /** Locks the request row (first in the locking order) and reads it; NOT_FOUND when there is none. */
 async function lockRequest(tx: Tx, requestId: string): Promise<InstantRequest> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "InstantRequest" WHERE id = ${requestId}::uuid FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    { id: string }[]
+  >`SELECT id FROM "InstantRequest" WHERE id = ${requestId}::uuid FOR UPDATE`;
   if (rows.length === 0) throw notFound('Instant request');
   return tx.instantRequest.findUniqueOrThrow({ where: { id: requestId } });
 }
@@ -67,76 +71,86 @@ export function createInstantInterviews({
      * or when either of the two already asked the other; RATE_LIMITED after
      * OUTGOING_LIMIT requests in OUTGOING_WINDOW_MS.
      */
-    async request(viewer: Viewer, input: { peerId: string; type: InterviewType; difficulty: Difficulty }, query: RequestQuery = {}, now = new Date()) {
+    async request(
+      viewer: Viewer,
+      input: { peerId: string; type: InterviewType; difficulty: Difficulty },
+      query: RequestQuery = {},
+      now = new Date(),
+    ) {
       if (input.peerId === viewer.id) {
         const self = peerRefusal({ isSelf: true, online: true, availability: 'AVAILABLE', inInterview: false })!;
         throw conflict(self.message, { reason: self.code });
       }
       const spent = await outgoing.consume(viewer.id);
       if (!spent.ok) {
-        throw rateLimited(`You may send at most ${OUTGOING_LIMIT} instant interview requests per ${OUTGOING_WINDOW_MS / 60_000} minutes.`, spent.retryAfterMs);
+        throw rateLimited(
+          `You may send at most ${OUTGOING_LIMIT} instant interview requests per ${OUTGOING_WINDOW_MS / 60_000} minutes.`,
+          spent.retryAfterMs,
+        );
       }
       // Only requests that were made count: a refused one gives its place back.
-      return events.transaction(async (tx, emit) => {
-        const users = await lockUsers(tx, [viewer.id, input.peerId]);
-        const peer = users.find((u) => u.id === input.peerId);
-        if (!peer) throw notFound('User');
+      return events
+        .transaction(async (tx, emit) => {
+          const users = await lockUsers(tx, [viewer.id, input.peerId]);
+          const peer = users.find((u) => u.id === input.peerId);
+          if (!peer) throw notFound('User');
 
-        const pending = await tx.instantRequest.findFirst({
-          where: {
-            status: 'PENDING',
-            expiresAt: { gt: now },
-            OR: [
-              { requesterId: viewer.id, addresseeId: peer.id },
-              { requesterId: peer.id, addresseeId: viewer.id },
-            ],
-          },
-          select: { id: true, requesterId: true },
-        });
-        if (pending) {
-          throw conflict(
-            pending.requesterId === viewer.id
-              ? 'You already have a pending request to this user.'
-              : 'This user has already asked you; respond to their request instead.',
-            { reason: 'PENDING', requestId: pending.id },
-          );
-        }
+          const pending = await tx.instantRequest.findFirst({
+            where: {
+              status: 'PENDING',
+              expiresAt: { gt: now },
+              OR: [
+                { requesterId: viewer.id, addresseeId: peer.id },
+                { requesterId: peer.id, addresseeId: viewer.id },
+              ],
+            },
+            select: { id: true, requesterId: true },
+          });
+          if (pending) {
+            throw conflict(
+              pending.requesterId === viewer.id
+                ? 'You already have a pending request to this user.'
+                : 'This user has already asked you; respond to their request instead.',
+              { reason: 'PENDING', requestId: pending.id },
+            );
+          }
 
-        const refusal = peerRefusal({
-          isSelf: false,
-          online: await presence.isOnline(peer.id),
-          availability: peer.availability,
-          inInterview: await inInterviewNow(tx, peer.id, now),
-        });
-        if (refusal) throw conflict(refusal.message, { reason: refusal.code });
+          const refusal = peerRefusal({
+            isSelf: false,
+            online: await presence.isOnline(peer.id),
+            availability: peer.availability,
+            inInterview: await inInterviewNow(tx, peer.id, now),
+          });
+          if (refusal) throw conflict(refusal.message, { reason: refusal.code });
 
-        const created = await tx.instantRequest.create({
-          ...query,
-          data: {
-            requesterId: viewer.id,
-            addresseeId: peer.id,
-            type: input.type,
-            difficulty: input.difficulty,
-            createdAt: now,
-            expiresAt: new Date(now.getTime() + INSTANT_REQUEST_TTL_MS),
-          },
+          const created = await tx.instantRequest.create({
+            ...query,
+            data: {
+              requesterId: viewer.id,
+              addresseeId: peer.id,
+              type: input.type,
+              difficulty: input.difficulty,
+              createdAt: now,
+              expiresAt: new Date(now.getTime() + INSTANT_REQUEST_TTL_MS),
+            },
+          });
+          emit.user({
+            userId: peer.id,
+            type: 'INSTANT_REQUEST_RECEIVED',
+            payload: {
+              requestId: created.id,
+              fromUserId: viewer.id,
+              type: created.type,
+              difficulty: created.difficulty,
+              expiresAt: created.expiresAt.toISOString(),
+            },
+          });
+          return created;
+        })
+        .catch(async (err: unknown) => {
+          await outgoing.refund(viewer.id);
+          throw err;
         });
-        emit.user({
-          userId: peer.id,
-          type: 'INSTANT_REQUEST_RECEIVED',
-          payload: {
-            requestId: created.id,
-            fromUserId: viewer.id,
-            type: created.type,
-            difficulty: created.difficulty,
-            expiresAt: created.expiresAt.toISOString(),
-          },
-        });
-        return created;
-      }).catch(async (err: unknown) => {
-        await outgoing.refund(viewer.id);
-        throw err;
-      });
     },
 
     /**
@@ -144,7 +158,12 @@ export function createInstantInterviews({
      * of its own starting now, and tells both; rejecting stores the reason and
      * tells both (the addressee's other devices stop ringing too).
      */
-    async respond(viewer: Viewer, input: { requestId: string; accept: boolean; reason?: string | null }, query: RequestQuery = {}, now = new Date()) {
+    async respond(
+      viewer: Viewer,
+      input: { requestId: string; accept: boolean; reason?: string | null },
+      query: RequestQuery = {},
+      now = new Date(),
+    ) {
       const reason = rejectReason(input.reason);
       if (!reason.ok) throw badInput('reason', reason.message);
       return events.transaction(async (tx, emit) => {
@@ -159,19 +178,26 @@ export function createInstantInterviews({
             data: { status: 'REJECTED', reason: reason.value, respondedAt: now },
           });
           for (const userId of both) {
-            emit.user({ userId, type: 'INSTANT_REQUEST_REJECTED', payload: { requestId: request.id, byUserId: viewer.id, reason: reason.value } });
+            emit.user({
+              userId,
+              type: 'INSTANT_REQUEST_REJECTED',
+              payload: { requestId: request.id, byUserId: viewer.id, reason: reason.value },
+            });
           }
           return rejected;
         }
 
         await lockUsers(tx, both);
         // Either may have accepted another request (or started a booked interview) since this one was made.
-        if (await inInterviewNow(tx, request.addresseeId, now)) throw conflict('You are already in an interview.', { reason: 'IN_INTERVIEW' });
+        if (await inInterviewNow(tx, request.addresseeId, now))
+          throw conflict('You are already in an interview.', { reason: 'IN_INTERVIEW' });
         if (await inInterviewNow(tx, request.requesterId, now)) {
           throw conflict('The requester is already in another interview.', { reason: 'IN_INTERVIEW' });
         }
 
-        const slot = await tx.slot.create({ data: { ...instantSlot(now), type: request.type, instant: true, createdById: request.requesterId } });
+        const slot = await tx.slot.create({
+          data: { ...instantSlot(now), type: request.type, instant: true, createdById: request.requesterId },
+        });
         const interviewId = randomUUID();
         await tx.interview.create({
           data: {
@@ -192,7 +218,10 @@ export function createInstantInterviews({
           {
             id: interviewId,
             type: request.type,
-            participants: [request.requesterId, request.addresseeId].map((userId) => ({ userId, difficulty: request.difficulty })),
+            participants: [request.requesterId, request.addresseeId].map((userId) => ({
+              userId,
+              difficulty: request.difficulty,
+            })),
           },
         ]);
         const accepted = await tx.instantRequest.update({
@@ -201,7 +230,12 @@ export function createInstantInterviews({
           data: { status: 'ACCEPTED', interviewId, respondedAt: now },
         });
         for (const userId of both) {
-          emit.user({ userId, type: 'INSTANT_REQUEST_ACCEPTED', interviewId, payload: { requestId: request.id, byUserId: viewer.id } });
+          emit.user({
+            userId,
+            type: 'INSTANT_REQUEST_ACCEPTED',
+            interviewId,
+            payload: { requestId: request.id, byUserId: viewer.id },
+          });
         }
         return accepted;
       });
@@ -213,9 +247,17 @@ export function createInstantInterviews({
         const request = await lockRequest(tx, requestId);
         assertAllowed(request, viewer, 'cancel', now);
         for (const userId of [request.requesterId, request.addresseeId]) {
-          emit.user({ userId, type: 'INSTANT_REQUEST_CANCELLED', payload: { requestId: request.id, byUserId: viewer.id } });
+          emit.user({
+            userId,
+            type: 'INSTANT_REQUEST_CANCELLED',
+            payload: { requestId: request.id, byUserId: viewer.id },
+          });
         }
-        return tx.instantRequest.update({ ...query, where: { id: request.id }, data: { status: 'CANCELLED', respondedAt: now } });
+        return tx.instantRequest.update({
+          ...query,
+          where: { id: request.id },
+          data: { status: 'CANCELLED', respondedAt: now },
+        });
       });
     },
 
@@ -237,7 +279,8 @@ export function createInstantInterviews({
             UPDATE "InstantRequest" r SET status = 'EXPIRED' FROM due WHERE r.id = due.id
             RETURNING r.id, r."requesterId", r."addresseeId"`;
           for (const r of rows) {
-            for (const userId of [r.requesterId, r.addresseeId]) emit.user({ userId, type: 'INSTANT_REQUEST_EXPIRED', payload: { requestId: r.id } });
+            for (const userId of [r.requesterId, r.addresseeId])
+              emit.user({ userId, type: 'INSTANT_REQUEST_EXPIRED', payload: { requestId: r.id } });
           }
           return rows.length;
         });
@@ -250,7 +293,11 @@ export function createInstantInterviews({
     pendingFor(viewer: Viewer, query: RequestQuery = {}, now = new Date()) {
       return db.instantRequest.findMany({
         ...query,
-        where: { status: 'PENDING', expiresAt: { gt: now }, OR: [{ requesterId: viewer.id }, { addresseeId: viewer.id }] },
+        where: {
+          status: 'PENDING',
+          expiresAt: { gt: now },
+          OR: [{ requesterId: viewer.id }, { addresseeId: viewer.id }],
+        },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       });
     },

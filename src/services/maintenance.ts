@@ -26,7 +26,19 @@ const OFF: MaintenanceState = { enabled: false, message: null, since: null };
 const same = (a: MaintenanceState, b: MaintenanceState) =>
   a.enabled === b.enabled && a.message === b.message && a.since?.getTime() === b.since?.getTime();
 
-export function createMaintenance({ db, pubsub, events, config, log }: { db: Db; pubsub: PubSubEngine; events: Events; config: Config; log: Logger }) {
+export function createMaintenance({
+  db,
+  pubsub,
+  events,
+  config,
+  log,
+}: {
+  db: Db;
+  pubsub: PubSubEngine;
+  events: Events;
+  config: Config;
+  log: Logger;
+}) {
   let state: MaintenanceState = OFF;
   let timer: NodeJS.Timeout | null = null;
   let subId: number | null = null;
@@ -41,7 +53,11 @@ export function createMaintenance({ db, pubsub, events, config, log }: { db: Db;
   function apply(next: MaintenanceState) {
     if (same(state, next)) return;
     state = next;
-    const streams = events.announceLive('MAINTENANCE_MODE', { enabled: next.enabled, message: next.message, since: next.since?.toISOString() ?? null });
+    const streams = events.announceLive('MAINTENANCE_MODE', {
+      enabled: next.enabled,
+      message: next.message,
+      since: next.since?.toISOString() ?? null,
+    });
     log.info({ enabled: next.enabled, message: next.message, streams }, 'maintenance mode changed');
   }
 
@@ -90,7 +106,10 @@ export function createMaintenance({ db, pubsub, events, config, log }: { db: Db;
     /** Follows switches made elsewhere (announcements, and a reload every second). */
     async follow() {
       subId = await pubsub.subscribe(channels.maintenance, () => void reload().catch(() => {}), {});
-      timer = setInterval(() => void reload().catch((err: unknown) => log.debug({ err }, 'maintenance state reload failed')), RELOAD_EVERY_MS);
+      timer = setInterval(
+        () => void reload().catch((err: unknown) => log.debug({ err }, 'maintenance state reload failed')),
+        RELOAD_EVERY_MS,
+      );
       timer.unref();
     },
 
@@ -105,14 +124,17 @@ export function createMaintenance({ db, pubsub, events, config, log }: { db: Db;
     },
 
     async set(viewer: Viewer, enabled: boolean, message: string | null | undefined): Promise<MaintenanceState> {
-      await write(enabled, enabled ? (message?.trim() || null) : null, viewer.id);
+      await write(enabled, enabled ? message?.trim() || null : null, viewer.id);
       return state;
     },
 
     /** The refusal of a mutation while maintenance is on. */
     refusal(): AppError {
       const message = state.message ?? DEFAULT_MAINTENANCE_MESSAGE;
-      return new AppError('MAINTENANCE', message, { since: state.since?.toISOString() ?? null, maintenanceMessage: state.message });
+      return new AppError('MAINTENANCE', message, {
+        since: state.since?.toISOString() ?? null,
+        maintenanceMessage: state.message,
+      });
     },
 
     /** Maintenance windows that may still move a deadline, for the jobs that do not count them against users. */

@@ -75,7 +75,9 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
             interviewIds.map((id) => ({
               id,
               type: slot.type,
-              participants: participants.filter((p) => p.i === id).map((p) => ({ userId: p.u, difficulty: p.d as Difficulty })),
+              participants: participants
+                .filter((p) => p.i === id)
+                .map((p) => ({ userId: p.u, difficulty: p.d as Difficulty })),
             })),
           );
           emit.room(slotId, 'MATCHED');

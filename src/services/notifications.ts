@@ -9,7 +9,12 @@ import type { Config } from '../config.js';
 import { instantRequestEmail, matchedEmail, type EmailContent } from '../domain/emails.js';
 import { badInput } from '../domain/errors.js';
 import type { UserEventInput } from '../domain/events.js';
-import { unsubscribeLink, unsubscribeToken, verifyUnsubscribeToken, type UnsubscribeKind } from '../domain/unsubscribe.js';
+import {
+  unsubscribeLink,
+  unsubscribeToken,
+  verifyUnsubscribeToken,
+  type UnsubscribeKind,
+} from '../domain/unsubscribe.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -22,7 +27,10 @@ export interface NotificationPreferences {
   emailWhenOffline: boolean;
 }
 
-const PREFERENCE_OF: Record<UnsubscribeKind, keyof NotificationPreferences> = { reminders: 'emailReminders', offline: 'emailWhenOffline' };
+const PREFERENCE_OF: Record<UnsubscribeKind, keyof NotificationPreferences> = {
+  reminders: 'emailReminders',
+  offline: 'emailWhenOffline',
+};
 
 /** Queues one email with its plain-text and HTML parts and the one-click unsubscribe headers (RFC 2369, RFC 8058). */
 export async function queueEmail(tx: Tx, to: string, content: EmailContent, unsubscribe: string) {
@@ -50,7 +58,8 @@ export function createNotifications({
   userPresence: UserPresence;
   log: Logger;
 }) {
-  const linkFor = (userId: string, kind: UnsubscribeKind) => unsubscribeLink(config.appUrl, unsubscribeToken(config.jwtSecret, userId, kind));
+  const linkFor = (userId: string, kind: UnsubscribeKind) =>
+    unsubscribeLink(config.appUrl, unsubscribeToken(config.jwtSecret, userId, kind));
 
   return {
     linkFor,
@@ -59,11 +68,16 @@ export function createNotifications({
      * A page of the viewer's stored events, newest first. Forward (`first`, older than `after`) or
      * backward (`last`, the ones just newer than `before`); the cursor is the event id.
      */
-    async page(viewer: Viewer, args: { first?: number | null; after: bigint | null; last?: number | null; before: bigint | null }) {
+    async page(
+      viewer: Viewer,
+      args: { first?: number | null; after: bigint | null; last?: number | null; before: bigint | null },
+    ) {
       const backward = args.last != null;
       const size = (backward ? args.last : args.first) ?? 20;
       // Backward pages read up from `before`, then turn round to keep newest first.
-      const rows = backward ? await events.storedAfter(viewer.id, args.before, size + 1) : await events.stored(viewer.id, args.after, size + 1);
+      const rows = backward
+        ? await events.storedAfter(viewer.id, args.before, size + 1)
+        : await events.stored(viewer.id, args.after, size + 1);
       const more = rows.length > size;
       const page = rows.slice(0, size);
       if (backward) page.reverse();
@@ -79,7 +93,10 @@ export function createNotifications({
     },
 
     async preferences(userId: string): Promise<NotificationPreferences> {
-      return db.user.findUniqueOrThrow({ where: { id: userId }, select: { emailReminders: true, emailWhenOffline: true } });
+      return db.user.findUniqueOrThrow({
+        where: { id: userId },
+        select: { emailReminders: true, emailWhenOffline: true },
+      });
     },
 
     async updatePreferences(
@@ -114,7 +131,8 @@ export function createNotifications({
      */
     async offlineNotices(tx: Tx, stored: UserEventInput[]) {
       const notable = stored.filter(
-        (e): e is Extract<UserEventInput, { type: 'MATCHED' | 'INSTANT_REQUEST_RECEIVED' }> => e.type === 'MATCHED' || e.type === 'INSTANT_REQUEST_RECEIVED',
+        (e): e is Extract<UserEventInput, { type: 'MATCHED' | 'INSTANT_REQUEST_RECEIVED' }> =>
+          e.type === 'MATCHED' || e.type === 'INSTANT_REQUEST_RECEIVED',
       );
       if (notable.length === 0) return;
       const ids = [...new Set(notable.map((e) => e.userId))];
@@ -130,12 +148,19 @@ export function createNotifications({
       if (due.length === 0) return;
       const others = due.map((e) => (e.type === 'MATCHED' ? e.payload.peerId : e.payload.fromUserId));
       const users = new Map(
-        (await tx.user.findMany({ where: { id: { in: [...offline, ...others] } }, select: { id: true, name: true, email: true, timezone: true, emailWhenOffline: true } })).map(
-          (u) => [u.id, u],
-        ),
+        (
+          await tx.user.findMany({
+            where: { id: { in: [...offline, ...others] } },
+            select: { id: true, name: true, email: true, timezone: true, emailWhenOffline: true },
+          })
+        ).map((u) => [u.id, u]),
       );
       const slotIds = due.flatMap((e) => (e.type === 'MATCHED' ? [e.payload.slotId] : []));
-      const slots = new Map((await tx.slot.findMany({ where: { id: { in: slotIds } }, select: { id: true, startsAt: true, type: true } })).map((s) => [s.id, s]));
+      const slots = new Map(
+        (
+          await tx.slot.findMany({ where: { id: { in: slotIds } }, select: { id: true, startsAt: true, type: true } })
+        ).map((s) => [s.id, s]),
+      );
       for (const e of due) {
         const to = users.get(e.userId);
         if (!to?.emailWhenOffline) continue;

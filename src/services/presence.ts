@@ -53,7 +53,17 @@ export async function lockUsers(tx: Tx, ids: string[]): Promise<{ id: string; av
     WHERE id = ANY(string_to_array(${sorted.join(',')}, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
 }
 
-export function createUserPresence({ db, events, presence, log }: { db: Db; events: Events; presence: Presence; log: Logger }) {
+export function createUserPresence({
+  db,
+  events,
+  presence,
+  log,
+}: {
+  db: Db;
+  events: Events;
+  presence: Presence;
+  log: Logger;
+}) {
   /**
    * Runs a change of one user's sockets in a transaction holding an advisory
    * lock on that user, so the opens and closes of one user, on any instance,
@@ -72,7 +82,11 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
 
   async function announce(tx: Tx, emit: Emitter, userId: string, online: boolean) {
     for (const peer of await presenceAudience(tx, userId)) {
-      emit.user(online ? { userId: peer, type: 'USER_ONLINE', payload: { userId } } : { userId: peer, type: 'USER_OFFLINE', payload: { userId } });
+      emit.user(
+        online
+          ? { userId: peer, type: 'USER_ONLINE', payload: { userId } }
+          : { userId: peer, type: 'USER_OFFLINE', payload: { userId } },
+      );
     }
   }
 
@@ -251,7 +265,11 @@ export function createUserPresence({ db, events, presence, log }: { db: Db; even
         if (found.length >= AVAILABLE_PEERS_MAX || batch.length < SCAN_BATCH) break;
         after = batch.at(-1)!.id;
       }
-      return db.user.findMany({ ...query, where: { id: { in: found.slice(0, AVAILABLE_PEERS_MAX) } }, orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+      return db.user.findMany({
+        ...query,
+        where: { id: { in: found.slice(0, AVAILABLE_PEERS_MAX) } },
+        orderBy: [{ name: 'asc' }, { id: 'asc' }],
+      });
     },
   };
 }

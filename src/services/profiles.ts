@@ -20,18 +20,24 @@ export function createProfiles({ db }: { db: Db }) {
   return {
     /** Changes only the fields given. A zone is stored in its canonical IANA spelling. */
     async update(viewer: Viewer, input: ProfileInput, query: UserQuery = {}) {
-      const data: { name?: string; timezone?: string; interviewTypes?: InterviewType[]; level?: Difficulty | null } = {};
+      const data: { name?: string; timezone?: string; interviewTypes?: InterviewType[]; level?: Difficulty | null } =
+        {};
       if (input.name === null) throw badInput('input.name', 'must not be null.');
       if (input.name !== undefined) data.name = input.name.trim();
       if (input.timezone === null) throw badInput('input.timezone', 'must not be null; use "UTC".');
       if (input.timezone !== undefined) {
         const zone = canonicalTimezone(input.timezone);
-        if (!zone) throw badInput('input.timezone', `"${input.timezone.slice(0, 64)}" is not an IANA time zone name such as "Europe/Berlin" or "UTC".`);
+        if (!zone)
+          throw badInput(
+            'input.timezone',
+            `"${input.timezone.slice(0, 64)}" is not an IANA time zone name such as "Europe/Berlin" or "UTC".`,
+          );
         data.timezone = zone;
       }
       if (input.interviewTypes === null) throw badInput('input.interviewTypes', 'must not be null.');
       if (input.interviewTypes !== undefined) {
-        if (input.interviewTypes.length === 0) throw badInput('input.interviewTypes', 'must name at least one interview type.');
+        if (input.interviewTypes.length === 0)
+          throw badInput('input.interviewTypes', 'must name at least one interview type.');
         data.interviewTypes = [...new Set(input.interviewTypes)].sort();
       }
       if (input.level !== undefined) data.level = input.level;

@@ -1,7 +1,13 @@
 // The question bank: the starter questions, the admins' edits, and handing
 // each participant of a new interview a question to ask the other.
 import { badInput, notFound } from '../domain/errors.js';
-import { normalizeQuestion, pickQuestion, questionPairs, type Pairing, type QuestionInput } from '../domain/questions.js';
+import {
+  normalizeQuestion,
+  pickQuestion,
+  questionPairs,
+  type Pairing,
+  type QuestionInput,
+} from '../domain/questions.js';
 import { STARTER_QUESTIONS } from '../domain/starter-questions.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
@@ -23,11 +29,21 @@ export async function loadStarterQuestions(db: Db): Promise<number> {
  * one's difficulty, never one they were asked in an interview that was not
  * cancelled, else the one they were asked longest ago (domain/questions.ts).
  */
-export async function assignQuestions(tx: Tx, interviews: (Pairing & { id: string })[], random: () => number = Math.random): Promise<number> {
+export async function assignQuestions(
+  tx: Tx,
+  interviews: (Pairing & { id: string })[],
+  random: () => number = Math.random,
+): Promise<number> {
   const asks = interviews.flatMap((i) => questionPairs(i).map((p) => ({ ...p, interviewId: i.id, type: i.type })));
   if (asks.length === 0) return 0;
-  const kinds = [...new Map(asks.map((a) => [`${a.type}/${a.difficulty}`, { type: a.type, difficulty: a.difficulty }])).values()];
-  const bank = await tx.question.findMany({ where: { archived: false, OR: kinds }, select: { id: true, type: true, difficulty: true }, orderBy: { id: 'asc' } });
+  const kinds = [
+    ...new Map(asks.map((a) => [`${a.type}/${a.difficulty}`, { type: a.type, difficulty: a.difficulty }])).values(),
+  ];
+  const bank = await tx.question.findMany({
+    where: { archived: false, OR: kinds },
+    select: { id: true, type: true, difficulty: true },
+    orderBy: { id: 'asc' },
+  });
   const asked = [...new Set(asks.map((a) => a.askedToId))];
   const past = await tx.assignedQuestion.groupBy({
     by: ['askedToId', 'questionId'],
@@ -49,7 +65,13 @@ export async function assignQuestions(tx: Tx, interviews: (Pairing & { id: strin
     pickedIn.set(a.interviewId, avoid);
     // Someone matched into several interviews at once gets a different question in each.
     history.get(a.askedToId)!.set(questionId, now);
-    rows.push({ interviewId: a.interviewId, questionId, askedById: a.askedById, askedToId: a.askedToId, createdAt: now });
+    rows.push({
+      interviewId: a.interviewId,
+      questionId,
+      askedById: a.askedById,
+      askedToId: a.askedToId,
+      createdAt: now,
+    });
   }
   if (rows.length) await tx.assignedQuestion.createMany({ data: rows });
   return rows.length;

@@ -5,7 +5,12 @@
 // fresh total whenever any instance's counts move (and at each heartbeat).
 import { randomUUID } from 'node:crypto';
 import type { PubSubEngine } from 'graphql-subscriptions';
-import { aggregate, INSTANCE_REPORT_TTL_MS, type InstanceReport, type RealtimeTotals } from '../domain/realtime-stats.js';
+import {
+  aggregate,
+  INSTANCE_REPORT_TTL_MS,
+  type InstanceReport,
+  type RealtimeTotals,
+} from '../domain/realtime-stats.js';
 import { closable } from '../infra/async-queue.js';
 import { subscribeQueue } from '../infra/pubsub.js';
 import type { InstanceRegistry } from '../infra/instance-registry.js';
@@ -41,7 +46,13 @@ export function createRealtimeStats(deps: {
     if (!local) return Promise.resolve();
     const counts = local;
     const work = (async () => {
-      await registry.report({ id, name: deps.instanceName, ...(await counts()), startedAt, lastSeen: new Date().toISOString() });
+      await registry.report({
+        id,
+        name: deps.instanceName,
+        ...(await counts()),
+        startedAt,
+        lastSeen: new Date().toISOString(),
+      });
       await pubsub.publish(reportedChannel, { id });
     })();
     reporting.add(work);

@@ -25,7 +25,15 @@ interface DueRow {
   emailReminders: boolean;
 }
 
-export function createReminders({ events, config, notifications }: { events: Events; config: Config; notifications: Notifications }) {
+export function createReminders({
+  events,
+  config,
+  notifications,
+}: {
+  events: Events;
+  config: Config;
+  notifications: Notifications;
+}) {
   return {
     /** Reminds every active booking whose slot starts within REMINDER_MINUTES of `now` and has not started; returns how many. */
     async sendDue(now = new Date()): Promise<number> {
@@ -49,11 +57,24 @@ export function createReminders({ events, config, notifications }: { events: Eve
             emit.user({
               userId: r.userId,
               type: 'SLOT_REMINDER',
-              payload: { slotId: r.slotId, bookingId: r.bookingId, startsAt: r.startsAt.toISOString(), endsAt: r.endsAt.toISOString(), type: r.type, minutesBefore },
+              payload: {
+                slotId: r.slotId,
+                bookingId: r.bookingId,
+                startsAt: r.startsAt.toISOString(),
+                endsAt: r.endsAt.toISOString(),
+                type: r.type,
+                minutesBefore,
+              },
             });
             if (!r.emailReminders) continue;
             const unsubscribe = notifications.linkFor(r.userId, 'reminders');
-            const content = slotReminderEmail({ to: r, slot: r, minutesBefore, appUrl: config.appUrl, unsubscribeLink: unsubscribe });
+            const content = slotReminderEmail({
+              to: r,
+              slot: r,
+              minutesBefore,
+              appUrl: config.appUrl,
+              unsubscribeLink: unsubscribe,
+            });
             await queueEmail(tx, r.email, content, unsubscribe);
           }
           return rows.length;

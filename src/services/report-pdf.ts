@@ -7,8 +7,18 @@ import SVGtoPDF from 'svg-to-pdfkit';
 import type { ReportSummary, TrendRating } from '../domain/reports.js';
 
 const WIDTH = 515; // A4 width minus 40 pt margins on each side
-const COLORS = { communication: '#2563eb', technical: '#16a34a', problemSolving: '#d97706', cancelled: '#9ca3af', noShow: '#dc2626' };
-const LABEL: Record<TrendRating, string> = { communication: 'Communication', technical: 'Technical', problemSolving: 'Problem solving' };
+const COLORS = {
+  communication: '#2563eb',
+  technical: '#16a34a',
+  problemSolving: '#d97706',
+  cancelled: '#9ca3af',
+  noShow: '#dc2626',
+};
+const LABEL: Record<TrendRating, string> = {
+  communication: 'Communication',
+  technical: 'Technical',
+  problemSolving: 'Problem solving',
+};
 
 /** One chart as an SVG string. */
 function svg(option: echarts.EChartsCoreOption, height = 240): string {
@@ -27,10 +37,30 @@ export function ratingsChart(s: ReportSummary): string {
   const series = (['communication', 'technical', 'problemSolving'] as const).flatMap((r) => {
     const points = s.ratingsOverTime.filter((p) => p[r] !== null).map((p) => [time(p.at), p[r]]);
     const t = s.trends.find((x) => x.rating === r);
-    const line = t && t.start !== null && t.end !== null && points.length > 1 ? [[points[0]![0], t.start], [points.at(-1)![0], t.end]] : [];
+    const line =
+      t && t.start !== null && t.end !== null && points.length > 1
+        ? [
+            [points[0]![0], t.start],
+            [points.at(-1)![0], t.end],
+          ]
+        : [];
     return [
-      { name: LABEL[r], type: 'line', data: points, symbolSize: 5, lineStyle: { width: 1 }, itemStyle: { color: COLORS[r] } },
-      { name: `${LABEL[r]} trend`, type: 'line', data: line, symbol: 'none', lineStyle: { type: 'dashed', width: 2, color: COLORS[r] }, itemStyle: { color: COLORS[r] } },
+      {
+        name: LABEL[r],
+        type: 'line',
+        data: points,
+        symbolSize: 5,
+        lineStyle: { width: 1 },
+        itemStyle: { color: COLORS[r] },
+      },
+      {
+        name: `${LABEL[r]} trend`,
+        type: 'line',
+        data: line,
+        symbol: 'none',
+        lineStyle: { type: 'dashed', width: 2, color: COLORS[r] },
+        itemStyle: { color: COLORS[r] },
+      },
     ];
   });
   return svg({
@@ -53,16 +83,36 @@ export function weeklyChart(s: ReportSummary): string {
     xAxis: { type: 'category', data: weeks, axisLabel: { fontSize: 8, rotate: weeks.length > 8 ? 45 : 0 } },
     yAxis: { type: 'value', minInterval: 1 },
     series: [
-      { name: 'Completed', type: 'bar', stack: 'n', data: s.weekly.map((w) => w.completed), itemStyle: { color: COLORS.technical } },
-      { name: 'Cancelled', type: 'bar', stack: 'n', data: s.weekly.map((w) => w.cancelled - w.noShows), itemStyle: { color: COLORS.cancelled } },
-      { name: 'You did not show up', type: 'bar', stack: 'n', data: s.weekly.map((w) => w.noShows), itemStyle: { color: COLORS.noShow } },
+      {
+        name: 'Completed',
+        type: 'bar',
+        stack: 'n',
+        data: s.weekly.map((w) => w.completed),
+        itemStyle: { color: COLORS.technical },
+      },
+      {
+        name: 'Cancelled',
+        type: 'bar',
+        stack: 'n',
+        data: s.weekly.map((w) => w.cancelled - w.noShows),
+        itemStyle: { color: COLORS.cancelled },
+      },
+      {
+        name: 'You did not show up',
+        type: 'bar',
+        stack: 'n',
+        data: s.weekly.map((w) => w.noShows),
+        itemStyle: { color: COLORS.noShow },
+      },
     ],
   });
 }
 
 /** Average ratings per interview type and difficulty, one bar per rating. */
 export function groupsChart(s: ReportSummary): string {
-  const groups = s.byTypeAndDifficulty.map((g) => `${g.type === 'TECHNICAL' ? 'Tech' : 'Behav'} ${g.difficulty.toLowerCase()}`);
+  const groups = s.byTypeAndDifficulty.map(
+    (g) => `${g.type === 'TECHNICAL' ? 'Tech' : 'Behav'} ${g.difficulty.toLowerCase()}`,
+  );
   return svg({
     title: { text: 'Average ratings by type and difficulty', textStyle: { fontSize: 13 } },
     legend: { bottom: 0, textStyle: { fontSize: 10 } },
@@ -105,8 +155,18 @@ export function themesChart(s: ReportSummary): string {
         { type: 'value', minInterval: 1, gridIndex: 1, show: false },
       ],
       yAxis: [
-        { type: 'category', gridIndex: 0, data: top(s.strengths).map((t) => cut(t.text)), axisLabel: { fontSize: 8, width: 125, overflow: 'truncate' } },
-        { type: 'category', gridIndex: 1, data: top(s.improvements).map((t) => cut(t.text)), axisLabel: { fontSize: 8, width: 125, overflow: 'truncate' } },
+        {
+          type: 'category',
+          gridIndex: 0,
+          data: top(s.strengths).map((t) => cut(t.text)),
+          axisLabel: { fontSize: 8, width: 125, overflow: 'truncate' },
+        },
+        {
+          type: 'category',
+          gridIndex: 1,
+          data: top(s.improvements).map((t) => cut(t.text)),
+          axisLabel: { fontSize: 8, width: 125, overflow: 'truncate' },
+        },
       ],
       series: [panel(s.strengths, 0, COLORS.technical), panel(s.improvements, 1, COLORS.problemSolving)],
     },
@@ -115,9 +175,18 @@ export function themesChart(s: ReportSummary): string {
 }
 
 /** Assembles the PDF from the summary and the charts already drawn. */
-export function renderReportPdf(input: { userName: string; generatedAt: Date; summary: ReportSummary; charts: string[] }): Promise<Buffer> {
+export function renderReportPdf(input: {
+  userName: string;
+  generatedAt: Date;
+  summary: ReportSummary;
+  charts: string[];
+}): Promise<Buffer> {
   const { summary: s } = input;
-  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `MockMate practice report: ${input.userName}`, Author: 'MockMate' } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 40,
+    info: { Title: `MockMate practice report: ${input.userName}`, Author: 'MockMate' },
+  });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (c: Buffer) => chunks.push(c));
@@ -126,7 +195,11 @@ export function renderReportPdf(input: { userName: string; generatedAt: Date; su
   });
 
   doc.font('Helvetica-Bold').fontSize(20).text('MockMate practice report');
-  doc.font('Helvetica').fontSize(10).fillColor('#4b5563').text(`${input.userName} · generated ${input.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+  doc
+    .font('Helvetica')
+    .fontSize(10)
+    .fillColor('#4b5563')
+    .text(`${input.userName} · generated ${input.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   doc.moveDown(0.6).fillColor('#111827').fontSize(11);
   const avg = (n: number | null) => (n === null ? '–' : n.toFixed(1));
   doc.text(
@@ -135,7 +208,10 @@ export function renderReportPdf(input: { userName: string; generatedAt: Date; su
       `technical ${avg(s.averageRatings.technical)}, problem solving ${avg(s.averageRatings.problemSolving)} (of 5).`,
   );
   const trendText = s.trends
-    .map((t) => `${LABEL[t.rating]}: ${t.slopePerWeek === null ? 'not enough ratings' : `${t.slopePerWeek >= 0 ? '+' : ''}${t.slopePerWeek.toFixed(2)} per week`}`)
+    .map(
+      (t) =>
+        `${LABEL[t.rating]}: ${t.slopePerWeek === null ? 'not enough ratings' : `${t.slopePerWeek >= 0 ? '+' : ''}${t.slopePerWeek.toFixed(2)} per week`}`,
+    )
     .join('   ');
   doc.moveDown(0.3).fontSize(9).fillColor('#4b5563').text(`Trends: ${trendText}`).fillColor('#111827');
 
@@ -165,7 +241,10 @@ export function renderReportPdf(input: { userName: string; generatedAt: Date; su
   section(`Questions you were asked (${s.questionsAsked.length})`);
   if (s.questionsAsked.length === 0) doc.fillColor('#6b7280').text('None yet.').fillColor('#111827');
   for (const q of s.questionsAsked) {
-    doc.text(`${new Date(q.at).toISOString().slice(0, 10)}  ${q.type.toLowerCase()} · ${q.difficulty.toLowerCase()}  ${q.title}`, { indent: 8 });
+    doc.text(
+      `${new Date(q.at).toISOString().slice(0, 10)}  ${q.type.toLowerCase()} · ${q.difficulty.toLowerCase()}  ${q.title}`,
+      { indent: 8 },
+    );
   }
   doc.end();
   return done;

@@ -34,8 +34,17 @@ export const DOWNLOAD_TTL_MS = 15 * 60_000;
 const RUNNERS_PER_INSTANCE = 2;
 /** Everything but the PDF bytes, for reads that return the row. */
 export const REPORT_FIELDS = {
-  id: true, userId: true, status: true, progress: true, attempts: true, leaseUntil: true,
-  runner: true, createdAt: true, completedAt: true, error: true, summary: true,
+  id: true,
+  userId: true,
+  status: true,
+  progress: true,
+  attempts: true,
+  leaseUntil: true,
+  runner: true,
+  createdAt: true,
+  completedAt: true,
+  error: true,
+  summary: true,
 } as const satisfies Prisma.ReportSelect;
 
 type ReportQuery = Planned<Prisma.ReportInclude, Prisma.ReportSelect>;
@@ -55,10 +64,34 @@ export async function readHistory(db: Db, userId: string, interviewIds: string[]
   const rows = await db.interview.findMany({
     where: interviewIds ? { id: { in: interviewIds } } : { participants: { some: { userId } } },
     select: {
-      id: true, type: true, status: true, matchedAt: true, endedAt: true,
+      id: true,
+      type: true,
+      status: true,
+      matchedAt: true,
+      endedAt: true,
       participants: { where: { userId }, select: { difficulty: true, noShow: true } },
-      feedback: { select: { authorId: true, subjectId: true, createdAt: true, communication: true, technical: true, problemSolving: true, goodMatch: true, strengths: true, improvements: true } },
-      questions: { where: { askedToId: userId }, select: { askedById: true, askedToId: true, createdAt: true, question: { select: { title: true, type: true, difficulty: true } } } },
+      feedback: {
+        select: {
+          authorId: true,
+          subjectId: true,
+          createdAt: true,
+          communication: true,
+          technical: true,
+          problemSolving: true,
+          goodMatch: true,
+          strengths: true,
+          improvements: true,
+        },
+      },
+      questions: {
+        where: { askedToId: userId },
+        select: {
+          askedById: true,
+          askedToId: true,
+          createdAt: true,
+          question: { select: { title: true, type: true, difficulty: true } },
+        },
+      },
     },
   });
   const viewer = { id: userId, admin: false };
@@ -68,27 +101,49 @@ export async function readHistory(db: Db, userId: string, interviewIds: string[]
   for (const i of rows) {
     const me = i.participants[0];
     if (!me) continue;
-    interviews.push({ id: i.id, type: i.type, difficulty: me.difficulty, status: i.status, matchedAt: i.matchedAt, noShow: me.noShow });
+    interviews.push({
+      id: i.id,
+      type: i.type,
+      difficulty: me.difficulty,
+      status: i.status,
+      matchedAt: i.matchedAt,
+      noShow: me.noShow,
+    });
     const authors = i.feedback.map((f) => f.authorId);
     for (const f of i.feedback) {
-      if (f.subjectId !== userId || !canSeeFeedback({ viewer, feedback: f, authorsInInterview: authors, interviewEndedAt: i.endedAt, now })) continue;
+      if (
+        f.subjectId !== userId ||
+        !canSeeFeedback({ viewer, feedback: f, authorsInInterview: authors, interviewEndedAt: i.endedAt, now })
+      )
+        continue;
       feedback.push({ interviewId: i.id, at: f.createdAt, ...pick(f) });
     }
     for (const q of i.questions) {
-      if (canSeeQuestion(viewer, q, i.status)) questions.push({ title: q.question.title, type: q.question.type, difficulty: q.question.difficulty, at: q.createdAt });
+      if (canSeeQuestion(viewer, q, i.status))
+        questions.push({
+          title: q.question.title,
+          type: q.question.type,
+          difficulty: q.question.difficulty,
+          at: q.createdAt,
+        });
     }
   }
   return { interviews, feedback, questions };
 }
 
 const pick = (f: Omit<ReportFeedback, 'interviewId' | 'at'>) => ({
-  communication: f.communication, technical: f.technical, problemSolving: f.problemSolving,
-  goodMatch: f.goodMatch, strengths: f.strengths, improvements: f.improvements,
+  communication: f.communication,
+  technical: f.technical,
+  problemSolving: f.problemSolving,
+  goodMatch: f.goodMatch,
+  strengths: f.strengths,
+  improvements: f.improvements,
 });
 
 export function createReports({ db, events, config, log }: { db: Db; events: Events; config: Config; log: Logger }) {
   const signingKey = createHmac('sha256', config.jwtSecret).update('report-download').digest();
-  const sign = (id: string, expires: number) => createHmac('sha256', signingKey).update(`${id}:${expires}`).digest('base64url');
+  const sign = (id: string, expires: number) =>
+    createHmac('sha256', signingKey).update(`${id}:${expires}`).digest('base64url');
   let runners = 0;
   let closing = false;
   const active = new Set<Promise<void>>();
@@ -122,7 +177,11 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
     const { groupsChart, ratingsChart, renderReportPdf, themesChart, weeklyChart } = await import('./report-pdf.js');
     const steps: { name: string; run: () => Promise<void> | void }[] = [];
     let ids: string[] = [];
-    const history = { interviews: [] as ReportInterview[], feedback: [] as ReportFeedback[], questions: [] as ReportQuestion[] };
+    const history = {
+      interviews: [] as ReportInterview[],
+      feedback: [] as ReportFeedback[],
+      questions: [] as ReportQuestion[],
+    };
     let summary!: ReportSummary;
     const charts: string[] = [];
     let pdf!: Buffer;
@@ -134,7 +193,11 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
       run: async () => {
         const [user, rows] = await Promise.all([
           db.user.findUniqueOrThrow({ where: { id: report.userId }, select: { name: true } }),
-          db.interviewParticipant.findMany({ where: { userId: report.userId }, select: { interviewId: true }, orderBy: { interviewId: 'asc' } }),
+          db.interviewParticipant.findMany({
+            where: { userId: report.userId },
+            select: { interviewId: true },
+            orderBy: { interviewId: 'asc' },
+          }),
         ]);
         userName = user.name;
         ids = rows.map((r) => r.interviewId);
@@ -153,16 +216,28 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
         },
       });
     }
-    steps.push({ name: 'summarising', run: () => void (summary = buildSummary(history.interviews, history.feedback, history.questions)) });
+    steps.push({
+      name: 'summarising',
+      run: () => void (summary = buildSummary(history.interviews, history.feedback, history.questions)),
+    });
     steps.push({ name: 'charting ratings over time', run: () => void charts.push(ratingsChart(summary)) });
     steps.push({ name: 'charting interviews per week', run: () => void charts.push(weeklyChart(summary)) });
     steps.push({ name: 'charting ratings by type and difficulty', run: () => void charts.push(groupsChart(summary)) });
     steps.push({ name: 'charting peer comments', run: () => void charts.push(themesChart(summary)) });
-    steps.push({ name: 'writing the PDF', run: async () => void (pdf = await renderReportPdf({ userName, generatedAt: now, summary, charts })) });
+    steps.push({
+      name: 'writing the PDF',
+      run: async () => void (pdf = await renderReportPdf({ userName, generatedAt: now, summary, charts })),
+    });
 
     const total = steps.length + 1; // the last one stores the result
     if (report.attempts === 1 || report.progress === 0) {
-      await events.transaction(async (_tx, emit) => emit.user({ userId: report.userId, type: 'REPORT_STARTED', payload: { reportId: report.id, attempt: report.attempts } }));
+      await events.transaction(async (_tx, emit) =>
+        emit.user({
+          userId: report.userId,
+          type: 'REPORT_STARTED',
+          payload: { reportId: report.id, attempt: report.attempts },
+        }),
+      );
     }
     for (const [n, step] of steps.entries()) {
       if (closing) throw new LostClaim();
@@ -171,20 +246,39 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
       await events.transaction(async (tx, emit) => {
         const { count } = await tx.report.updateMany({
           where: { id: report.id, status: 'RUNNING', runner: config.instanceName },
-          data: { progress: { set: Math.max(progress, report.progress) }, leaseUntil: new Date(Date.now() + REPORT_LEASE_MS) },
+          data: {
+            progress: { set: Math.max(progress, report.progress) },
+            leaseUntil: new Date(Date.now() + REPORT_LEASE_MS),
+          },
         });
         if (!count) throw new LostClaim();
         // A run taking over stays silent until it passes what the dead runner had announced: progress never goes back.
-        if (progress > report.progress) emit.user({ userId: report.userId, type: 'REPORT_PROGRESS', payload: { reportId: report.id, progress, step: step.name } });
+        if (progress > report.progress)
+          emit.user({
+            userId: report.userId,
+            type: 'REPORT_PROGRESS',
+            payload: { reportId: report.id, progress, step: step.name },
+          });
       });
     }
     await events.transaction(async (tx, emit) => {
       const { count } = await tx.report.updateMany({
         where: { id: report.id, status: 'RUNNING', runner: config.instanceName },
-        data: { status: 'COMPLETED', progress: 100, completedAt: new Date(), leaseUntil: null, pdf: new Uint8Array(pdf), summary: JSON.parse(JSON.stringify(summary)) as Prisma.InputJsonValue },
+        data: {
+          status: 'COMPLETED',
+          progress: 100,
+          completedAt: new Date(),
+          leaseUntil: null,
+          pdf: new Uint8Array(pdf),
+          summary: JSON.parse(JSON.stringify(summary)) as Prisma.InputJsonValue,
+        },
       });
       if (!count) throw new LostClaim();
-      emit.user({ userId: report.userId, type: 'REPORT_PROGRESS', payload: { reportId: report.id, progress: 100, step: 'done' } });
+      emit.user({
+        userId: report.userId,
+        type: 'REPORT_PROGRESS',
+        payload: { reportId: report.id, progress: 100, step: 'done' },
+      });
       emit.user({ userId: report.userId, type: 'REPORT_COMPLETED', payload: { reportId: report.id } });
     });
   }
@@ -201,13 +295,19 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
         if (closing) {
           // Back in the queue at once, this run not counted: another instance picks it up.
           await db.report
-            .updateMany({ where: { id: report.id, status: 'RUNNING', runner: config.instanceName }, data: { status: 'PENDING', runner: null, leaseUntil: null, attempts: { decrement: 1 } } })
+            .updateMany({
+              where: { id: report.id, status: 'RUNNING', runner: config.instanceName },
+              data: { status: 'PENDING', runner: null, leaseUntil: null, attempts: { decrement: 1 } },
+            })
             .catch((e: unknown) => log.warn({ err: e, reportId: report.id }, 'could not hand a report back'));
         }
         return;
       }
       log.error({ err, reportId: report.id }, 'report failed');
-      const reason = err instanceof AppError ? err.message : 'The report could not be built (a server or database error); request a new one.';
+      const reason =
+        err instanceof AppError
+          ? err.message
+          : 'The report could not be built (a server or database error); request a new one.';
       // The database may be coming back: a few tries; if all fail, the lease runs out and a later claim fails it for good.
       for (let attempt = 0; attempt < 5; attempt++) {
         try {
@@ -223,7 +323,8 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
   const service = {
     /** The viewer's running report, or a new one; its runner starts on this instance at once. */
     async request(viewer: Viewer, query: ReportQuery = { select: REPORT_FIELDS }): Promise<Report> {
-      const running = () => db.report.findFirst({ ...query, where: { userId: viewer.id, status: { in: ['PENDING', 'RUNNING'] } } });
+      const running = () =>
+        db.report.findFirst({ ...query, where: { userId: viewer.id, status: { in: ['PENDING', 'RUNNING'] } } });
       const existing = await running();
       if (existing) return existing;
       let created: Report;
@@ -270,14 +371,20 @@ export function createReports({ db, events, config, log }: { db: Db; events: Eve
     },
 
     /** Serves GET /reports/<id>.pdf: the PDF when the signature is right and unexpired; 403 or 404 otherwise. */
-    async download(path: string, query: URLSearchParams, now = Date.now()): Promise<{ status: number; pdf?: Uint8Array; message?: string }> {
+    async download(
+      path: string,
+      query: URLSearchParams,
+      now = Date.now(),
+    ): Promise<{ status: number; pdf?: Uint8Array; message?: string }> {
       const m = /^\/reports\/([0-9a-f-]{36})\.pdf$/.exec(path);
       const expires = Number(query.get('expires'));
       const given = Buffer.from(query.get('signature') ?? '');
       if (!m) return { status: 404, message: 'Not found.' };
       const wanted = Buffer.from(sign(m[1]!, expires));
-      if (!Number.isInteger(expires) || given.length !== wanted.length || !timingSafeEqual(given, wanted)) return { status: 403, message: 'The link is not valid.' };
-      if (expires * 1000 < now) return { status: 403, message: 'The link has expired; fetch the report again for a new one.' };
+      if (!Number.isInteger(expires) || given.length !== wanted.length || !timingSafeEqual(given, wanted))
+        return { status: 403, message: 'The link is not valid.' };
+      if (expires * 1000 < now)
+        return { status: 403, message: 'The link has expired; fetch the report again for a new one.' };
       const report = await db.report.findUnique({ where: { id: m[1]! }, select: { status: true, pdf: true } });
       if (report?.status !== 'COMPLETED' || !report.pdf) return { status: 404, message: 'Not found.' };
       return { status: 200, pdf: report.pdf };

@@ -48,7 +48,12 @@ export function createSessionCache({ ttlMs, maxEntries, listenEpoch, now = Date.
 
     put(sessionId: string, session: CachedSession, ticket: { revocations: number; epoch: number | null }) {
       if (ticket.epoch === null || ticket.epoch !== listenEpoch() || ticket.revocations !== revocations) return;
-      setBounded(entries, sessionId, { userId: session.userId, role: session.role, validUntil: now() + ttlMs, epoch: ticket.epoch }, maxEntries);
+      setBounded(
+        entries,
+        sessionId,
+        { userId: session.userId, role: session.role, validUntil: now() + ttlMs, epoch: ticket.epoch },
+        maxEntries,
+      );
     },
 
     revoke(sessionIds: readonly string[]) {

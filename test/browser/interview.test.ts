@@ -16,7 +16,13 @@ import { jest } from '@jest/globals';
 
 jest.setTimeout(120_000);
 
-const Pair = graphql(`mutation BrowserPair($slotId: ID!) { pairWaitingRoom(slotId: $slotId) { id } }`);
+const Pair = graphql(`
+  mutation BrowserPair($slotId: ID!) {
+    pairWaitingRoom(slotId: $slotId) {
+      id
+    }
+  }
+`);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let app: App;
@@ -146,7 +152,10 @@ describe('the whole interview in two browsers', () => {
     await bob.getByTestId('peer-online').waitFor();
     await alice.getByTestId('start-interview').click();
     await bob.getByTestId('end-interview').waitFor(); // bob's page follows SESSION_STARTED
-    const roleBefore = { alice: await alice.getByTestId('my-role').textContent(), bob: await bob.getByTestId('my-role').textContent() };
+    const roleBefore = {
+      alice: await alice.getByTestId('my-role').textContent(),
+      bob: await bob.getByTestId('my-role').textContent(),
+    };
     expect(new Set(Object.values(roleBefore))).toEqual(new Set(['INTERVIEWER', 'INTERVIEWEE']));
     // Each has a question to ask the other, with a title; the one asked sees only that it is hidden.
     for (const page of [alice, bob]) {
@@ -157,10 +166,14 @@ describe('the whole interview in two browsers', () => {
     }
     // The shared code pad: an edit on one side shows on the other, and both edits merge.
     await alice.getByTestId('code-pad').fill('function add(a, b) {\n  return a + b;\n}');
-    await bob.waitForFunction(() => document.querySelector<HTMLTextAreaElement>('[data-testid="code-pad"]')?.value.includes('return a + b;'));
+    await bob.waitForFunction(() =>
+      document.querySelector<HTMLTextAreaElement>('[data-testid="code-pad"]')?.value.includes('return a + b;'),
+    );
     await bob.getByTestId('code-pad').press('Control+End');
     await bob.getByTestId('code-pad').pressSequentially('\n// ok');
-    await alice.waitForFunction(() => document.querySelector<HTMLTextAreaElement>('[data-testid="code-pad"]')?.value.endsWith('}\n// ok'));
+    await alice.waitForFunction(() =>
+      document.querySelector<HTMLTextAreaElement>('[data-testid="code-pad"]')?.value.endsWith('}\n// ok'),
+    );
 
     await alice.getByTestId('chat-input').pressSequentially('Hi Bob');
     await bob.getByTestId('peer-typing').waitFor();
@@ -205,7 +218,10 @@ describe('the whole interview in two browsers', () => {
       await page.getByTestId('question-panel').getByTestId('question-asked').waitFor();
       expect(await page.getByTestId('question-panel').getByTestId('question-title').count()).toBe(2);
     }
-    for (const [page, score] of [[alice, '4'], [bob, '5']] as const) {
+    for (const [page, score] of [
+      [alice, '4'],
+      [bob, '5'],
+    ] as const) {
       await page.getByTestId('feedback-communication').fill(score);
       await page.getByTestId('feedback-goodmatch').fill(score);
       await page.getByTestId('feedback-submit').click();
@@ -232,7 +248,9 @@ describe('the whole interview in two browsers', () => {
   it('lists the events as notifications', async () => {
     await alice.goto(`${base}/notifications`);
     await alice.getByTestId('notification').filter({ hasText: 'Feedback received' }).waitFor();
-    const ids = await alice.getByTestId('notification').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
+    const ids = await alice
+      .getByTestId('notification')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-event-id')));
     expect(new Set(ids).size).toBe(ids.length);
     await check(alice, 'notifications');
   });

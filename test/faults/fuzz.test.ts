@@ -26,6 +26,7 @@ import { admitted, connectWs, type WsConnection } from '../support/client.js';
 import { book, createSlot, matchPair, registerAdmin, registerUser, type TestUser } from '../support/fixtures.js';
 import { startTestStack } from '../support/server.js';
 
+// The value tables below keep many entries per line (prettier-ignore): one per line is unreadable.
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261201);
 // About 25 documents per root field: more fields, more runs.
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 2600);
@@ -38,6 +39,7 @@ const CODES = new Set<string>(ERROR_CODES);
 
 // Internals that must never reach a client. Quoted text is removed first:
 // GraphQL messages echo the client's own (fuzzed) values in quotes.
+// prettier-ignore
 const LEAKS: [string, RegExp][] = [
   ['stack frame', /\bat \S+ \(|\bat file:|\(\/[^)]*:\d+:\d+\)/],
   ['file path', /\/(src|test|node_modules|work|home|usr)\/[\w./-]+/],
@@ -89,6 +91,7 @@ function rng(seed: number): Rng {
 // --- values ------------------------------------------------------------------
 
 const MB = 'x'.repeat(1 << 20);
+// prettier-ignore
 const NASTY_STRINGS = [
   '', ' ', '\u0000', 'a\u0000b', 'nul\u0000in the middle', '\u0007\u001b[31mred\u001b[0m', '\t\r\n', '\uD800', '\uDFFF lone',
   '\uFFFE\uFFFF', '\u202Eevil', '😀'.repeat(40), 'Ωmega ñ 中文 العربية', 'e\u0301', "O'Brien\"; --", '%s%n%x', '../../../etc/passwd',
@@ -96,10 +99,12 @@ const NASTY_STRINGS = [
   '1e309', '0x10', '{}', '[]', 'fuzz@example.com', 'FUZZ@EXAMPLE.COM ', 'a@b', 'password123', 'a'.repeat(255), 'é'.repeat(2001),
   'y'.repeat(4001), ' '.repeat(3000), '9'.repeat(19), '12345678901234567890', '2026-12-01T10:00:00Z',
 ];
+// prettier-ignore
 const BOUNDARY_NUMBERS = [
   0, -0, 1, -1, 2, 3, 4, 5, 6, 14, 15, 16, 100, 101, 239, 240, 241, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53, -(2 ** 53),
   1.5, 0.1, -0.0001, 4.999, 1e308, -1e308, 5e-324,
 ];
+// prettier-ignore
 const DATE_TIMES = [
   '2030-01-01T10:00:00Z', '2030-01-01T10:00:00.000Z', '2030-01-01T10:00:30Z', '2030-01-01T12:00:00+02:00', '2000-01-01T00:00:00Z',
   '0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '9999-12-31T23:59:59.999-23:59', '2026-13-01T00:00:00Z',
@@ -120,7 +125,12 @@ const anything: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...NASTY_STRINGS) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 1, arbitrary: fc.constant({}) },
-  { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.integer(), fc.string({ maxLength: 8 })), { maxKeys: 4 }) },
+  {
+    weight: 1,
+    arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.integer(), fc.string({ maxLength: 8 })), {
+      maxKeys: 4,
+    }),
+  },
   { weight: 1, arbitrary: fc.array(fc.oneof(fc.integer(), fc.string({ maxLength: 5 })), { maxLength: 4 }) },
   { weight: 1, arbitrary: fc.constantFrom<unknown>(Array(10_000).fill('x'), deepObject(300), deepArray(300), MB) },
 );
@@ -139,7 +149,10 @@ function scalarValue(name: string, ids: readonly string[]): fc.Arbitrary<unknown
         { weight: 3, arbitrary: fc.uuid() },
         { weight: 1, arbitrary: fc.constantFrom(...ids).map((id) => id.toUpperCase()) },
         { weight: 1, arbitrary: fc.constantFrom(...ids).map((id) => ` ${id}\n`) },
-        { weight: 1, arbitrary: fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff') },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff'),
+        },
         { weight: 2, arbitrary: strings },
         { weight: 1, arbitrary: fc.constantFrom(...BOUNDARY_NUMBERS) },
       );
@@ -153,7 +166,10 @@ function scalarValue(name: string, ids: readonly string[]): fc.Arbitrary<unknown
         { weight: 1, arbitrary: fc.constantFrom('1', '5', 'NaN', 'Infinity', '1e3', '0x10', '') },
       );
     case 'Boolean':
-      return fc.oneof({ weight: 5, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom('true', 'false', 0, 1, '') });
+      return fc.oneof(
+        { weight: 5, arbitrary: fc.boolean() },
+        { weight: 1, arbitrary: fc.constantFrom('true', 'false', 0, 1, '') },
+      );
     case 'DateTime':
       return fc.oneof(
         { weight: 4, arbitrary: fc.constantFrom(...DATE_TIMES) },
@@ -178,15 +194,29 @@ function wellTypedScalar(name: string, ids: readonly string[]): fc.Arbitrary<unk
       return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...ids) }, { weight: 1, arbitrary: fc.uuid() });
     case 'Int':
       return fc.oneof(
-        { weight: 3, arbitrary: fc.constantFrom(...BOUNDARY_NUMBERS.filter((n) => Number.isInteger(n) && Math.abs(n) < 2 ** 31)) },
+        {
+          weight: 3,
+          arbitrary: fc.constantFrom(...BOUNDARY_NUMBERS.filter((n) => Number.isInteger(n) && Math.abs(n) < 2 ** 31)),
+        },
         { weight: 1, arbitrary: fc.integer() },
       );
     case 'Float':
-      return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...BOUNDARY_NUMBERS) }, { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) });
+      return fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...BOUNDARY_NUMBERS) },
+        { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
+      );
     case 'Boolean':
       return fc.boolean();
     case 'DateTime':
-      return fc.oneof({ weight: 2, arbitrary: fc.constant(null).map(nowish) }, { weight: 1, arbitrary: fc.date({ min: new Date(0), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()) });
+      return fc.oneof(
+        { weight: 2, arbitrary: fc.constant(null).map(nowish) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .date({ min: new Date(0), max: new Date('2100-01-01'), noInvalidDate: true })
+            .map((d) => d.toISOString()),
+        },
+      );
     default:
       return scalarValue(name, ids);
   }
@@ -198,7 +228,12 @@ function wellTypedScalar(name: string, ids: readonly string[]): fc.Arbitrary<unk
  * present, no nulls for non-null, known enum values, ids that may exist) so
  * more cases get past validation into the resolvers.
  */
-function valueFor(type: GraphQLInputType, ids: readonly string[], wellTyped: boolean, depth = 0): fc.Arbitrary<unknown> {
+function valueFor(
+  type: GraphQLInputType,
+  ids: readonly string[],
+  wellTyped: boolean,
+  depth = 0,
+): fc.Arbitrary<unknown> {
   if (isNonNullType(type)) {
     const inner = valueFor(type.ofType, ids, wellTyped, depth);
     return wellTyped ? inner : fc.oneof({ weight: 12, arbitrary: inner }, { weight: 1, arbitrary: fc.constant(null) });
@@ -221,14 +256,21 @@ function valueFor(type: GraphQLInputType, ids: readonly string[], wellTyped: boo
   } else if (isInputObjectType(type)) {
     const fields = Object.values(type.getFields());
     const record = fc.record(
-      Object.fromEntries(fields.map((f) => [f.name, depth > 3 ? anything : valueFor(f.type, ids, wellTyped, depth + 1)])),
+      Object.fromEntries(
+        fields.map((f) => [f.name, depth > 3 ? anything : valueFor(f.type, ids, wellTyped, depth + 1)]),
+      ),
       { requiredKeys: wellTyped ? fields.filter((f) => isNonNullType(f.type)).map((f) => f.name) : [] },
     );
     typed = wellTyped
       ? record
       : fc.oneof(
           { weight: 6, arbitrary: record },
-          { weight: 1, arbitrary: fc.tuple(record, fc.constantFrom('unknownField', '__proto__', 'constructor', ''), anything).map(([r, k, v]) => ({ ...r, [k]: v })) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .tuple(record, fc.constantFrom('unknownField', '__proto__', 'constructor', ''), anything)
+              .map(([r, k, v]) => ({ ...r, [k]: v })),
+          },
         );
   } else if (wellTyped) {
     typed = wellTypedScalar(type.name, ids);
@@ -249,18 +291,64 @@ function literal(value: unknown, bare: boolean): string {
   if (typeof value === 'string') return bare && /^[_A-Za-z]\w*$/.test(value) ? value : JSON.stringify(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'NaN';
   if (typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.slice(0, 200).map((v) => literal(v, bare)).join(', ')}]`;
+  if (Array.isArray(value))
+    return `[${value
+      .slice(0, 200)
+      .map((v) => literal(v, bare))
+      .join(', ')}]`;
   const entries = Object.entries(value as Record<string, unknown>);
   return `{${entries.map(([k, v]) => `${/^[_A-Za-z]\w*$/.test(k) ? k : JSON.stringify(k)}: ${literal(v, bare)}`).join(', ')}}`;
 }
 
 // --- documents ----------------------------------------------------------------
 
-const SHAPES = ['normal', 'normal', 'normal', 'normal', 'normal', 'aliases', 'deep', 'unknown', 'syntax', 'syntax', 'directives', 'fragments', 'wrongOp', 'operations'] as const;
+const SHAPES = [
+  'normal',
+  'normal',
+  'normal',
+  'normal',
+  'normal',
+  'aliases',
+  'deep',
+  'unknown',
+  'syntax',
+  'syntax',
+  'directives',
+  'fragments',
+  'wrongOp',
+  'operations',
+] as const;
 type Shape = (typeof SHAPES)[number];
-const WRONG_VARIABLE_TYPES = ['String', 'Int', 'ID', 'ID!', 'Boolean!', '[ID!]!', 'DateTime', 'JSON', 'Float', 'NoSuchType', 'CreateSlotInput', 'Difficulty'];
+const WRONG_VARIABLE_TYPES = [
+  'String',
+  'Int',
+  'ID',
+  'ID!',
+  'Boolean!',
+  '[ID!]!',
+  'DateTime',
+  'JSON',
+  'Float',
+  'NoSuchType',
+  'CreateSlotInput',
+  'Difficulty',
+];
 
-const OUTPUT_ARG_VALUES = [0, -1, 1, 3, 101, 2 ** 31, '"x"', '"0"', '"99999999999999999999"', 'null', 'true', '[1]', '"00000000-0000-0000-0000-000000000000"'];
+const OUTPUT_ARG_VALUES = [
+  0,
+  -1,
+  1,
+  3,
+  101,
+  2 ** 31,
+  '"x"',
+  '"0"',
+  '"99999999999999999999"',
+  'null',
+  'true',
+  '[1]',
+  '"00000000-0000-0000-0000-000000000000"',
+];
 
 function outputArgs(field: GraphQLField<unknown, unknown>, r: Rng): string {
   if (!field.args.length || r.chance(0.5)) return '';
@@ -282,7 +370,10 @@ function selection(type: GraphQLOutputType, r: Rng, depth: number, unknown: bool
     if (isLeaf) parts.add(f.name);
     else if (depth < 3) parts.add(`${f.name}${outputArgs(f, r)} ${selection(f.type, r, depth + 1, false)}`);
   }
-  if (unknown) parts.add(r.pick(['shoeSize', 'password', 'passwordHash', '__proto__', 'id(bogus: 1)', '__schema { types { name } }']));
+  if (unknown)
+    parts.add(
+      r.pick(['shoeSize', 'password', 'passwordHash', '__proto__', 'id(bogus: 1)', '__schema { types { name } }']),
+    );
   if (!parts.size) parts.add('__typename');
   return `{ ${[...parts].join(' ')} }`;
 }
@@ -291,7 +382,9 @@ function selection(type: GraphQLOutputType, r: Rng, depth: number, unknown: bool
 function deepSelection(type: GraphQLOutputType, r: Rng, depth = 0): string {
   const named = getNamedType(type);
   if (!isObjectType(named) || depth > 20) return isObjectType(named) ? '{ __typename }' : '';
-  const objects = Object.values(named.getFields()).filter((f) => isObjectType(getNamedType(f.type)) && f.args.every((a) => !isNonNullType(a.type)));
+  const objects = Object.values(named.getFields()).filter(
+    (f) => isObjectType(getNamedType(f.type)) && f.args.every((a) => !isNonNullType(a.type)),
+  );
   if (!objects.length) return '{ __typename }';
   const f = r.pick(objects);
   return `{ __typename ${f.name} ${deepSelection(f.type, r, depth + 1)} }`;
@@ -325,7 +418,14 @@ function render(op: RootField, args: Record<string, unknown>, shape: Shape, r: R
   let sel = shape === 'deep' ? deepSelection(field.type, r) : selection(field.type, r, 0, shape === 'unknown');
   let directives = '';
   if (shape === 'directives') {
-    directives = r.pick([' @skip(if: false)'.repeat(25), ' @include(if: true) @skip(if: false)', ' @deprecated', ' @nosuch', ' @include(if: "yes")', ' @skip']);
+    directives = r.pick([
+      ' @skip(if: false)'.repeat(25),
+      ' @include(if: true) @skip(if: false)',
+      ' @deprecated',
+      ' @nosuch',
+      ' @include(if: "yes")',
+      ' @skip',
+    ]);
   }
   let fragments = '';
   if (shape === 'fragments' && sel) {
@@ -353,21 +453,37 @@ function render(op: RootField, args: Record<string, unknown>, shape: Shape, r: R
     operationName = r.pick([undefined, 'Fuzz', 'NoSuchOperation', '']);
   }
   if (shape === 'syntax') query = corrupt(query, r);
-  return { query, variables: r.chance(0.05) ? r.pick(['x', [1], 5, null]) : variables, ...(operationName !== undefined ? { operationName } : {}) };
+  return {
+    query,
+    variables: r.chance(0.05) ? r.pick(['x', [1], 5, null]) : variables,
+    ...(operationName !== undefined ? { operationName } : {}),
+  };
 }
 
 /** Breaks the document's syntax the ways people and proxies do. */
 function corrupt(query: string, r: Rng): string {
   const at = r.int(query.length);
   switch (r.int(8)) {
-    case 0: return query.slice(0, at);
-    case 1: return query.slice(0, at) + r.pick(['{', '}', '(', ')', '$', '"', '"""', '@', '...', ':', '!', '#', '\\']) + query.slice(at);
-    case 2: return query.slice(0, at) + query.slice(at + 1 + r.int(5));
-    case 3: return query.replace(/\{/g, '(');
-    case 4: return `${query} }`;
-    case 5: return query.slice(0, at) + '\u0000\uFEFF\u200B' + query.slice(at);
-    case 6: return '{'.repeat(5_000) + '}'.repeat(5_000);
-    default: return `"${query}`;
+    case 0:
+      return query.slice(0, at);
+    case 1:
+      return (
+        query.slice(0, at) +
+        r.pick(['{', '}', '(', ')', '$', '"', '"""', '@', '...', ':', '!', '#', '\\']) +
+        query.slice(at)
+      );
+    case 2:
+      return query.slice(0, at) + query.slice(at + 1 + r.int(5));
+    case 3:
+      return query.replace(/\{/g, '(');
+    case 4:
+      return `${query} }`;
+    case 5:
+      return query.slice(0, at) + '\u0000\uFEFF\u200B' + query.slice(at);
+    case 6:
+      return '{'.repeat(5_000) + '}'.repeat(5_000);
+    default:
+      return `"${query}`;
   }
 }
 
@@ -404,7 +520,9 @@ interface RawWsCase {
 }
 type Case = OpCase | RawHttpCase | RawWsCase;
 
-const ip = fc.tuple(fc.integer({ min: 1, max: 254 }), fc.integer({ min: 1, max: 254 })).map(([x, y]) => `10.77.${x}.${y}`);
+const ip = fc
+  .tuple(fc.integer({ min: 1, max: 254 }), fc.integer({ min: 1, max: 254 }))
+  .map(([x, y]) => `10.77.${x}.${y}`);
 
 /** `wellTypedOnly`: every case is well-typed in the plain shape (the share that must reach the resolver). */
 function opCaseArb(op: RootField, ids: readonly string[], wellTypedOnly = false): fc.Arbitrary<OpCase> {
@@ -416,11 +534,17 @@ function opCaseArb(op: RootField, ids: readonly string[], wellTypedOnly = false)
   const wellTyped = fc.tuple(argsFor(true), fc.constant<Shape>('normal'));
   const argsAndShape = wellTypedOnly
     ? wellTyped
-    : fc.oneof({ weight: 2, arbitrary: fc.tuple(argsFor(false), fc.constantFrom(...SHAPES)) }, { weight: 1, arbitrary: wellTyped });
+    : fc.oneof(
+        { weight: 2, arbitrary: fc.tuple(argsFor(false), fc.constantFrom(...SHAPES)) },
+        { weight: 1, arbitrary: wellTyped },
+      );
   const transports = wellTypedOnly
     ? fc.constant(op.opType === 'subscription' ? ('ws' as const) : ('post' as const))
     : op.opType === 'subscription'
-      ? fc.oneof({ weight: 4, arbitrary: fc.constant('ws' as const) }, { weight: 1, arbitrary: fc.constant('post' as const) })
+      ? fc.oneof(
+          { weight: 4, arbitrary: fc.constant('ws' as const) },
+          { weight: 1, arbitrary: fc.constant('post' as const) },
+        )
       : fc.oneof(
           { weight: 14, arbitrary: fc.constant('post' as const) },
           { weight: 5, arbitrary: fc.constant('ws' as const) },
@@ -438,6 +562,7 @@ function opCaseArb(op: RootField, ids: readonly string[], wellTypedOnly = false)
     }));
 }
 
+// prettier-ignore
 const RAW_BODIES = [
   'not json', '{"query":', '[]', '[{"query":"{ me { id } }"}]', '{"query": 1}', '{"query": null}', '{}', 'null', '"{ me { id } }"', '5',
   '{"query":"{ me { id } }","variables":"x"}', '{"query":"{ me { id } }","variables":[1]}', '{"query":"{ me { id } }","extensions":5}',
@@ -446,10 +571,12 @@ const RAW_BODIES = [
   '{"query":"mutation { logout }"}', 'query=%7B%20me%20%7B%20id%20%7D%20%7D', '--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{bad\r\n--x--',
   '{ me { id } }', '\uFEFF{"query":"{ me { id } }"}',
 ];
+// prettier-ignore
 const CONTENT_TYPES = [
   'application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'text/plain', 'application/graphql',
   'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'multipart/form-data', 'application/xml', '*/*', '', null,
 ];
+// prettier-ignore
 const RAW_PATHS = [
   '/graphql', '/graphql?query=%7B%20me%20%7B%20id%20%7D%20%7D', '/graphql?query=%E0%A4%A', '/graphql?query={me{id}}&variables={bad',
   '/graphql?query={me{id}}&variables=[1]', '/graphql?query=mutation{logout}', '/graphql?query=subscription{matchFound{type}}',
@@ -466,8 +593,11 @@ const rawHttpArb: fc.Arbitrary<RawHttpCase> = fc
     identity: fc.constantFrom(...IDENTITIES),
     ip,
   })
-  .map((c) => (`${c.path} ${c.body}`.includes('logout') && c.identity !== 'anon' ? { ...c, identity: 'victim' as const } : c));
+  .map((c) =>
+    `${c.path} ${c.body}`.includes('logout') && c.identity !== 'anon' ? { ...c, identity: 'victim' as const } : c,
+  );
 
+// prettier-ignore
 const WS_MESSAGES: (string | Buffer)[] = [
   'not json', '{}', '[]', 'null', '5', '{"type":5}', '{"type":"nope"}', '{"type":"connection_init"}', '{"type":"connection_init","payload":"x"}',
   '{"type":"connection_init","payload":{"authorization":5}}', '{"type":"connection_init","payload":{"authorization":{"a":1}}}',
@@ -486,7 +616,14 @@ const VALID_INIT = '{"type":"connection_init","payload":{}}';
 
 const rawWsArb: fc.Arbitrary<RawWsCase> = fc.record({
   kind: fc.constant('raw-ws' as const),
-  protocol: fc.constantFrom('graphql-transport-ws', 'graphql-transport-ws', 'graphql-transport-ws', 'graphql-ws', 'nope', null),
+  protocol: fc.constantFrom(
+    'graphql-transport-ws',
+    'graphql-transport-ws',
+    'graphql-transport-ws',
+    'graphql-ws',
+    'nope',
+    null,
+  ),
   messages: fc
     .tuple(fc.boolean(), fc.array(fc.constantFrom(...WS_MESSAGES), { minLength: 1, maxLength: 5 }))
     .map(([init, msgs]) => (init ? [VALID_INIT, ...msgs] : msgs)),
@@ -526,7 +663,8 @@ function describeCase(c: Case): string {
   if (c.kind === 'op') {
     return `${c.transport.toUpperCase()} ${c.op.key} as ${c.identity}\n    query: ${cut(c.rendered.query)}\n    variables: ${cut(JSON.stringify(c.rendered.variables) ?? 'undefined')}${c.rendered.operationName !== undefined ? `\n    operationName: ${c.rendered.operationName}` : ''}`;
   }
-  if (c.kind === 'raw-http') return `raw ${c.method} ${c.path} content-type=${c.contentType} as ${c.identity}\n    body: ${cut(JSON.stringify(c.body))}`;
+  if (c.kind === 'raw-http')
+    return `raw ${c.method} ${c.path} content-type=${c.contentType} as ${c.identity}\n    body: ${cut(JSON.stringify(c.body))}`;
   return `raw ws protocol=${c.protocol}\n    messages: ${cut(JSON.stringify(c.messages.map(String)))}`;
 }
 
@@ -544,8 +682,10 @@ function errorProblems(errors: unknown): string[] {
     const message = typeof e?.message === 'string' ? e.message : '';
     if (typeof e?.message !== 'string') problems.push(`error without a message: ${JSON.stringify(e).slice(0, 200)}`);
     if (code === 'INTERNAL_SERVER_ERROR') problems.push(`INTERNAL_SERVER_ERROR: ${message}`);
-    else if (typeof code !== 'string' || !CODES.has(code)) problems.push(`error code ${JSON.stringify(code)} not in docs/api.md: ${message.slice(0, 200)}`);
-    for (const leak of leaks(`${message} ${JSON.stringify(e?.extensions ?? {})}`)) problems.push(`${leak} leaked: ${message.slice(0, 300)}`);
+    else if (typeof code !== 'string' || !CODES.has(code))
+      problems.push(`error code ${JSON.stringify(code)} not in docs/api.md: ${message.slice(0, 200)}`);
+    for (const leak of leaks(`${message} ${JSON.stringify(e?.extensions ?? {})}`))
+      problems.push(`${leak} leaked: ${message.slice(0, 300)}`);
   }
   return problems;
 }
@@ -560,8 +700,10 @@ function httpProblems(status: number, text: string): string[] {
     problems.push(`HTTP ${status} body is not JSON: ${text.slice(0, 200)}`);
   }
   if (body && typeof body === 'object' && 'errors' in body) problems.push(...errorProblems(body.errors));
-  else if (status >= 400 && !(status === 405 || status === 404) ) problems.push(`HTTP ${status} without errors: ${text.slice(0, 200)}`);
-  for (const leak of leaks(text.length > 5_000 ? text.slice(0, 5_000) : text)) if (!problems.some((p) => p.startsWith(leak))) problems.push(`${leak} leaked in body`);
+  else if (status >= 400 && !(status === 405 || status === 404))
+    problems.push(`HTTP ${status} without errors: ${text.slice(0, 200)}`);
+  for (const leak of leaks(text.length > 5_000 ? text.slice(0, 5_000) : text))
+    if (!problems.some((p) => p.startsWith(leak))) problems.push(`${leak} leaked in body`);
   return problems;
 }
 
@@ -596,12 +738,17 @@ async function online(user: TestUser): Promise<WsConnection> {
 beforeAll(async () => {
   stack = await startTestStack({ ADMIN_EMAILS: ADMIN_EMAIL });
   users.admin = await registerAdmin(stack.url, stack.db.url, ADMIN_EMAIL);
-  for (const name of ['a', 'b', 'c', 'e', 'f', 'victim'] as const) users[name] = await registerUser(stack.url, `fuzz${name}`);
+  for (const name of ['a', 'b', 'c', 'e', 'f', 'victim'] as const)
+    users[name] = await registerUser(stack.url, `fuzz${name}`);
   // Real rows for valid-looking ids: an interview in progress with chat and
   // feedback, a scheduled one, a plain booking, a pending instant request.
   const live = await matchPair(stack.url, users.admin, users.a, users.b);
   await post('mutation($id: ID!) { startInterview(interviewId: $id) { id } }', { id: live.interviewId }, users.a.token);
-  await post('mutation($id: ID!) { sendMessage(interviewId: $id, body: "hello") { id } }', { id: live.interviewId }, users.a.token);
+  await post(
+    'mutation($id: ID!) { sendMessage(interviewId: $id, body: "hello") { id } }',
+    { id: live.interviewId },
+    users.a.token,
+  );
   await post(
     'mutation($id: ID!) { submitFeedback(input: { interviewId: $id, communication: 4, goodMatch: 5 }) { id } }',
     { id: live.interviewId },
@@ -667,13 +814,18 @@ function socketFor(identity: Identity): { conn: WsConnection; fresh: boolean } {
 
 const CLIENT_RELEASE = 1000;
 /** Close codes a client's own mistakes may earn (graphql-ws's, ours, and ws's for protocol errors). */
-const CLIENT_CLOSE_CODES = new Set([1000, 1001, 1002, 1005, 1006, 1007, 1009, 4400, 4401, 4403, 4406, 4408, 4409, 4429]);
+const CLIENT_CLOSE_CODES = new Set([
+  1000, 1001, 1002, 1005, 1006, 1007, 1009, 4400, 4401, 4403, 4406, 4408, 4409, 4429,
+]);
 
 async function runOp(c: OpCase): Promise<string[]> {
   const token = tokens[c.identity];
   const { query, variables, operationName } = c.rendered;
   if (c.transport === 'ws') return runWsOp(c);
-  const headers: Record<string, string> = { 'x-forwarded-for': c.ip, accept: 'application/graphql-response+json, application/json' };
+  const headers: Record<string, string> = {
+    'x-forwarded-for': c.ip,
+    accept: 'application/graphql-response+json, application/json',
+  };
   if (token) headers['authorization'] = `Bearer ${token}`;
   let res: Response;
   if (c.transport === 'get') {
@@ -704,7 +856,8 @@ const reached = new Map<string, number>();
 function noteReached(c: OpCase, result: unknown) {
   const r = result as { data?: Record<string, unknown> | null; errors?: { path?: unknown }[] } | null;
   const hasData = !!r?.data && Object.values(r.data).some((v) => v !== null);
-  if (hasData || r?.errors?.some((e) => Array.isArray(e.path)) || result === 'live') reached.set(c.op.key, (reached.get(c.op.key) ?? 0) + 1);
+  if (hasData || r?.errors?.some((e) => Array.isArray(e.path)) || result === 'live')
+    reached.set(c.op.key, (reached.get(c.op.key) ?? 0) + 1);
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -712,9 +865,17 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 async function runWsOp(c: OpCase): Promise<string[]> {
   const { query, variables, operationName } = c.rendered;
   // A message over WS_MAX_MESSAGE_BYTES closes its socket with 1009 by design: it gets a socket of its own.
-  const size = Buffer.byteLength(JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', type: 'subscribe', payload: { query, variables, operationName } }));
+  const size = Buffer.byteLength(
+    JSON.stringify({
+      id: '00000000-0000-4000-8000-000000000000',
+      type: 'subscribe',
+      payload: { query, variables, operationName },
+    }),
+  );
   const oversized = size > stack.app.infra.config.limits.wsMaxMessageBytes - 64;
-  const { conn, fresh } = oversized ? { conn: connectWs(stack.wsUrl, tokens[c.identity]), fresh: true } : socketFor(c.identity);
+  const { conn, fresh } = oversized
+    ? { conn: connectWs(stack.wsUrl, tokens[c.identity]), fresh: true }
+    : socketFor(c.identity);
   const isSubscription = c.op.opType === 'subscription';
   const problems: string[] = [];
   await new Promise<void>((resolve) => {
@@ -726,14 +887,21 @@ async function runWsOp(c: OpCase): Promise<string[]> {
       unsubscribe();
       resolve();
     };
-    const timer = setTimeout(() => {
-      if (!isSubscription) problems.push(`no answer over WebSocket within ${REQUEST_TIMEOUT_MS} ms`);
-      else noteReached(c, 'live');
-      finish();
-    }, isSubscription ? LIVE_SUBSCRIPTION_MS : REQUEST_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => {
+        if (!isSubscription) problems.push(`no answer over WebSocket within ${REQUEST_TIMEOUT_MS} ms`);
+        else noteReached(c, 'live');
+        finish();
+      },
+      isSubscription ? LIVE_SUBSCRIPTION_MS : REQUEST_TIMEOUT_MS,
+    );
     const unsubscribe = conn.client.subscribe(
       // graphql-ws refuses non-object variables before sending; the raw socket cases send those.
-      { query, variables: isRecord(variables) ? variables : {}, ...(operationName !== undefined ? { operationName } : {}) },
+      {
+        query,
+        variables: isRecord(variables) ? variables : {},
+        ...(operationName !== undefined ? { operationName } : {}),
+      },
       {
         next: (r) => {
           noteReached(c, r);
@@ -747,7 +915,8 @@ async function runWsOp(c: OpCase): Promise<string[]> {
             problems.push(...errorProblems(e));
           } else {
             const { code, reason } = e as { code?: number; reason?: string };
-            if (typeof code !== 'number' || !CLIENT_CLOSE_CODES.has(code)) problems.push(`socket closed ${code} ${reason ?? String(e)}`);
+            if (typeof code !== 'number' || !CLIENT_CLOSE_CODES.has(code))
+              problems.push(`socket closed ${code} ${reason ?? String(e)}`);
             else if (!fresh && code !== CLIENT_RELEASE) problems.push(`shared socket closed ${code} ${reason}`);
           }
           finish();
@@ -775,7 +944,8 @@ async function runRawHttp(c: RawHttpCase): Promise<string[]> {
   });
   const text = await res.text();
   // A preflight or a method the endpoint refuses may answer without a GraphQL body.
-  if ((c.method === 'OPTIONS' || res.status === 405) && res.status < 500) return leaks(text).map((l) => `${l} leaked in body`);
+  if ((c.method === 'OPTIONS' || res.status === 405) && res.status < 500)
+    return leaks(text).map((l) => `${l} leaked in body`);
   return httpProblems(res.status, text);
 }
 
@@ -858,12 +1028,15 @@ it(`survives ${RUNS} fuzzed documents on every operation with coded errors only 
   } finally {
     console.error = consoleError;
   }
-  for (const e of consoleErrors) failures.push({ problem: `server logged on console: ${e.slice(0, 300)}`, where: 'console.error' });
+  for (const e of consoleErrors)
+    failures.push({ problem: `server logged on console: ${e.slice(0, 300)}`, where: 'console.error' });
   for (const closure of sharedClosures) failures.push({ problem: closure, where: 'shared socket' });
   sharedClosures = [];
 
   const reachedTotal = [...reached.values()].reduce((a, b) => a + b, 0);
-  console.info(`fuzz: ${sent} cases (FUZZ_SEED=${SEED}), ${reachedTotal} reached a resolver; failures: ${failures.length}`);
+  console.info(
+    `fuzz: ${sent} cases (FUZZ_SEED=${SEED}), ${reachedTotal} reached a resolver; failures: ${failures.length}`,
+  );
   if (failures.length) {
     // One line per distinct problem, with the first case that hit it.
     const byProblem = new Map<string, { where: string; count: number }>();
@@ -874,7 +1047,9 @@ it(`survives ${RUNS} fuzzed documents on every operation with coded errors only 
       else byProblem.set(key, { where: f.where, count: 1 });
     }
     const report = [...byProblem].slice(0, 40).map(([p, { where, count }]) => `- ${p} (×${count})\n  first: ${where}`);
-    throw new Error(`${failures.length} fuzz failures; reproduce with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}\n${report.join('\n')}`);
+    throw new Error(
+      `${failures.length} fuzz failures; reproduce with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}\n${report.join('\n')}`,
+    );
   }
   expect(sent).toBeGreaterThanOrEqual(1_000);
   expect(sent).toBe(cases.length);
@@ -886,7 +1061,10 @@ it(`survives ${RUNS} fuzzed documents on every operation with coded errors only 
 
 it('fuzzes every Mutation and Subscription field of the schema, none left out', () => {
   const fuzzed = new Set(ROOT_FIELDS.map((op) => op.key));
-  const all = [...Object.keys(schema.getMutationType()!.getFields()).map((n) => `mutation.${n}`), ...Object.keys(schema.getSubscriptionType()!.getFields()).map((n) => `subscription.${n}`)];
+  const all = [
+    ...Object.keys(schema.getMutationType()!.getFields()).map((n) => `mutation.${n}`),
+    ...Object.keys(schema.getSubscriptionType()!.getFields()).map((n) => `subscription.${n}`),
+  ];
   expect(all.filter((k) => !fuzzed.has(k))).toEqual([]);
   expect(all.length).toBeGreaterThan(25);
 });
@@ -905,16 +1083,30 @@ it('afterwards serves signed-in users over HTTP and WebSocket, and the data is c
   const availability = new Promise<unknown>((resolve, reject) => {
     conn.client.subscribe<{ events: { type: string } }>(
       { query: 'subscription { events(after: "0") { type payload } }' },
-      { next: (r) => r.data?.events.type === 'AVAILABILITY_CHANGED' && resolve(r.data.events), error: reject, complete: () => {} },
+      {
+        next: (r) => r.data?.events.type === 'AVAILABILITY_CHANGED' && resolve(r.data.events),
+        error: reject,
+        complete: () => {},
+      },
     );
   });
   await post('mutation { setAvailability(availability: BUSY) { id } }', {}, fresh.token);
   expect(await availability).toEqual({ type: 'AVAILABILITY_CHANGED', payload: expect.anything() });
 
   const db = stack.db;
-  expect(await db.query(`SELECT "bookingId" FROM "InterviewParticipant" WHERE "bookingId" IS NOT NULL GROUP BY 1 HAVING count(*) > 1`)).toEqual([]);
-  expect(await db.query(`SELECT "interviewId" FROM "InterviewParticipant" GROUP BY 1 HAVING count(*) <> 2`)).toEqual([]);
-  expect(await db.query(`SELECT id FROM "Interview" i WHERE NOT EXISTS (SELECT 1 FROM "InterviewParticipant" p WHERE p."interviewId" = i.id)`)).toEqual([]);
+  expect(
+    await db.query(
+      `SELECT "bookingId" FROM "InterviewParticipant" WHERE "bookingId" IS NOT NULL GROUP BY 1 HAVING count(*) > 1`,
+    ),
+  ).toEqual([]);
+  expect(await db.query(`SELECT "interviewId" FROM "InterviewParticipant" GROUP BY 1 HAVING count(*) <> 2`)).toEqual(
+    [],
+  );
+  expect(
+    await db.query(
+      `SELECT id FROM "Interview" i WHERE NOT EXISTS (SELECT 1 FROM "InterviewParticipant" p WHERE p."interviewId" = i.id)`,
+    ),
+  ).toEqual([]);
   // A MATCHED booking belongs to a live interview it is a participant of.
   expect(
     await db.query(
@@ -922,7 +1114,11 @@ it('afterwards serves signed-in users over HTTP and WebSocket, and the data is c
        WHERE b.status = 'MATCHED' AND (p."bookingId" IS NULL OR i.status = 'CANCELLED' OR b."interviewId" IS DISTINCT FROM i.id)`,
     ),
   ).toEqual([]);
-  expect(await db.query(`SELECT id FROM "Message" WHERE "deletedAt" IS NULL AND (length(btrim(body)) = 0 OR length(body) > 4000)`)).toEqual([]);
+  expect(
+    await db.query(
+      `SELECT id FROM "Message" WHERE "deletedAt" IS NULL AND (length(btrim(body)) = 0 OR length(body) > 4000)`,
+    ),
+  ).toEqual([]);
   expect(
     await db.query(
       `SELECT id FROM "Feedback" WHERE communication NOT BETWEEN 1 AND 5 OR "goodMatch" NOT BETWEEN 1 AND 5

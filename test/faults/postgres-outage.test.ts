@@ -8,13 +8,50 @@ import { privatePostgres, type PrivatePostgres } from '../support/private-postgr
 import { startServer, testEnv, type TestServer } from '../support/server.js';
 
 const SetAvailability = graphql(`
-  mutation PgFaultAvailability($availability: Availability!) { setAvailability(availability: $availability) { availability } }
+  mutation PgFaultAvailability($availability: Availability!) {
+    setAvailability(availability: $availability) {
+      availability
+    }
+  }
 `);
-const Me = graphql(`query PgFaultMe { me { id name } }`);
-const Slots = graphql(`query PgFaultSlots { slots { id } }`);
-const Events = graphql(`subscription PgFaultEvents($after: String) { events(after: $after) { id type } }`);
-const MyBookings = graphql(`query PgFaultMyBookings { myBookings { id status } }`);
-const Join = graphql(`mutation PgFaultJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { status } }`);
+const Me = graphql(`
+  query PgFaultMe {
+    me {
+      id
+      name
+    }
+  }
+`);
+const Slots = graphql(`
+  query PgFaultSlots {
+    slots {
+      id
+    }
+  }
+`);
+const Events = graphql(`
+  subscription PgFaultEvents($after: String) {
+    events(after: $after) {
+      id
+      type
+    }
+  }
+`);
+const MyBookings = graphql(`
+  query PgFaultMyBookings {
+    myBookings {
+      id
+      status
+    }
+  }
+`);
+const Join = graphql(`
+  mutation PgFaultJoin($bookingId: ID!) {
+    joinWaitingRoom(bookingId: $bookingId) {
+      status
+    }
+  }
+`);
 
 let pg: PrivatePostgres;
 let server: TestServer;
@@ -29,7 +66,10 @@ beforeAll(async () => {
   process.on('uncaughtException', onCrash);
   pg = await privatePostgres();
   server = await startServer(
-    testEnv({ url: pg.url }, { ADMIN_EMAILS: 'pg-admin@example.com', JOBS_ENABLED: 'true', MATCH_INTERVAL: '1 second' }),
+    testEnv(
+      { url: pg.url },
+      { ADMIN_EMAILS: 'pg-admin@example.com', JOBS_ENABLED: 'true', MATCH_INTERVAL: '1 second' },
+    ),
   );
   base = server.app.url();
 }, 60_000);
@@ -94,7 +134,11 @@ it('fails requests cleanly while PostgreSQL is down and recovers without a resta
   expect((await probe(base, '/health')).status).toBe(200);
   // Traffic keeps hitting the dead database for a while.
   const mark = loops.map((l) => l.outcomes.length);
-  await until(async () => loops.every((l, i) => l.outcomes.length >= mark[i]! + 6), 'requests answered during the outage', 20_000);
+  await until(
+    async () => loops.every((l, i) => l.outcomes.length >= mark[i]! + 6),
+    'requests answered during the outage',
+    20_000,
+  );
   const outage = loops.flatMap((l, i) => l.outcomes.slice(mark[i]));
   expect(outage.filter(failed).length).toBeGreaterThan(0);
   for (const o of outage) {
@@ -103,7 +147,10 @@ it('fails requests cleanly while PostgreSQL is down and recovers without a resta
     for (const e of res.errors ?? []) {
       // A refused connection is retryable; one lost under a running query is an internal error.
       if (e.extensions?.['code'] === 'SERVICE_UNAVAILABLE') {
-        expect(e).toMatchObject({ message: 'The service is temporarily unavailable; retry in a moment.', extensions: { retryable: true } });
+        expect(e).toMatchObject({
+          message: 'The service is temporarily unavailable; retry in a moment.',
+          extensions: { retryable: true },
+        });
       } else {
         expect(e.extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
         expect(e.message).toBe('Something went wrong on our side. It has been logged.');
@@ -117,7 +164,11 @@ it('fails requests cleanly while PostgreSQL is down and recovers without a resta
   await readyTurns(base, 200, 20_000);
   // Every loop gets answers again without the server restarting.
   const back = loops.map((l) => l.outcomes.length);
-  await until(async () => loops.every((l, i) => l.outcomes.slice(back[i]).some((o) => !failed(o))), 'requests succeeding again', 20_000);
+  await until(
+    async () => loops.every((l, i) => l.outcomes.slice(back[i]).some((o) => !failed(o))),
+    'requests succeeding again',
+    20_000,
+  );
   await Promise.all(loops.map((l) => l.stop()));
 
   // A mutation after recovery commits and notifies: the subscription opened before the outage still delivers.
@@ -126,7 +177,8 @@ it('fails requests cleanly while PostgreSQL is down and recovers without a resta
   expect(after.type).toBe('AVAILABILITY_CHANGED');
   expect(after.id).toBe('2');
   // And the jobs run again: two users join the open room, nobody asks for pairing, the match job pairs them.
-  for (const [i, u] of [p1, p2].entries()) await ok(server.url, Join, { bookingId: bookings[i]!.id }, { token: u.token });
+  for (const [i, u] of [p1, p2].entries())
+    await ok(server.url, Join, { bookingId: bookings[i]!.id }, { token: u.token });
   await until(
     async () => {
       const res = await gql(server.url, MyBookings, {}, { token: p1.token });

@@ -9,16 +9,72 @@ import { privateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { startServer, testEnv, type TestServer } from '../support/server.js';
 
 const SetAvailability = graphql(`
-  mutation RedisFaultAvailability($availability: Availability!) { setAvailability(availability: $availability) { availability } }
+  mutation RedisFaultAvailability($availability: Availability!) {
+    setAvailability(availability: $availability) {
+      availability
+    }
+  }
 `);
-const Events = graphql(`subscription RedisFaultEvents($after: String) { events(after: $after) { id type } }`);
-const Room = graphql(`subscription RedisFaultRoom($slotId: ID!) { waitingRoom(slotId: $slotId) { type waitingCount } }`);
-const Join = graphql(`mutation RedisFaultJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { status } }`);
-const Leave = graphql(`mutation RedisFaultLeave($bookingId: ID!) { leaveWaitingRoom(bookingId: $bookingId) { status } }`);
-const Login = graphql(`mutation RedisFaultLogin($input: LoginInput!) { login(input: $input) { token } }`);
-const Me = graphql(`query RedisFaultMe { me { id name } }`);
-const MeOnline = graphql(`query RedisFaultMeOnline { me { id online } }`);
-const RedisLogin = graphql(`mutation RedisFaultLogin($input: LoginInput!) { login(input: $input) { token } }`);
+const Events = graphql(`
+  subscription RedisFaultEvents($after: String) {
+    events(after: $after) {
+      id
+      type
+    }
+  }
+`);
+const Room = graphql(`
+  subscription RedisFaultRoom($slotId: ID!) {
+    waitingRoom(slotId: $slotId) {
+      type
+      waitingCount
+    }
+  }
+`);
+const Join = graphql(`
+  mutation RedisFaultJoin($bookingId: ID!) {
+    joinWaitingRoom(bookingId: $bookingId) {
+      status
+    }
+  }
+`);
+const Leave = graphql(`
+  mutation RedisFaultLeave($bookingId: ID!) {
+    leaveWaitingRoom(bookingId: $bookingId) {
+      status
+    }
+  }
+`);
+const Login = graphql(`
+  mutation RedisFaultLogin($input: LoginInput!) {
+    login(input: $input) {
+      token
+    }
+  }
+`);
+const Me = graphql(`
+  query RedisFaultMe {
+    me {
+      id
+      name
+    }
+  }
+`);
+const MeOnline = graphql(`
+  query RedisFaultMeOnline {
+    me {
+      id
+      online
+    }
+  }
+`);
+const RedisLogin = graphql(`
+  mutation RedisFaultLogin($input: LoginInput!) {
+    login(input: $input) {
+      token
+    }
+  }
+`);
 
 let redis: PrivateRedis;
 let db: TestDatabase;
@@ -51,7 +107,9 @@ const ws = (user: TestUser) => {
 };
 
 const storedIds = async (userId: string) =>
-  (await db.query<{ seq: string }>(`SELECT seq::text FROM "Event" WHERE "userId" = $1 ORDER BY seq`, [userId])).map((r) => r.seq);
+  (await db.query<{ seq: string }>(`SELECT seq::text FROM "Event" WHERE "userId" = $1 ORDER BY seq`, [userId])).map(
+    (r) => r.seq,
+  );
 
 /** No stack, no SQL, no internals: a coded error a client can act on. */
 const expectCleanErrors = (errors: { message: string; extensions?: Record<string, unknown> }[] = []) => {
@@ -86,12 +144,18 @@ it('survives a Redis outage: ready says so, events are stored, delivery resumes 
   // What needs only PostgreSQL still works, and promptly.
   const started = Date.now();
   for (const availability of ['AVAILABLE', 'BUSY', 'AVAILABLE'] as const) {
-    expect((await ok(server.url, SetAvailability, { availability }, { token: user.token })).setAvailability.availability).toBe(availability);
+    expect(
+      (await ok(server.url, SetAvailability, { availability }, { token: user.token })).setAvailability.availability,
+    ).toBe(availability);
   }
   expect((await ok(server.url, Me, {}, { token: user.token })).me!.name).toBe('Watcher');
   // Sign-in throttling falls back to this instance's own counters: a login works, a wrong password is refused.
-  expect((await ok(server.url, Login, { input: { email: user.email, password: 'password123' } })).login.token).toEqual(expect.any(String));
-  expect(codes(await gql(server.url, Login, { input: { email: user.email, password: 'wrong-password' } }))).toEqual(['UNAUTHENTICATED']);
+  expect((await ok(server.url, Login, { input: { email: user.email, password: 'password123' } })).login.token).toEqual(
+    expect.any(String),
+  );
+  expect(codes(await gql(server.url, Login, { input: { email: user.email, password: 'wrong-password' } }))).toEqual([
+    'UNAUTHENTICATED',
+  ]);
   expect(Date.now() - started).toBeLessThan(5_000);
   // Presence lives in Redis: answered or refused with a code, never hanging.
   const online = await gql(server.url, MeOnline, {}, { token: user.token });
@@ -111,12 +175,22 @@ it('survives a Redis outage: ready says so, events are stored, delivery resumes 
   await readyTurns(base, 200);
   // Room events are not stored, so poke the room until one arrives live: that is delivery resuming.
   let inRoom = true;
-  await until(async () => {
-    inRoom = !inRoom;
-    const vars = { bookingId: booking.id };
-    await (inRoom ? ok(server.url, Join, vars, { token: mover.token }) : ok(server.url, Leave, vars, { token: mover.token }));
-    return room.next(250).then(() => true, () => false);
-  }, 'room delivery resuming', 5_000, 0);
+  await until(
+    async () => {
+      inRoom = !inRoom;
+      const vars = { bookingId: booking.id };
+      await (inRoom
+        ? ok(server.url, Join, vars, { token: mover.token })
+        : ok(server.url, Leave, vars, { token: mover.token }));
+      return room.next(250).then(
+        () => true,
+        () => false,
+      );
+    },
+    'room delivery resuming',
+    5_000,
+    0,
+  );
   const resumedAfterMs = Date.now() - back;
   expect(resumedAfterMs).toBeLessThan(5_000);
 
@@ -145,10 +219,16 @@ it('while Redis is down, sign-in limits still hold on the instance (in memory), 
   await readyTurns(base, 503);
   try {
     for (let i = 0; i < 10; i++) {
-      expect(codes(await gql(server.url, RedisLogin, { input: { email, password: 'wrong password' } }, { ip: '10.77.0.1' }))).toEqual(['UNAUTHENTICATED']);
+      expect(
+        codes(await gql(server.url, RedisLogin, { input: { email, password: 'wrong password' } }, { ip: '10.77.0.1' })),
+      ).toEqual(['UNAUTHENTICATED']);
     }
-    expect(codes(await gql(server.url, RedisLogin, { input: { email, password: 'password123' } }, { ip: '10.77.0.1' }))).toEqual(['RATE_LIMITED']);
-    expect((await gql(server.url, RedisLogin, { input: { email, password: 'password123' } }, { ip: '10.77.0.2' })).errors).toBeUndefined();
+    expect(
+      codes(await gql(server.url, RedisLogin, { input: { email, password: 'password123' } }, { ip: '10.77.0.1' })),
+    ).toEqual(['RATE_LIMITED']);
+    expect(
+      (await gql(server.url, RedisLogin, { input: { email, password: 'password123' } }, { ip: '10.77.0.2' })).errors,
+    ).toBeUndefined();
   } finally {
     await redis.start();
     await readyTurns(base, 200);

@@ -12,8 +12,22 @@ import { until } from '../support/poll.js';
 import { startServer, testEnv, type TestServer } from '../support/server.js';
 import { spawnServer, type Spawned } from '../support/spawn.js';
 
-const Request = graphql(`mutation TkRequest { requestProgressReport { id } }`);
-const Events = graphql(`subscription TkEvents($after: String) { events(after: $after) { id type payload } }`);
+const Request = graphql(`
+  mutation TkRequest {
+    requestProgressReport {
+      id
+    }
+  }
+`);
+const Events = graphql(`
+  subscription TkEvents($after: String) {
+    events(after: $after) {
+      id
+      type
+      payload
+    }
+  }
+`);
 
 let db: TestDatabase;
 let survivor: TestServer;
@@ -45,7 +59,8 @@ it('a report whose instance was killed mid-way is resumed by another instance', 
     for (;;) {
       const r = await events.next(30_000);
       expect(r.errors).toBeUndefined();
-      if (r.data!.events.type.startsWith('REPORT_')) return r.data!.events as { type: string; payload: Record<string, unknown> };
+      if (r.data!.events.type.startsWith('REPORT_'))
+        return r.data!.events as { type: string; payload: Record<string, unknown> };
     }
   };
 
@@ -54,7 +69,8 @@ it('a report whose instance was killed mid-way is resumed by another instance', 
   await lock.connect();
   await lock.query('BEGIN');
   await lock.query('LOCK TABLE "Feedback" IN ACCESS EXCLUSIVE MODE');
-  const { id } = (await ok(`http://127.0.0.1:${port}/graphql`, Request, {}, { token: user.token })).requestProgressReport;
+  const { id } = (await ok(`http://127.0.0.1:${port}/graphql`, Request, {}, { token: user.token }))
+    .requestProgressReport;
   const seen = [await next(), await next()];
   expect(seen.map((e) => e.type)).toEqual(['REPORT_STARTED', 'REPORT_PROGRESS']);
   doomed.child.kill('SIGKILL');
@@ -62,7 +78,10 @@ it('a report whose instance was killed mid-way is resumed by another instance', 
   await lock.query('ROLLBACK');
   await lock.end();
 
-  const [stuck] = await db.query<{ status: string; runner: string }>(`SELECT status, runner FROM "Report" WHERE id = $1`, [id]);
+  const [stuck] = await db.query<{ status: string; runner: string }>(
+    `SELECT status, runner FROM "Report" WHERE id = $1`,
+    [id],
+  );
   expect(stuck).toEqual({ status: 'RUNNING', runner: 'doomed' });
   // Nobody renews the dead runner's lease; rather than wait its 30 s, the test lets it run out now.
   await db.query(`UPDATE "Report" SET "leaseUntil" = now() - interval '1 second' WHERE id = $1`, [id]);
@@ -82,7 +101,10 @@ it('a report whose instance was killed mid-way is resumed by another instance', 
   }
   expect(progress.at(-1)).toBe(100);
   const [done] = await until(async () => {
-    const rows = await db.query<{ status: string; runner: string; attempts: number }>(`SELECT status, runner, attempts FROM "Report" WHERE id = $1`, [id]);
+    const rows = await db.query<{ status: string; runner: string; attempts: number }>(
+      `SELECT status, runner, attempts FROM "Report" WHERE id = $1`,
+      [id],
+    );
     return rows[0]?.status === 'COMPLETED' ? rows : null;
   }, 'the report row to be COMPLETED');
   expect(done).toEqual({ status: 'COMPLETED', runner: 'survivor', attempts: 2 });

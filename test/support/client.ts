@@ -28,13 +28,22 @@ export async function gql<T, V>(
   };
   if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
   if (opts.ip) headers['x-forwarded-for'] = opts.ip;
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: print(document), variables }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query: print(document), variables }),
+  });
   const body = (await res.json()) as GqlResponse<T>;
   return { ...body, status: res.status };
 }
 
 /** Asserts success and returns data. */
-export async function ok<T, V>(url: string, document: TypedDocumentNode<T, V>, variables?: V, opts?: RequestOptions): Promise<T> {
+export async function ok<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+  opts?: RequestOptions,
+): Promise<T> {
   const res = await gql(url, document, variables, opts);
   if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
   return res.data;
@@ -111,7 +120,8 @@ export function subscribe<T, V>(conn: WsConnection, document: TypedDocumentNode<
     { query: print(document), variables: variables as Record<string, unknown> | undefined },
     {
       next: (r) => results.push(r as ExecutionResult<T>),
-      error: (err) => results.push({ errors: Array.isArray(err) ? err : [{ message: String((err as Error)?.message ?? err) }] }),
+      error: (err) =>
+        results.push({ errors: Array.isArray(err) ? err : [{ message: String((err as Error)?.message ?? err) }] }),
       complete: () => {},
     },
   );

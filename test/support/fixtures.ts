@@ -4,13 +4,34 @@ import { graphql } from '../generated/gql.js';
 import { ok } from './client.js';
 
 const RegisterUser = graphql(`
-  mutation FixtureRegister($input: RegisterInput!) { register(input: $input) { token user { id name } } }
+  mutation FixtureRegister($input: RegisterInput!) {
+    register(input: $input) {
+      token
+      user {
+        id
+        name
+      }
+    }
+  }
 `);
 const CreateSlot = graphql(`
-  mutation FixtureCreateSlot($input: CreateSlotInput!) { createSlot(input: $input) { id startsAt endsAt type } }
+  mutation FixtureCreateSlot($input: CreateSlotInput!) {
+    createSlot(input: $input) {
+      id
+      startsAt
+      endsAt
+      type
+    }
+  }
 `);
 const BookSlot = graphql(`
-  mutation FixtureBookSlot($input: BookSlotInput!) { bookSlot(input: $input) { id status difficulty } }
+  mutation FixtureBookSlot($input: BookSlotInput!) {
+    bookSlot(input: $input) {
+      id
+      status
+      difficulty
+    }
+  }
 `);
 
 let counter = 0;
@@ -28,7 +49,14 @@ export async function registerUser(url: string, name = `user${++counter}`, email
   return { id: data.register.user.id, name, token: data.register.token, email: address };
 }
 
-const VerifyEmail = graphql(`mutation FixtureVerifyEmail($token: String!) { verifyEmail(token: $token) { id role } }`);
+const VerifyEmail = graphql(`
+  mutation FixtureVerifyEmail($token: String!) {
+    verifyEmail(token: $token) {
+      id
+      role
+    }
+  }
+`);
 
 /** The token of the newest verification email sent to `email`, read from the outbox as the mail server would deliver it. */
 export async function verificationToken(databaseUrl: string, email: string): Promise<string> {
@@ -48,7 +76,12 @@ export async function verificationToken(databaseUrl: string, email: string): Pro
 }
 
 /** A user who verified their address, as ADMIN_EMAILS requires for ADMIN: pass an email listed there. */
-export async function registerAdmin(url: string, databaseUrl: string, email: string, name = 'Admin'): Promise<TestUser> {
+export async function registerAdmin(
+  url: string,
+  databaseUrl: string,
+  email: string,
+  name = 'Admin',
+): Promise<TestUser> {
   const user = await registerUser(url, name, email);
   await verifyAdmin(url, databaseUrl, email);
   return user;
@@ -61,9 +94,20 @@ export async function verifyAdmin(url: string, databaseUrl: string, email: strin
 }
 
 /** A slot starting `startsInMinutes` from now (rounded to the minute). */
-export async function createSlot(url: string, admin: TestUser, startsInMinutes = 5, type: 'BEHAVIORAL' | 'TECHNICAL' = 'TECHNICAL', durationMinutes = 60) {
+export async function createSlot(
+  url: string,
+  admin: TestUser,
+  startsInMinutes = 5,
+  type: 'BEHAVIORAL' | 'TECHNICAL' = 'TECHNICAL',
+  durationMinutes = 60,
+) {
   const startsAt = new Date(Math.ceil((Date.now() + startsInMinutes * 60_000) / 60_000) * 60_000);
-  const data = await ok(url, CreateSlot, { input: { startsAt: startsAt.toISOString(), durationMinutes, type } }, { token: admin.token });
+  const data = await ok(
+    url,
+    CreateSlot,
+    { input: { startsAt: startsAt.toISOString(), durationMinutes, type } },
+    { token: admin.token },
+  );
   return data.createSlot;
 }
 
@@ -71,16 +115,38 @@ export async function book(url: string, user: TestUser, slotId: string, difficul
   return (await ok(url, BookSlot, { input: { slotId, difficulty } }, { token: user.token })).bookSlot;
 }
 
-const JoinRoom = graphql(`mutation FixtureJoin($bookingId: ID!) { joinWaitingRoom(bookingId: $bookingId) { id } }`);
+const JoinRoom = graphql(`
+  mutation FixtureJoin($bookingId: ID!) {
+    joinWaitingRoom(bookingId: $bookingId) {
+      id
+    }
+  }
+`);
 const PairRoom = graphql(`
-  mutation FixturePair($slotId: ID!) { pairWaitingRoom(slotId: $slotId) { id participants { user { id } role } } }
+  mutation FixturePair($slotId: ID!) {
+    pairWaitingRoom(slotId: $slotId) {
+      id
+      participants {
+        user {
+          id
+        }
+        role
+      }
+    }
+  }
 `);
 
 /**
  * Matches two users into a SCHEDULED interview the way users do: a slot
  * starting in `startsInMinutes`, both book and join its room, an admin pairs it.
  */
-export async function matchPair(url: string, admin: TestUser, a: TestUser, b: TestUser, opts: { startsInMinutes?: number; type?: 'BEHAVIORAL' | 'TECHNICAL' } = {}) {
+export async function matchPair(
+  url: string,
+  admin: TestUser,
+  a: TestUser,
+  b: TestUser,
+  opts: { startsInMinutes?: number; type?: 'BEHAVIORAL' | 'TECHNICAL' } = {},
+) {
   const slot = await createSlot(url, admin, opts.startsInMinutes ?? 5, opts.type ?? 'TECHNICAL');
   for (const u of [a, b]) {
     const booking = await book(url, u, slot.id, 'MEDIUM');

@@ -4,8 +4,19 @@
 import { randomUUID } from 'node:crypto';
 import type { TestDatabase } from './db.js';
 
-const STRENGTHS = ['Clear communication', 'clear communication.', 'Asked good clarifying questions', 'Solid testing habits', 'Calm under pressure'];
-const IMPROVEMENTS = ['Talk through the approach before coding', 'Watch the edge cases', 'watch the edge cases', 'Manage time on the last part'];
+const STRENGTHS = [
+  'Clear communication',
+  'clear communication.',
+  'Asked good clarifying questions',
+  'Solid testing habits',
+  'Calm under pressure',
+];
+const IMPROVEMENTS = [
+  'Talk through the approach before coding',
+  'Watch the edge cases',
+  'watch the edge cases',
+  'Manage time on the last part',
+];
 const DIFFICULTIES = ['EASY', 'MEDIUM', 'HARD'] as const;
 
 /**
@@ -31,25 +42,78 @@ export async function seedHistory(db: TestDatabase, userId: string, peerIds: str
     const slotId = randomUUID();
     const id = randomUUID();
     slots.push({ id: slotId, startsAt: at, endsAt: end, type });
-    interviews.push({ id, slotId, type, status: cancelled ? 'CANCELLED' : 'COMPLETED', matchedAt: at, startedAt: cancelled ? null : at, endedAt: cancelled ? null : end, cancelledAt: cancelled ? end : null });
+    interviews.push({
+      id,
+      slotId,
+      type,
+      status: cancelled ? 'CANCELLED' : 'COMPLETED',
+      matchedAt: at,
+      startedAt: cancelled ? null : at,
+      endedAt: cancelled ? null : end,
+      cancelledAt: cancelled ? end : null,
+    });
     const difficulty = DIFFICULTIES[n % 3];
     participants.push({ interviewId: id, userId, role: 'INTERVIEWEE', difficulty, noShow: n % 20 === 19 });
     participants.push({ interviewId: id, userId: peer, role: 'INTERVIEWER', difficulty, noShow: false });
     if (cancelled) continue;
     const rising = Math.min(5, 1 + Math.floor((4 * n) / count) + (n % 2));
     feedback.push({
-      id: randomUUID(), interviewId: id, authorId: peer, subjectId: userId, communication: rising, technical: type === 'TECHNICAL' ? rising : null,
-      problemSolving: Math.max(1, rising - 1), goodMatch: 4, strengths: STRENGTHS[n % STRENGTHS.length], improvements: IMPROVEMENTS[n % IMPROVEMENTS.length], createdAt: end,
+      id: randomUUID(),
+      interviewId: id,
+      authorId: peer,
+      subjectId: userId,
+      communication: rising,
+      technical: type === 'TECHNICAL' ? rising : null,
+      problemSolving: Math.max(1, rising - 1),
+      goodMatch: 4,
+      strengths: STRENGTHS[n % STRENGTHS.length],
+      improvements: IMPROVEMENTS[n % IMPROVEMENTS.length],
+      createdAt: end,
     });
-    feedback.push({ id: randomUUID(), interviewId: id, authorId: userId, subjectId: peer, communication: 4, technical: null, problemSolving: null, goodMatch: 4, strengths: null, improvements: null, createdAt: end });
-    if (questions.length) asked.push({ id: randomUUID(), interviewId: id, questionId: questions[n % questions.length]!.id, askedById: peer, askedToId: userId, createdAt: at });
+    feedback.push({
+      id: randomUUID(),
+      interviewId: id,
+      authorId: userId,
+      subjectId: peer,
+      communication: 4,
+      technical: null,
+      problemSolving: null,
+      goodMatch: 4,
+      strengths: null,
+      improvements: null,
+      createdAt: end,
+    });
+    if (questions.length)
+      asked.push({
+        id: randomUUID(),
+        interviewId: id,
+        questionId: questions[n % questions.length]!.id,
+        askedById: peer,
+        askedToId: userId,
+        createdAt: at,
+      });
   }
   const insert = (table: string, columns: string, rows: object[]) =>
-    db.query(`INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::"${table}", $1::json)`, [JSON.stringify(rows)]);
+    db.query(
+      `INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::"${table}", $1::json)`,
+      [JSON.stringify(rows)],
+    );
   await insert('Slot', '"id", "startsAt", "endsAt", "type"', slots);
-  await insert('Interview', '"id", "slotId", "type", "status", "matchedAt", "startedAt", "endedAt", "cancelledAt"', interviews);
+  await insert(
+    'Interview',
+    '"id", "slotId", "type", "status", "matchedAt", "startedAt", "endedAt", "cancelledAt"',
+    interviews,
+  );
   await insert('InterviewParticipant', '"interviewId", "userId", "role", "difficulty", "noShow"', participants);
-  await insert('Feedback', '"id", "interviewId", "authorId", "subjectId", "communication", "technical", "problemSolving", "goodMatch", "strengths", "improvements", "createdAt"', feedback);
+  await insert(
+    'Feedback',
+    '"id", "interviewId", "authorId", "subjectId", "communication", "technical", "problemSolving", "goodMatch", "strengths", "improvements", "createdAt"',
+    feedback,
+  );
   await insert('AssignedQuestion', '"id", "interviewId", "questionId", "askedById", "askedToId", "createdAt"', asked);
-  return { completed: count - Math.floor((count + 1) / 10), cancelled: Math.floor((count + 1) / 10), noShows: Math.floor((count + 1) / 20) };
+  return {
+    completed: count - Math.floor((count + 1) / 10),
+    cancelled: Math.floor((count + 1) / 10),
+    noShows: Math.floor((count + 1) / 20),
+  };
 }

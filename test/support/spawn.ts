@@ -13,7 +13,10 @@ export interface Spawned {
 }
 
 /** Starts `node --import tsx src/main.ts` (or another command) with exactly the given environment (plus PATH and HOME). */
-export function spawnServer(env: NodeJS.ProcessEnv, command = [process.execPath, '--import', 'tsx', 'src/main.ts']): Spawned {
+export function spawnServer(
+  env: NodeJS.ProcessEnv,
+  command = [process.execPath, '--import', 'tsx', 'src/main.ts'],
+): Spawned {
   const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
@@ -57,7 +60,9 @@ export function spawnServer(env: NodeJS.ProcessEnv, command = [process.execPath,
       return new Promise((resolve, reject) => {
         waiters.push({ msg, resolve });
         // The process ending first is a failure, not a hang.
-        void exited.then(({ code }) => reject(new Error(`server exited (${code}) before logging ${msg}; stderr: ${err}`)));
+        void exited.then(({ code }) =>
+          reject(new Error(`server exited (${code}) before logging ${msg}; stderr: ${err}`)),
+        );
       });
     },
     stderr: () => err,
@@ -71,4 +76,3 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms))),
   ]);
 }
-

@@ -86,7 +86,15 @@ function Layout() {
             <Route
               key={r.path}
               path={r.path}
-              element={r.signedIn === true && !me ? <Navigate to="/login" replace /> : r.signedIn === false && me ? <Navigate to="/slots" replace /> : r.element}
+              element={
+                r.signedIn === true && !me ? (
+                  <Navigate to="/login" replace />
+                ) : r.signedIn === false && me ? (
+                  <Navigate to="/slots" replace />
+                ) : (
+                  r.element
+                )
+              }
             />
           ))}
           <Route path="*" element={<NotFound />} />
@@ -96,7 +104,11 @@ function Layout() {
   );
 }
 
-const LOGOUT = gql`mutation Logout { logout }`;
+const LOGOUT = gql`
+  mutation Logout {
+    logout
+  }
+`;
 
 function UserMenu({ name }: { name: string }) {
   const [, logout] = useMutation(LOGOUT);

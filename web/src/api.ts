@@ -231,7 +231,9 @@ export function streamEvents(onEvent: (e: UserEvent) => void): () => void {
 }
 
 /** The message of a GraphQL error for a form, without urql's "[GraphQL] " prefix. */
-export function errorText(err: { graphQLErrors?: { message: string }[]; message: string } | undefined | null): string | null {
+export function errorText(
+  err: { graphQLErrors?: { message: string }[]; message: string } | undefined | null,
+): string | null {
   if (!err) return null;
   return err.graphQLErrors?.[0]?.message ?? err.message.replace(/^\[\w+\]\s*/, '');
 }

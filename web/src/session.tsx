@@ -1,11 +1,22 @@
 // The signed-in user and the app-wide events stream, as React context.
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Provider } from 'urql';
-import { client as initialClient, currentUser, onAuthChange, onClientChange, streamEvents, type Me, type UserEvent } from './api';
+import {
+  client as initialClient,
+  currentUser,
+  onAuthChange,
+  onClientChange,
+  streamEvents,
+  type Me,
+  type UserEvent,
+} from './api';
 
 const MeContext = createContext<Me | null>(null);
 type Listener = (e: UserEvent) => void;
-const EventsContext = createContext<{ subscribe: (fn: Listener) => () => void; log: UserEvent[] }>({ subscribe: () => () => {}, log: [] });
+const EventsContext = createContext<{ subscribe: (fn: Listener) => () => void; log: UserEvent[] }>({
+  subscribe: () => () => {},
+  log: [],
+});
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState(currentUser);
@@ -22,7 +33,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       for (const fn of listeners.current) fn(e);
     });
   }, [me, client]);
-  const bus = useRef({ subscribe: (fn: Listener) => (listeners.current.add(fn), () => void listeners.current.delete(fn)) });
+  const bus = useRef({
+    subscribe: (fn: Listener) => (listeners.current.add(fn), () => void listeners.current.delete(fn)),
+  });
   return (
     <Provider value={client}>
       <MeContext.Provider value={me}>
@@ -40,7 +53,10 @@ export function useUserEvents(fn: Listener, types?: string[]) {
   const latest = useRef(fn);
   latest.current = fn;
   const key = types?.join(',');
-  useEffect(() => subscribe((e) => (!key || key.split(',').includes(e.type) ? latest.current(e) : undefined)), [subscribe, key]);
+  useEffect(
+    () => subscribe((e) => (!key || key.split(',').includes(e.type) ? latest.current(e) : undefined)),
+    [subscribe, key],
+  );
 }
 
 export const useEventLog = () => useContext(EventsContext).log;

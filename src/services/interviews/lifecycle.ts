@@ -20,12 +20,17 @@ export function createLifecycle({ events }: { events: Events }) {
         if (!t.ok) throw conflict(t.reason);
         if (me.joinedAt === null) {
           // Calling start is showing up, like subscribing to the session.
-          await tx.interviewParticipant.update({ where: { interviewId_userId: { interviewId, userId: me.userId } }, data: { joinedAt: now } });
+          await tx.interviewParticipant.update({
+            where: { interviewId_userId: { interviewId, userId: me.userId } },
+            data: { joinedAt: now },
+          });
           announcePresence(emit, 'PEER_JOINED', interviewId, me.userId, peer.userId);
         }
         if (t.changed) {
           await tx.interview.update({ where: { id: interviewId }, data: { status: t.next, startedAt: now } });
-          announceToBoth(emit, 'SESSION_STARTED', interviewId, [me.userId, peer.userId], viewer.id, { startedAt: now.toISOString() });
+          announceToBoth(emit, 'SESSION_STARTED', interviewId, [me.userId, peer.userId], viewer.id, {
+            startedAt: now.toISOString(),
+          });
         }
         return tx.interview.findUniqueOrThrow({ ...query, where: { id: interviewId } });
       });
@@ -52,7 +57,10 @@ export function createLifecycle({ events }: { events: Events }) {
         if (!t.ok) throw conflict(t.reason);
         const roles = [me, peer].map((p) => ({ userId: p.userId, role: otherRole(p.role) }));
         for (const r of roles) {
-          await tx.interviewParticipant.update({ where: { interviewId_userId: { interviewId, userId: r.userId } }, data: { role: r.role } });
+          await tx.interviewParticipant.update({
+            where: { interviewId_userId: { interviewId, userId: r.userId } },
+            data: { role: r.role },
+          });
         }
         announceToBoth(emit, 'ROLES_SWAPPED', interviewId, [me.userId, peer.userId], viewer.id, { roles });
         return tx.interview.findUniqueOrThrow({ ...query, where: { id: interviewId } });

@@ -37,7 +37,10 @@ export async function requireParticipant(
 export async function forParticipant(tx: Tx, viewer: Viewer, interviewId: string) {
   await requireParticipant(tx, viewer, interviewId);
   await lockInterview(tx, interviewId);
-  const interview = await tx.interview.findUniqueOrThrow({ where: { id: interviewId }, include: { participants: true, slot: true } });
+  const interview = await tx.interview.findUniqueOrThrow({
+    where: { id: interviewId },
+    include: { participants: true, slot: true },
+  });
   return { interview, ...sides(interview.participants, viewer.id) };
 }
 
@@ -49,7 +52,13 @@ export function sides(participants: InterviewParticipant[], userId: string) {
 }
 
 /** Tells the peer (stored) and the session (live) that `userId` arrived or left. */
-export function announcePresence(emit: Emitter, type: 'PEER_JOINED' | 'PEER_LEFT', interviewId: string, userId: string, peerId: string) {
+export function announcePresence(
+  emit: Emitter,
+  type: 'PEER_JOINED' | 'PEER_LEFT',
+  interviewId: string,
+  userId: string,
+  peerId: string,
+) {
   emit.user({ userId: peerId, type, interviewId, payload: { userId } });
   emit.session({ type, interviewId, actorId: userId, payload: { userId } });
 }

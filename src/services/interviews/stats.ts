@@ -41,7 +41,10 @@ export function createStats({ db }: { db: Db }) {
           now,
         }),
       );
-      const completedByType = Object.values(InterviewType).map((type) => ({ type, count: completed.find((c) => c.type === type)?._count._all ?? 0 }));
+      const completedByType = Object.values(InterviewType).map((type) => ({
+        type,
+        count: completed.find((c) => c.type === type)?._count._all ?? 0,
+      }));
       return {
         completed: completedByType.reduce((n, c) => n + c.count, 0),
         completedByType,

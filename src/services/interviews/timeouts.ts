@@ -25,11 +25,17 @@ async function cancelInterview(
 ) {
   const { id, slotId } = interview;
   const { absent, present, now } = opts;
-  await tx.interview.update({ where: { id }, data: { status: 'CANCELLED', cancelledAt: now, cancelReason: opts.reason } });
+  await tx.interview.update({
+    where: { id },
+    data: { status: 'CANCELLED', cancelledAt: now, cancelReason: opts.reason },
+  });
   // Unique bookingId: the bookings are free to be matched again.
   await tx.interviewParticipant.updateMany({ where: { interviewId: id }, data: { bookingId: null } });
   if (opts.reason === 'no-show' && absent.length) {
-    await tx.interviewParticipant.updateMany({ where: { interviewId: id, userId: { in: absent } }, data: { noShow: true } });
+    await tx.interviewParticipant.updateMany({
+      where: { interviewId: id, userId: { in: absent } },
+      data: { noShow: true },
+    });
   }
   // Whoever showed up waits again (keeping their place) while the slot lasts; the rest of the bookings are over.
   const requeue = opts.reason === 'no-show' && interview.slot.endsAt > now ? present : [];
@@ -53,9 +59,19 @@ async function cancelInterview(
           ? 'Your peer did not show up; you are back in the waiting room.'
           : 'Your peer did not show up.';
   for (const userId of [...present, ...absent]) {
-    emit.user({ userId, type: 'MATCH_CANCELLED', interviewId: id, payload: { slotId, reason: reasonFor(userId), byUserId: null } });
+    emit.user({
+      userId,
+      type: 'MATCH_CANCELLED',
+      interviewId: id,
+      payload: { slotId, reason: reasonFor(userId), byUserId: null },
+    });
   }
-  emit.session({ type: 'MATCH_CANCELLED', interviewId: id, actorId: null, payload: { slotId, reason: opts.reason, noShowUserIds: opts.reason === 'no-show' ? absent : [] } });
+  emit.session({
+    type: 'MATCH_CANCELLED',
+    interviewId: id,
+    actorId: null,
+    payload: { slotId, reason: opts.reason, noShowUserIds: opts.reason === 'no-show' ? absent : [] },
+  });
 }
 
 export function createTimeouts({
@@ -118,7 +134,10 @@ export function createTimeouts({
         await lockSlot(tx, head.slotId, 'SHARE');
         await tx.$queryRaw`SELECT id FROM "Booking" WHERE "interviewId" = ${interviewId}::uuid ORDER BY id FOR UPDATE`;
         await lockInterview(tx, interviewId);
-        const interview = await tx.interview.findUniqueOrThrow({ where: { id: interviewId }, include: { slot: true, participants: true } });
+        const interview = await tx.interview.findUniqueOrThrow({
+          where: { id: interviewId },
+          include: { slot: true, participants: true },
+        });
         const endsAt = autoEndAt({ slotEndsAt: interview.slot.endsAt, graceMinutes: config.sessionGraceMinutes });
         const userIds = interview.participants.map((p) => p.userId);
 
@@ -128,7 +147,10 @@ export function createTimeouts({
           const t = transition(interview.status, 'end');
           if (!t.ok) return null;
           await tx.interview.update({ where: { id: interviewId }, data: { status: t.next, endedAt: now } });
-          announceToBoth(emit, 'SESSION_ENDED', interviewId, userIds, null, { endedAt: now.toISOString(), reason: 'time-limit' });
+          announceToBoth(emit, 'SESSION_ENDED', interviewId, userIds, null, {
+            endedAt: now.toISOString(),
+            reason: 'time-limit',
+          });
           return 'time-limit';
         }
 
@@ -139,10 +161,19 @@ export function createTimeouts({
           matchedAt: interview.matchedAt,
           noShowMinutes: config.noShowMinutes,
           participants: interview.participants,
-          now: clockExcludingMaintenance(windows, new Date(Math.max(interview.slot.startsAt.getTime(), interview.matchedAt.getTime())), now),
+          now: clockExcludingMaintenance(
+            windows,
+            new Date(Math.max(interview.slot.startsAt.getTime(), interview.matchedAt.getTime())),
+            now,
+          ),
         });
         if (outcome.cancel) {
-          await cancelInterview(tx, emit, interview, { reason: 'no-show', absent: outcome.absent, present: outcome.present, now });
+          await cancelInterview(tx, emit, interview, {
+            reason: 'no-show',
+            absent: outcome.absent,
+            present: outcome.present,
+            now,
+          });
           return 'no-show';
         }
         if (sinceStart >= endsAt) {

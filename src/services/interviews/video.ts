@@ -32,8 +32,21 @@ export function createVideo({ config }: { config: Config }) {
       const effectiveTimeInSeconds = Math.floor(until.getTime() / 1000) - Math.floor(now.getTime() / 1000);
       if (effectiveTimeInSeconds <= 0) return null;
       const roomId = videoRoomId(interview.id);
-      const token = generateToken04({ appId: zego.appId, userId: viewer.id, secret: zego.serverSecret, effectiveTimeInSeconds, roomId, now });
-      return { provider: VIDEO_PROVIDER, appId: zego.appId, roomId, token, expiresAt: token04ExpiresAt({ now, effectiveTimeInSeconds }) };
+      const token = generateToken04({
+        appId: zego.appId,
+        userId: viewer.id,
+        secret: zego.serverSecret,
+        effectiveTimeInSeconds,
+        roomId,
+        now,
+      });
+      return {
+        provider: VIDEO_PROVIDER,
+        appId: zego.appId,
+        roomId,
+        token,
+        expiresAt: token04ExpiresAt({ now, effectiveTimeInSeconds }),
+      };
     },
   };
 }

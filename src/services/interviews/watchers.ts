@@ -9,23 +9,49 @@ import type { Viewer } from '../accounts.js';
 import type { Events } from '../events.js';
 import { WATCH_KEYS, announcePresence, lockInterview, requireParticipant, sides, watchKey } from './participants.js';
 
-export function createWatchers({ db, events, presence, log }: { db: Db; events: Events; presence: Presence; log: Logger }) {
+export function createWatchers({
+  db,
+  events,
+  presence,
+  log,
+}: {
+  db: Db;
+  events: Events;
+  presence: Presence;
+  log: Logger;
+}) {
   /**
    * A watcher subscription of `userId` started or stopped. The interview row
    * lock serialises every change of the same session's watchers across
    * instances, so exactly one subscription sees the count go 0 → 1 (PEER_JOINED)
    * and one sees it go 1 → 0 (PEER_LEFT).
    */
-  async function watchChanged(interviewId: string, userId: string, member: string, op: 'add' | 'remove', now = new Date()) {
+  async function watchChanged(
+    interviewId: string,
+    userId: string,
+    member: string,
+    op: 'add' | 'remove',
+    now = new Date(),
+  ) {
     await events.transaction(async (tx, emit) => {
       await lockInterview(tx, interviewId);
       const key = watchKey(interviewId, userId);
       const count = op === 'add' ? await presence.add(key, member) : await presence.remove(key, member);
       if (count !== (op === 'add' ? 1 : 0)) return;
-      const interview = await tx.interview.findUniqueOrThrow({ where: { id: interviewId }, include: { participants: true } });
+      const interview = await tx.interview.findUniqueOrThrow({
+        where: { id: interviewId },
+        include: { participants: true },
+      });
       const { me, peer } = sides(interview.participants, userId);
-      if (op === 'add' && me.joinedAt === null && (interview.status === 'SCHEDULED' || interview.status === 'IN_PROGRESS')) {
-        await tx.interviewParticipant.update({ where: { interviewId_userId: { interviewId, userId } }, data: { joinedAt: now } });
+      if (
+        op === 'add' &&
+        me.joinedAt === null &&
+        (interview.status === 'SCHEDULED' || interview.status === 'IN_PROGRESS')
+      ) {
+        await tx.interviewParticipant.update({
+          where: { interviewId_userId: { interviewId, userId } },
+          data: { joinedAt: now },
+        });
       }
       announcePresence(emit, op === 'add' ? 'PEER_JOINED' : 'PEER_LEFT', interviewId, userId, peer.userId);
     });

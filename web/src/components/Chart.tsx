@@ -1,5 +1,13 @@
 // A small dependency-free SVG chart: bars (one value per label) or lines over time.
-export function Bars({ data, max, label }: { data: { label: string; value: number | null }[]; max: number; label: string }) {
+export function Bars({
+  data,
+  max,
+  label,
+}: {
+  data: { label: string; value: number | null }[];
+  max: number;
+  label: string;
+}) {
   const w = 320;
   const bar = 22;
   const h = data.length * (bar + 10);
@@ -39,7 +47,12 @@ export function Lines({ series, label }: { series: { name: string; points: numbe
           0
         </text>
         {series.map((s, k) => (
-          <polyline key={s.name} className={`chart-line line${k}`} fill="none" points={s.points.map((v, i) => `${x(i)},${y(v)}`).join(' ')} />
+          <polyline
+            key={s.name}
+            className={`chart-line line${k}`}
+            fill="none"
+            points={s.points.map((v, i) => `${x(i)},${y(v)}`).join(' ')}
+          />
         ))}
       </svg>
       <figcaption className="legend">

@@ -4,10 +4,21 @@ import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { gql } from '../api';
 
-const OUTBOX = gql`query DevOutbox($email: String) { devOutbox(email: $email, first: 1) { id subject link createdAt } }`;
+const OUTBOX = gql`
+  query DevOutbox($email: String) {
+    devOutbox(email: $email, first: 1) {
+      id
+      subject
+      link
+      createdAt
+    }
+  }
+`;
 
 export function DevOutbox({ email, refreshKey = 0 }: { email?: string; refreshKey?: number }) {
-  const [{ data, error }, refetch] = useQuery<{ devOutbox: { id: string; subject: string; link: string | null; createdAt: string }[] }>({
+  const [{ data, error }, refetch] = useQuery<{
+    devOutbox: { id: string; subject: string; link: string | null; createdAt: string }[];
+  }>({
     query: OUTBOX,
     variables: { email: email ?? null },
     requestPolicy: 'network-only',
@@ -24,7 +35,8 @@ export function DevOutbox({ email, refreshKey = 0 }: { email?: string; refreshKe
   if (error || !mail) return null;
   return (
     <aside className="dev-outbox" aria-label="Development outbox" data-testid="dev-outbox">
-      <strong>Development outbox</strong> (no SMTP configured): “{mail.subject}”, {new Date(mail.createdAt).toLocaleTimeString()}.{' '}
+      <strong>Development outbox</strong> (no SMTP configured): “{mail.subject}”,{' '}
+      {new Date(mail.createdAt).toLocaleTimeString()}.{' '}
       {mail.link && (
         <a href={mail.link} data-testid="dev-outbox-link">
           Open the link

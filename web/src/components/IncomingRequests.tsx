@@ -8,7 +8,17 @@ import { useMe, useUserEvents } from '../session';
 
 export const INSTANT_FIELDS = 'id status type difficulty expiresAt requester { id name } addressee { id name }';
 export const MY_REQUESTS = gql`query MyInstantRequests { myInstantRequests { ${INSTANT_FIELDS} } }`;
-const RESPOND = gql`mutation RespondInstant($requestId: ID!, $accept: Boolean!) { respondToInstantRequest(requestId: $requestId, accept: $accept) { id status interview { id } } }`;
+const RESPOND = gql`
+  mutation RespondInstant($requestId: ID!, $accept: Boolean!) {
+    respondToInstantRequest(requestId: $requestId, accept: $accept) {
+      id
+      status
+      interview {
+        id
+      }
+    }
+  }
+`;
 
 export interface InstantRequest {
   id: string;
@@ -39,7 +49,8 @@ export function IncomingRequests() {
       {incoming.map((r) => (
         <div key={r.id} className="banner call" data-testid="instant-request" role="alert">
           <span>
-            <strong>{r.requester.name}</strong> asks you for a {title(r.type).toLowerCase()} interview ({title(r.difficulty).toLowerCase()}) now.
+            <strong>{r.requester.name}</strong> asks you for a {title(r.type).toLowerCase()} interview (
+            {title(r.difficulty).toLowerCase()}) now.
           </span>
           <span className="actions">
             <button
@@ -47,14 +58,22 @@ export function IncomingRequests() {
               disabled={state.fetching}
               onClick={async () => {
                 const res = await respond({ requestId: r.id, accept: true });
-                const id = (res.data as { respondToInstantRequest?: { interview: { id: string } | null } } | undefined)?.respondToInstantRequest?.interview?.id;
+                const id = (res.data as { respondToInstantRequest?: { interview: { id: string } | null } } | undefined)
+                  ?.respondToInstantRequest?.interview?.id;
                 if (id) void navigate(`/session/${id}`);
                 refetch({ requestPolicy: 'network-only' });
               }}
             >
               Accept
             </button>
-            <button className="ghost" data-testid="instant-reject" disabled={state.fetching} onClick={() => respond({ requestId: r.id, accept: false }).then(() => refetch({ requestPolicy: 'network-only' }))}>
+            <button
+              className="ghost"
+              data-testid="instant-reject"
+              disabled={state.fetching}
+              onClick={() =>
+                respond({ requestId: r.id, accept: false }).then(() => refetch({ requestPolicy: 'network-only' }))
+              }
+            >
               Decline
             </button>
           </span>

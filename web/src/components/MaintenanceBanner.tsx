@@ -6,7 +6,15 @@ import { gql, onSocketConnected } from '../api';
 import { fmtDateTime } from '../format';
 import { useUserEvents } from '../session';
 
-export const MAINTENANCE = gql`query Maintenance { maintenance { enabled message since } }`;
+export const MAINTENANCE = gql`
+  query Maintenance {
+    maintenance {
+      enabled
+      message
+      since
+    }
+  }
+`;
 export interface MaintenanceState {
   enabled: boolean;
   message: string | null;
@@ -19,10 +27,17 @@ export function MaintenanceBanner() {
   // A fresh answer from the server (first load, reconnect, after setMaintenance) replaces the live one.
   useEffect(() => setLive(null), [data]);
   useEffect(() => onSocketConnected((reconnect) => reconnect && refetch({ requestPolicy: 'network-only' })), [refetch]);
-  useUserEvents((e) => {
-    const p = e.payload ?? {};
-    setLive({ enabled: Boolean(p['enabled']), message: (p['message'] as string | null) ?? null, since: (p['since'] as string | null) ?? null });
-  }, ['MAINTENANCE_MODE']);
+  useUserEvents(
+    (e) => {
+      const p = e.payload ?? {};
+      setLive({
+        enabled: Boolean(p['enabled']),
+        message: (p['message'] as string | null) ?? null,
+        since: (p['since'] as string | null) ?? null,
+      });
+    },
+    ['MAINTENANCE_MODE'],
+  );
   const m = live ?? data?.maintenance;
   if (!m?.enabled) return null;
   return (

@@ -22,18 +22,26 @@ interface Report {
 }
 
 export function Reports() {
-  const [{ data }, refetch] = useQuery<{ myReports: { edges: { node: Report }[] } }>({ query: REPORTS, requestPolicy: 'network-only' });
+  const [{ data }, refetch] = useQuery<{ myReports: { edges: { node: Report }[] } }>({
+    query: REPORTS,
+    requestPolicy: 'network-only',
+  });
   const [state, request] = useMutation<{ requestProgressReport: Report }>(REQUEST);
   const [live, setLive] = useState<{ id: string; progress: number; step: string | null } | null>(null);
-  const report = state.data?.requestProgressReport && state.data.requestProgressReport.id !== data?.myReports.edges[0]?.node.id
-    ? state.data.requestProgressReport
-    : data?.myReports.edges[0]?.node ?? state.data?.requestProgressReport;
+  const report =
+    state.data?.requestProgressReport && state.data.requestProgressReport.id !== data?.myReports.edges[0]?.node.id
+      ? state.data.requestProgressReport
+      : (data?.myReports.edges[0]?.node ?? state.data?.requestProgressReport);
   useUserEvents(
     (e) => {
       const p = e.payload ?? {};
       const id = typeof p['reportId'] === 'string' ? p['reportId'] : '';
       if (e.type === 'REPORT_PROGRESS') {
-        setLive((prev) => ({ id, progress: Math.max(Number(p['progress']) || 0, prev?.id === id ? prev.progress : 0), step: (p['step'] as string) ?? null }));
+        setLive((prev) => ({
+          id,
+          progress: Math.max(Number(p['progress']) || 0, prev?.id === id ? prev.progress : 0),
+          step: (p['step'] as string) ?? null,
+        }));
       } else {
         refetch({ requestPolicy: 'network-only' });
       }
@@ -73,7 +81,9 @@ export function Reports() {
           </a>
         </p>
       )}
-      {report?.status === 'FAILED' && <p className="error">The report failed{report.error ? `: ${report.error}` : ''}. Try again.</p>}
+      {report?.status === 'FAILED' && (
+        <p className="error">The report failed{report.error ? `: ${report.error}` : ''}. Try again.</p>
+      )}
       <FormError text={errorText(state.error)} />
     </div>
   );

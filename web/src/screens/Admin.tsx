@@ -9,12 +9,49 @@ import { Lines } from '../components/Chart';
 import { MAINTENANCE, type MaintenanceState } from '../components/MaintenanceBanner';
 import { FormError } from './SignIn';
 
-const CREATE = gql`mutation AdminCreateSlot($input: CreateSlotInput!) { createSlot(input: $input) { id type startsAt endsAt } }`;
-const PAIR = gql`mutation AdminPair($slotId: ID!) { pairWaitingRoom(slotId: $slotId) { id } }`;
-const SLOTS = gql`query AdminSlots { slots { id type startsAt waitingCount bookedCount } }`;
+const CREATE = gql`
+  mutation AdminCreateSlot($input: CreateSlotInput!) {
+    createSlot(input: $input) {
+      id
+      type
+      startsAt
+      endsAt
+    }
+  }
+`;
+const PAIR = gql`
+  mutation AdminPair($slotId: ID!) {
+    pairWaitingRoom(slotId: $slotId) {
+      id
+    }
+  }
+`;
+const SLOTS = gql`
+  query AdminSlots {
+    slots {
+      id
+      type
+      startsAt
+      waitingCount
+      bookedCount
+    }
+  }
+`;
 const STATS = gql`
   subscription AdminRealtimeStats {
-    realtimeStats { at connections authenticatedConnections subscriptions onlineUsers instances { id name connections subscriptions } }
+    realtimeStats {
+      at
+      connections
+      authenticatedConnections
+      subscriptions
+      onlineUsers
+      instances {
+        id
+        name
+        connections
+        subscriptions
+      }
+    }
   }
 `;
 
@@ -45,7 +82,15 @@ export function Admin() {
   );
 }
 
-const SET_MAINTENANCE = gql`mutation SetMaintenance($enabled: Boolean!, $message: String) { setMaintenance(enabled: $enabled, message: $message) { enabled message since } }`;
+const SET_MAINTENANCE = gql`
+  mutation SetMaintenance($enabled: Boolean!, $message: String) {
+    setMaintenance(enabled: $enabled, message: $message) {
+      enabled
+      message
+      since
+    }
+  }
+`;
 
 function MaintenanceToggle() {
   const [{ data }, refetch] = useQuery<{ maintenance: MaintenanceState }>({ query: MAINTENANCE });
@@ -55,10 +100,17 @@ function MaintenanceToggle() {
   return (
     <div className="card">
       <h2>Maintenance mode</h2>
-      <p className="muted">While it is on, every mutation but sign-in and this switch fails; users see a banner on every screen.</p>
+      <p className="muted">
+        While it is on, every mutation but sign-in and this switch fails; users see a banner on every screen.
+      </p>
       <label>
         Message for users (optional)
-        <input data-testid="maintenance-message" value={message} maxLength={500} onChange={(e) => setMessage(e.target.value)} />
+        <input
+          data-testid="maintenance-message"
+          value={message}
+          maxLength={500}
+          onChange={(e) => setMessage(e.target.value)}
+        />
       </label>
       <label className="switch">
         <input
@@ -79,7 +131,9 @@ function MaintenanceToggle() {
 }
 
 function RealtimeChart() {
-  const [{ data, error }] = useSubscription<{ realtimeStats: Stats }, Stats[]>({ query: STATS }, (prev = [], d) => [...prev, d.realtimeStats].slice(-HISTORY));
+  const [{ data, error }] = useSubscription<{ realtimeStats: Stats }, Stats[]>({ query: STATS }, (prev = [], d) =>
+    [...prev, d.realtimeStats].slice(-HISTORY),
+  );
   const points = data ?? [];
   const last = points.at(-1);
   const names = [...new Set(points.flatMap((p) => p.instances.map((i) => i.name)))];
@@ -89,15 +143,18 @@ function RealtimeChart() {
       {error && <p className="error">{errorText(error)}</p>}
       {last && (
         <p className="muted">
-          {last.onlineUsers} users online · {last.connections} sockets · {last.subscriptions} subscriptions · {last.instances.length} instance(s), as of{' '}
-          {new Date(last.at).toLocaleTimeString()}
+          {last.onlineUsers} users online · {last.connections} sockets · {last.subscriptions} subscriptions ·{' '}
+          {last.instances.length} instance(s), as of {new Date(last.at).toLocaleTimeString()}
         </p>
       )}
       <Lines
         label="Sockets and subscriptions per instance over time"
         series={names.flatMap((n) => [
           { name: `${n} sockets`, points: points.map((p) => p.instances.find((i) => i.name === n)?.connections ?? 0) },
-          { name: `${n} subscriptions`, points: points.map((p) => p.instances.find((i) => i.name === n)?.subscriptions ?? 0) },
+          {
+            name: `${n} subscriptions`,
+            points: points.map((p) => p.instances.find((i) => i.name === n)?.subscriptions ?? 0),
+          },
         ])}
       />
     </div>
@@ -114,7 +171,9 @@ function CreateSlot() {
         e.preventDefault();
         const f = new FormData(e.currentTarget);
         const startsAt = new Date(f.get('startsAt') as string);
-        const r = await create({ input: { type: f.get('type'), durationMinutes: Number(f.get('duration')), startsAt: startsAt.toISOString() } });
+        const r = await create({
+          input: { type: f.get('type'), durationMinutes: Number(f.get('duration')), startsAt: startsAt.toISOString() },
+        });
         if (r.data) setCreated(fmtDateTime((r.data as { createSlot: { startsAt: string } }).createSlot.startsAt));
       }}
     >
@@ -142,7 +201,9 @@ function CreateSlot() {
 }
 
 function PairNow() {
-  const [{ data }, refetch] = useQuery<{ slots: { id: string; type: string; startsAt: string; waitingCount: number }[] }>({ query: SLOTS, requestPolicy: 'network-only' });
+  const [{ data }, refetch] = useQuery<{
+    slots: { id: string; type: string; startsAt: string; waitingCount: number }[];
+  }>({ query: SLOTS, requestPolicy: 'network-only' });
   const [state, pair] = useMutation(PAIR);
   const [result, setResult] = useState<string | null>(null);
   const waiting = (data?.slots ?? []).filter((s) => s.waitingCount > 0);
@@ -160,7 +221,10 @@ function PairNow() {
               disabled={state.fetching}
               onClick={async () => {
                 const r = await pair({ slotId: s.id });
-                if (r.data) setResult(`${(r.data as { pairWaitingRoom: unknown[] }).pairWaitingRoom.length} interview(s) created.`);
+                if (r.data)
+                  setResult(
+                    `${(r.data as { pairWaitingRoom: unknown[] }).pairWaitingRoom.length} interview(s) created.`,
+                  );
                 refetch({ requestPolicy: 'network-only' });
               }}
             >

@@ -5,7 +5,11 @@ import { errorText, gql } from '../api';
 import { DevOutbox } from '../components/DevOutbox';
 import { FormError } from './SignIn';
 
-const REQUEST = gql`mutation RequestReset($email: String!) { requestPasswordReset(email: $email) }`;
+const REQUEST = gql`
+  mutation RequestReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`;
 
 export function ForgotPassword() {
   const [email, setEmail] = useState('');
@@ -23,7 +27,14 @@ export function ForgotPassword() {
       >
         <label>
           Email
-          <input data-testid="forgot-email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+          <input
+            data-testid="forgot-email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
         </label>
         <FormError text={errorText(state.error)} />
         <button data-testid="forgot-submit" disabled={state.fetching}>

@@ -27,10 +27,25 @@ interface Ratings {
 interface HistoryData {
   myInterviews: {
     edges: {
-      node: { id: string; type: string; status: string; matchedAt: string; endedAt: string | null; participants: { role: string; user: { id: string; name: string } }[]; feedback: FeedbackItem[] };
+      node: {
+        id: string;
+        type: string;
+        status: string;
+        matchedAt: string;
+        endedAt: string | null;
+        participants: { role: string; user: { id: string; name: string } }[];
+        feedback: FeedbackItem[];
+      };
     }[];
   };
-  myStats: { completed: number; noShows: number; feedbackReceived: number; completedByType: { type: string; count: number }[]; averageRatings: Ratings; recentAverageRatings: Ratings };
+  myStats: {
+    completed: number;
+    noShows: number;
+    feedbackReceived: number;
+    completedByType: { type: string; count: number }[];
+    averageRatings: Ratings;
+    recentAverageRatings: Ratings;
+  };
 }
 
 export function History() {
@@ -86,7 +101,9 @@ export function History() {
       </div>
       <Reports />
       <h2>Interviews</h2>
-      {data.myInterviews.edges.length === 0 && <p className="card muted">No interviews yet. Book a slot to get started.</p>}
+      {data.myInterviews.edges.length === 0 && (
+        <p className="card muted">No interviews yet. Book a slot to get started.</p>
+      )}
       <ul className="history">
         {data.myInterviews.edges.map(({ node: i }) => {
           const peer = i.participants.find((p) => p.user.id !== me.id)?.user;
@@ -104,7 +121,11 @@ export function History() {
               {received ? (
                 <FeedbackView title={`Feedback from ${received.author.name}`} f={received} />
               ) : (
-                i.status === 'COMPLETED' && <p className="muted">Feedback from your peer shows here once both of you have sent yours (or 48 hours after the end).</p>
+                i.status === 'COMPLETED' && (
+                  <p className="muted">
+                    Feedback from your peer shows here once both of you have sent yours (or 48 hours after the end).
+                  </p>
+                )
               )}
             </li>
           );

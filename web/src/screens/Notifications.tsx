@@ -6,11 +6,30 @@ import { gql, type UserEvent } from '../api';
 import { fmtDateTime, title } from '../format';
 import { useEventLog } from '../session';
 
-const STORED = gql`query Notifications { notifications(first: 50) { edges { node { id type at payload interview { id } } } } }`;
+const STORED = gql`
+  query Notifications {
+    notifications(first: 50) {
+      edges {
+        node {
+          id
+          type
+          at
+          payload
+          interview {
+            id
+          }
+        }
+      }
+    }
+  }
+`;
 
 export function Notifications() {
   const live = useEventLog();
-  const [{ data }] = useQuery<{ notifications: { edges: { node: UserEvent }[] } }>({ query: STORED, requestPolicy: 'network-only' });
+  const [{ data }] = useQuery<{ notifications: { edges: { node: UserEvent }[] } }>({
+    query: STORED,
+    requestPolicy: 'network-only',
+  });
   const seen = new Set<string>();
   const all = [...live, ...(data?.notifications.edges.map((e) => e.node) ?? [])]
     .filter((e) => !seen.has(e.id) && seen.add(e.id))

@@ -8,16 +8,46 @@ import { useMe, useUserEvents } from '../session';
 import { INSTANT_FIELDS, MY_REQUESTS, type InstantRequest } from '../components/IncomingRequests';
 import { FormError } from './SignIn';
 
-const PEERS = gql`query AvailablePeers { availablePeers { id name online availability } me { id availability } }`;
-const AVAILABILITY = gql`mutation SetAvailability($availability: Availability!) { setAvailability(availability: $availability) { id availability } }`;
+const PEERS = gql`
+  query AvailablePeers {
+    availablePeers {
+      id
+      name
+      online
+      availability
+    }
+    me {
+      id
+      availability
+    }
+  }
+`;
+const AVAILABILITY = gql`
+  mutation SetAvailability($availability: Availability!) {
+    setAvailability(availability: $availability) {
+      id
+      availability
+    }
+  }
+`;
 const REQUEST = gql`mutation RequestInstant($input: InstantInterviewInput!) { requestInstantInterview(input: $input) { ${INSTANT_FIELDS} } }`;
-const CANCEL = gql`mutation CancelInstant($requestId: ID!) { cancelInstantRequest(requestId: $requestId) { id status } }`;
+const CANCEL = gql`
+  mutation CancelInstant($requestId: ID!) {
+    cancelInstantRequest(requestId: $requestId) {
+      id
+      status
+    }
+  }
+`;
 
 export function Peers() {
   const me = useMe();
   const [type, setType] = useState('TECHNICAL');
   const [difficulty, setDifficulty] = useState('MEDIUM');
-  const [peers, refetchPeers] = useQuery<{ availablePeers: { id: string; name: string }[]; me: { availability: string } }>({ query: PEERS, requestPolicy: 'network-only' });
+  const [peers, refetchPeers] = useQuery<{
+    availablePeers: { id: string; name: string }[];
+    me: { availability: string };
+  }>({ query: PEERS, requestPolicy: 'network-only' });
   const [mine, refetchMine] = useQuery<{ myInstantRequests: InstantRequest[] }>({ query: MY_REQUESTS });
   const [avail, setAvailability] = useMutation(AVAILABILITY);
   const [req, request] = useMutation(REQUEST);
@@ -26,8 +56,17 @@ export function Peers() {
     refetchPeers({ requestPolicy: 'network-only' });
     refetchMine({ requestPolicy: 'network-only' });
   };
-  useUserEvents(refresh, ['AVAILABILITY_CHANGED', 'USER_ONLINE', 'USER_OFFLINE', 'INSTANT_REQUEST_REJECTED', 'INSTANT_REQUEST_EXPIRED', 'INSTANT_REQUEST_RECEIVED']);
-  const outgoing = (mine.data?.myInstantRequests ?? []).filter((r) => r.requester.id === me?.id && r.status === 'PENDING');
+  useUserEvents(refresh, [
+    'AVAILABILITY_CHANGED',
+    'USER_ONLINE',
+    'USER_OFFLINE',
+    'INSTANT_REQUEST_REJECTED',
+    'INSTANT_REQUEST_EXPIRED',
+    'INSTANT_REQUEST_RECEIVED',
+  ]);
+  const outgoing = (mine.data?.myInstantRequests ?? []).filter(
+    (r) => r.requester.id === me?.id && r.status === 'PENDING',
+  );
   const available = peers.data?.me.availability === 'AVAILABLE';
   return (
     <section>
@@ -75,7 +114,9 @@ export function Peers() {
         </div>
       ))}
       <h2>Available peers</h2>
-      {peers.data && peers.data.availablePeers.length === 0 && <p className="card muted">Nobody is available right now. Keep this page open: it updates by itself.</p>}
+      {peers.data && peers.data.availablePeers.length === 0 && (
+        <p className="card muted">Nobody is available right now. Keep this page open: it updates by itself.</p>
+      )}
       <ul className="rows">
         {peers.data?.availablePeers.map((p) => (
           <li key={p.id} className="row" data-testid="peer-row" data-user-id={p.id}>
@@ -83,7 +124,11 @@ export function Peers() {
               <strong>{p.name}</strong>
               <span className="presence on">Online</span>
             </div>
-            <button data-testid="instant-request-send" disabled={req.fetching || outgoing.length > 0} onClick={() => request({ input: { peerId: p.id, type, difficulty } }).then(refresh)}>
+            <button
+              data-testid="instant-request-send"
+              disabled={req.fetching || outgoing.length > 0}
+              onClick={() => request({ input: { peerId: p.id, type, difficulty } }).then(refresh)}
+            >
               Ask for an interview
             </button>
           </li>

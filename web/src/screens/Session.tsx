@@ -50,9 +50,39 @@ const LIVE = gql`
     interviewSession(interviewId: $interviewId) { type at payload actor { id } message { ${MESSAGE_FIELDS} } }
   }
 `;
-const START = gql`mutation StartInterview($id: ID!) { startInterview(interviewId: $id) { id status startedAt } }`;
-const SWAP = gql`mutation SwapRoles($id: ID!) { swapRoles(interviewId: $id) { id participants { role user { id name online } } } }`;
-const END = gql`mutation EndInterview($id: ID!) { endInterview(interviewId: $id) { id status endedAt } }`;
+const START = gql`
+  mutation StartInterview($id: ID!) {
+    startInterview(interviewId: $id) {
+      id
+      status
+      startedAt
+    }
+  }
+`;
+const SWAP = gql`
+  mutation SwapRoles($id: ID!) {
+    swapRoles(interviewId: $id) {
+      id
+      participants {
+        role
+        user {
+          id
+          name
+          online
+        }
+      }
+    }
+  }
+`;
+const END = gql`
+  mutation EndInterview($id: ID!) {
+    endInterview(interviewId: $id) {
+      id
+      status
+      endedAt
+    }
+  }
+`;
 
 interface LiveEvent {
   type: string;
@@ -88,38 +118,49 @@ export function Session() {
   }, [interview, me.id]);
   useEffect(() => onSocketConnected((reconnect) => reconnect && reload()), [reload]);
 
-  useSubscription<{ interviewSession: LiveEvent }>({ query: LIVE, variables: { interviewId } }, (_prev, { interviewSession: e }) => {
-    const mine = e.actor?.id === me.id;
-    switch (e.type) {
-      case 'MESSAGE_SENT':
-      case 'MESSAGE_EDITED':
-      case 'MESSAGE_DELETED':
-        if (e.message) setMessages((prev) => new Map(prev).set(e.message!.id, e.message!));
-        if (e.type === 'MESSAGE_SENT' && !mine) setPeerTyping(false);
-        break;
-      case 'TYPING_STARTED':
-      case 'TYPING_STOPPED':
-        if (!mine) setPeerTyping(e.type === 'TYPING_STARTED');
-        break;
-      case 'PEER_JOINED':
-      case 'PEER_LEFT':
-        if (e.payload?.['userId'] !== me.id) setPeerHere(e.type === 'PEER_JOINED');
-        break;
-      case 'MESSAGES_READ':
-        if (e.payload?.['userId'] !== me.id) setPeerRead(String(e.payload?.['upToMessageId']));
-        break;
-      case 'SESSION_STARTED':
-      case 'SESSION_ENDED':
-      case 'ROLES_SWAPPED':
-        reload();
-        break;
-    }
-    return { interviewSession: e };
-  });
+  useSubscription<{ interviewSession: LiveEvent }>(
+    { query: LIVE, variables: { interviewId } },
+    (_prev, { interviewSession: e }) => {
+      const mine = e.actor?.id === me.id;
+      switch (e.type) {
+        case 'MESSAGE_SENT':
+        case 'MESSAGE_EDITED':
+        case 'MESSAGE_DELETED':
+          if (e.message) setMessages((prev) => new Map(prev).set(e.message!.id, e.message!));
+          if (e.type === 'MESSAGE_SENT' && !mine) setPeerTyping(false);
+          break;
+        case 'TYPING_STARTED':
+        case 'TYPING_STOPPED':
+          if (!mine) setPeerTyping(e.type === 'TYPING_STARTED');
+          break;
+        case 'PEER_JOINED':
+        case 'PEER_LEFT':
+          if (e.payload?.['userId'] !== me.id) setPeerHere(e.type === 'PEER_JOINED');
+          break;
+        case 'MESSAGES_READ':
+          if (e.payload?.['userId'] !== me.id) setPeerRead(String(e.payload?.['upToMessageId']));
+          break;
+        case 'SESSION_STARTED':
+        case 'SESSION_ENDED':
+        case 'ROLES_SWAPPED':
+          reload();
+          break;
+      }
+      return { interviewSession: e };
+    },
+  );
 
-  const sorted = useMemo(() => [...messages.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)), [messages]);
+  const sorted = useMemo(
+    () => [...messages.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)),
+    [messages],
+  );
   if (fetching && !interview) return <p role="status">Loading the session…</p>;
-  if (error || !interview) return <p className="card">{errorText(error) ?? 'Interview not found.'} <Link to="/slots">Back to slots</Link></p>;
+  if (error || !interview)
+    return (
+      <p className="card">
+        {errorText(error) ?? 'Interview not found.'} <Link to="/slots">Back to slots</Link>
+      </p>
+    );
 
   const mePart = interview.participants.find((p) => p.user.id === me.id);
   const peer = interview.participants.find((p) => p.user.id !== me.id);
@@ -129,7 +170,8 @@ export function Session() {
       <section className="card session-head">
         <div>
           <h1>
-            {title(interview.type)} interview <span className={`badge ${interview.status.toLowerCase()}`}>{title(interview.status)}</span>
+            {title(interview.type)} interview{' '}
+            <span className={`badge ${interview.status.toLowerCase()}`}>{title(interview.status)}</span>
           </h1>
           <p>
             You are the <strong data-testid="my-role">{mePart?.role ?? '—'}</strong>
@@ -154,7 +196,10 @@ export function Session() {
       </section>
       <QuestionPanel questions={interview.questions} meId={me.id} />
       <div className="session-grid">
-        <VideoPanel video={interview.video} active={interview.status !== 'COMPLETED' && interview.status !== 'CANCELLED'} />
+        <VideoPanel
+          video={interview.video}
+          active={interview.status !== 'COMPLETED' && interview.status !== 'CANCELLED'}
+        />
         <Chat
           interviewId={interview.id}
           meId={me.id}
@@ -165,7 +210,9 @@ export function Session() {
           readOnly={interview.status === 'CANCELLED'}
         />
       </div>
-      {interview.type === 'TECHNICAL' && <CodePad interviewId={interview.id} editable={interview.status === 'IN_PROGRESS'} />}
+      {interview.type === 'TECHNICAL' && (
+        <CodePad interviewId={interview.id} editable={interview.status === 'IN_PROGRESS'} />
+      )}
       {interview.status === 'COMPLETED' && <FeedbackPanel interview={interview} meId={me.id} onSubmitted={reload} />}
     </div>
   );
@@ -185,12 +232,22 @@ function Controls({ interview, onChange }: { interview: InterviewData; onChange:
         </button>
       )}
       {open && (
-        <button className="secondary" data-testid="swap-roles" disabled={swap.fetching} onClick={() => doSwap({ id }).then(onChange)}>
+        <button
+          className="secondary"
+          data-testid="swap-roles"
+          disabled={swap.fetching}
+          onClick={() => doSwap({ id }).then(onChange)}
+        >
           Swap roles
         </button>
       )}
       {interview.status === 'IN_PROGRESS' && (
-        <button className="danger" data-testid="end-interview" disabled={end.fetching} onClick={() => doEnd({ id }).then(onChange)}>
+        <button
+          className="danger"
+          data-testid="end-interview"
+          disabled={end.fetching}
+          onClick={() => doEnd({ id }).then(onChange)}
+        >
           End interview
         </button>
       )}

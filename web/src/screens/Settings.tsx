@@ -6,7 +6,8 @@ import { errorText, gql } from '../api';
 import { title } from '../format';
 import { FormError } from './SignIn';
 
-const PROFILE_FIELDS = 'id name timezone interviewTypes level notificationPreferences { emailReminders emailWhenOffline }';
+const PROFILE_FIELDS =
+  'id name timezone interviewTypes level notificationPreferences { emailReminders emailWhenOffline }';
 const PROFILE = gql`query Profile { me { ${PROFILE_FIELDS} } }`;
 const UPDATE_PROFILE = gql`mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { ${PROFILE_FIELDS} } }`;
 const UPDATE_PREFS = gql`mutation UpdatePrefs($input: NotificationPreferencesInput!) { updateNotificationPreferences(input: $input) { ${PROFILE_FIELDS} } }`;
@@ -70,7 +71,13 @@ function ProfileForm({ profile }: { profile: Profile }) {
       <h2 id="profile-title">Profile</h2>
       <label>
         Name
-        <input data-testid="profile-name" required autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
+        <input
+          data-testid="profile-name"
+          required
+          autoComplete="name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
       </label>
       <label>
         Time zone

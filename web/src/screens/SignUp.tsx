@@ -9,7 +9,10 @@ const REGISTER = gql`mutation Register($input: RegisterInput!) { register(input:
 export function SignUp() {
   const [form, setForm] = useState({ name: '', email: '', password: '' });
   const [state, register] = useMutation<{ register: Stored }>(REGISTER);
-  const field = (k: keyof typeof form) => ({ value: form[k], onChange: (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value }) });
+  const field = (k: keyof typeof form) => ({
+    value: form[k],
+    onChange: (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value }),
+  });
   return (
     <section className="card narrow">
       <h1>Create your account</h1>
@@ -31,7 +34,14 @@ export function SignUp() {
         </label>
         <label>
           Password <span className="muted">(at least 8 characters)</span>
-          <input data-testid="signup-password" type="password" autoComplete="new-password" required minLength={8} {...field('password')} />
+          <input
+            data-testid="signup-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            {...field('password')}
+          />
         </label>
         <FormError text={errorText(state.error)} />
         <button data-testid="signup-submit" disabled={state.fetching}>

@@ -25,11 +25,70 @@ interface Booking {
   interview: { id: string } | null;
 }
 
-const SLOTS = gql`query Slots($type: InterviewType) { slots(type: $type) { id type startsAt endsAt bookedCount waitingCount } }`;
-export const MY_BOOKINGS = gql`query MyBookings { myBookings { id status difficulty slot { id startsAt } interview { id } } }`;
-const BOOK = gql`mutation BookSlot($input: BookSlotInput!) { bookSlot(input: $input) { id status difficulty slot { id bookedCount waitingCount } } }`;
-const CANCEL = gql`mutation CancelBooking($bookingId: ID!) { cancelBooking(bookingId: $bookingId) { id status slot { id bookedCount waitingCount } } }`;
-const ROOM = gql`subscription SlotRoom($slotId: ID!) { waitingRoom(slotId: $slotId) { slotId waitingCount type } }`;
+const SLOTS = gql`
+  query Slots($type: InterviewType) {
+    slots(type: $type) {
+      id
+      type
+      startsAt
+      endsAt
+      bookedCount
+      waitingCount
+    }
+  }
+`;
+export const MY_BOOKINGS = gql`
+  query MyBookings {
+    myBookings {
+      id
+      status
+      difficulty
+      slot {
+        id
+        startsAt
+      }
+      interview {
+        id
+      }
+    }
+  }
+`;
+const BOOK = gql`
+  mutation BookSlot($input: BookSlotInput!) {
+    bookSlot(input: $input) {
+      id
+      status
+      difficulty
+      slot {
+        id
+        bookedCount
+        waitingCount
+      }
+    }
+  }
+`;
+const CANCEL = gql`
+  mutation CancelBooking($bookingId: ID!) {
+    cancelBooking(bookingId: $bookingId) {
+      id
+      status
+      slot {
+        id
+        bookedCount
+        waitingCount
+      }
+    }
+  }
+`;
+const ROOM = gql`
+  subscription SlotRoom($slotId: ID!) {
+    waitingRoom(slotId: $slotId) {
+      slotId
+      waitingCount
+      type
+    }
+  }
+`;
 
 const ACTIVE = ['BOOKED', 'WAITING', 'MATCHED'];
 
@@ -42,7 +101,9 @@ export function Slots() {
     refetchBookings({ requestPolicy: 'network-only' });
   };
   useUserEvents(refresh, ['MATCHED', 'MATCH_CANCELLED', 'SESSION_ENDED']);
-  const mine = new Map((bookings.data?.myBookings ?? []).filter((b) => ACTIVE.includes(b.status)).map((b) => [b.slot.id, b]));
+  const mine = new Map(
+    (bookings.data?.myBookings ?? []).filter((b) => ACTIVE.includes(b.status)).map((b) => [b.slot.id, b]),
+  );
   const days = useMemo(() => {
     const out = new Map<string, Slot[]>();
     for (const s of slots.data?.slots ?? []) {
@@ -60,13 +121,20 @@ export function Slots() {
       </div>
       <div className="tabs" role="group" aria-label="Interview type">
         {(['TECHNICAL', 'BEHAVIORAL'] as const).map((t) => (
-          <button key={t} className={t === type ? 'tab active' : 'tab'} aria-pressed={t === type} onClick={() => setType(t)}>
+          <button
+            key={t}
+            className={t === type ? 'tab active' : 'tab'}
+            aria-pressed={t === type}
+            onClick={() => setType(t)}
+          >
             {title(t)}
           </button>
         ))}
       </div>
       {slots.fetching && !slots.data && <p role="status">Loading slots…</p>}
-      {slots.data && days.length === 0 && <p className="card">No {title(type).toLowerCase()} slots in the next days.</p>}
+      {slots.data && days.length === 0 && (
+        <p className="card">No {title(type).toLowerCase()} slots in the next days.</p>
+      )}
       {days.map(([day, list]) => (
         <div key={day} className="day">
           <h2>{day}</h2>
@@ -85,7 +153,11 @@ function SlotRow({ slot, booking, onChange }: { slot: Slot; booking: Booking | u
   const [difficulty, setDifficulty] = useState('MEDIUM');
   const [bookState, book] = useMutation(BOOK);
   const [cancelState, cancel] = useMutation(CANCEL);
-  const [room] = useSubscription<{ waitingRoom: { waitingCount: number } }>({ query: ROOM, variables: { slotId: slot.id }, pause: !booking });
+  const [room] = useSubscription<{ waitingRoom: { waitingCount: number } }>({
+    query: ROOM,
+    variables: { slotId: slot.id },
+    pause: !booking,
+  });
   const waiting = room.data?.waitingRoom.waitingCount ?? slot.waitingCount;
   const selectId = `difficulty-${slot.id}`;
   return (
@@ -141,7 +213,12 @@ function SlotRow({ slot, booking, onChange }: { slot: Slot; booking: Booking | u
           <label htmlFor={selectId} className="sr-only">
             Difficulty
           </label>
-          <select id={selectId} data-testid="book-difficulty" value={difficulty} onChange={(e) => setDifficulty(e.target.value)}>
+          <select
+            id={selectId}
+            data-testid="book-difficulty"
+            value={difficulty}
+            onChange={(e) => setDifficulty(e.target.value)}
+          >
             {DIFFICULTIES.map((d) => (
               <option key={d} value={d}>
                 {title(d)}

@@ -4,7 +4,13 @@ import { Link, useSearchParams } from 'react-router';
 import { useMutation } from 'urql';
 import { errorText, gql } from '../api';
 
-const VERIFY = gql`mutation VerifyEmail($token: String!) { verifyEmail(token: $token) { id } }`;
+const VERIFY = gql`
+  mutation VerifyEmail($token: String!) {
+    verifyEmail(token: $token) {
+      id
+    }
+  }
+`;
 
 export function VerifyEmail() {
   const [params] = useSearchParams();
@@ -22,7 +28,11 @@ export function VerifyEmail() {
       <h1>Email verification</h1>
       {!token && <p>This page needs the link from the email.</p>}
       {state.fetching && <p role="status">Checking your link…</p>}
-      {state.data && <p role="status" data-testid="verify-ok">Your email address is verified. Thank you!</p>}
+      {state.data && (
+        <p role="status" data-testid="verify-ok">
+          Your email address is verified. Thank you!
+        </p>
+      )}
       {state.error && (
         <p className="error" role="alert">
           {errorText(state.error)}

@@ -17,8 +17,16 @@ export interface ChatMessage {
 const SEND = gql`mutation SendMessage($interviewId: ID!, $body: String!) { sendMessage(interviewId: $interviewId, body: $body) { ${MESSAGE_FIELDS} } }`;
 const EDIT = gql`mutation EditMessage($messageId: ID!, $body: String!) { editMessage(messageId: $messageId, body: $body) { ${MESSAGE_FIELDS} } }`;
 const DELETE = gql`mutation DeleteMessage($messageId: ID!) { deleteMessage(messageId: $messageId) { ${MESSAGE_FIELDS} } }`;
-const TYPING = gql`mutation SetTyping($interviewId: ID!, $typing: Boolean!) { setTyping(interviewId: $interviewId, typing: $typing) }`;
-const READ = gql`mutation MarkRead($interviewId: ID!, $upTo: ID!) { markMessagesRead(interviewId: $interviewId, upToMessageId: $upTo) }`;
+const TYPING = gql`
+  mutation SetTyping($interviewId: ID!, $typing: Boolean!) {
+    setTyping(interviewId: $interviewId, typing: $typing)
+  }
+`;
+const READ = gql`
+  mutation MarkRead($interviewId: ID!, $upTo: ID!) {
+    markMessagesRead(interviewId: $interviewId, upToMessageId: $upTo)
+  }
+`;
 
 /** setTyping(true) at most this often while keys are pressed; the server stops it 5 s after the last one. */
 const TYPING_EVERY_MS = 3_000;
@@ -65,9 +73,15 @@ export function Chat(props: {
       <ol className="messages" ref={list} aria-live="polite">
         {messages.length === 0 && <li className="muted empty">No messages yet. Say hello!</li>}
         {messages.map((m, i) => (
-          <li key={m.id} data-testid="chat-message" data-message-id={m.id} className={m.sender.id === meId ? 'mine' : 'theirs'}>
+          <li
+            key={m.id}
+            data-testid="chat-message"
+            data-message-id={m.id}
+            className={m.sender.id === meId ? 'mine' : 'theirs'}
+          >
             <div className="meta">
-              <span>{m.sender.id === meId ? 'You' : m.sender.name}</span> <time dateTime={m.createdAt}>{fmtTime(m.createdAt)}</time>
+              <span>{m.sender.id === meId ? 'You' : m.sender.name}</span>{' '}
+              <time dateTime={m.createdAt}>{fmtTime(m.createdAt)}</time>
               {m.editedAt && !m.deleted && <span className="muted"> · edited</span>}
             </div>
             {editing?.id === m.id ? (
@@ -82,7 +96,12 @@ export function Chat(props: {
                 <label className="sr-only" htmlFor={`edit-${m.id}`}>
                   Edit message
                 </label>
-                <input id={`edit-${m.id}`} value={editing.body} onChange={(e) => setEditing({ id: m.id, body: e.target.value })} autoFocus />
+                <input
+                  id={`edit-${m.id}`}
+                  value={editing.body}
+                  onChange={(e) => setEditing({ id: m.id, body: e.target.value })}
+                  autoFocus
+                />
                 <button>Save</button>
                 <button type="button" className="ghost" onClick={() => setEditing(null)}>
                   Cancel
@@ -93,7 +112,11 @@ export function Chat(props: {
             )}
             {m.sender.id === meId && !m.deleted && editing?.id !== m.id && !props.readOnly && (
               <div className="msg-actions">
-                <button className="link" onClick={() => setEditing({ id: m.id, body: m.body ?? '' })} aria-label="Edit message">
+                <button
+                  className="link"
+                  onClick={() => setEditing({ id: m.id, body: m.body ?? '' })}
+                  aria-label="Edit message"
+                >
                   Edit
                 </button>
                 <button className="link" onClick={() => doDelete({ messageId: m.id })} aria-label="Delete message">

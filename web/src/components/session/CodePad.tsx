@@ -9,9 +9,35 @@ import { errorText, gql, onSocketConnected } from '../../api';
 import { FormError } from '../../screens/SignIn';
 
 const TEXT = 'code';
-const PAD = gql`query SessionCodePad($interviewId: ID!) { codePad(interviewId: $interviewId) { interviewId language state version } }`;
-const UPDATE = gql`mutation SessionUpdateCodePad($interviewId: ID!, $update: String!) { updateCodePad(interviewId: $interviewId, update: $update) { interviewId version } }`;
-const LIVE = gql`subscription SessionCodePadUpdates($interviewId: ID!) { codePad(interviewId: $interviewId) { update version by { id } } }`;
+const PAD = gql`
+  query SessionCodePad($interviewId: ID!) {
+    codePad(interviewId: $interviewId) {
+      interviewId
+      language
+      state
+      version
+    }
+  }
+`;
+const UPDATE = gql`
+  mutation SessionUpdateCodePad($interviewId: ID!, $update: String!) {
+    updateCodePad(interviewId: $interviewId, update: $update) {
+      interviewId
+      version
+    }
+  }
+`;
+const LIVE = gql`
+  subscription SessionCodePadUpdates($interviewId: ID!) {
+    codePad(interviewId: $interviewId) {
+      update
+      version
+      by {
+        id
+      }
+    }
+  }
+`;
 
 const toBase64 = (bytes: Uint8Array) => {
   let s = '';
@@ -52,7 +78,11 @@ export function CodePad({ interviewId, editable }: { interviewId: string; editab
   useEffect(() => {
     const load = () =>
       client
-        .query<{ codePad: { state: string; language: string } }>(PAD, { interviewId }, { requestPolicy: 'network-only' })
+        .query<{ codePad: { state: string; language: string } }>(
+          PAD,
+          { interviewId },
+          { requestPolicy: 'network-only' },
+        )
         .toPromise()
         .then((r) => {
           if (!r.data) return;
@@ -102,7 +132,9 @@ export function CodePad({ interviewId, editable }: { interviewId: string; editab
         readOnly={!editable}
         value={text}
         onChange={(e) => onChange(e.target.value)}
-        placeholder={editable ? 'Write code together here…' : 'The pad can be edited while the interview is in progress.'}
+        placeholder={
+          editable ? 'Write code together here…' : 'The pad can be edited while the interview is in progress.'
+        }
       />
       <FormError text={errorText(state.error)} />
     </section>

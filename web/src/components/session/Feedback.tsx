@@ -21,17 +21,33 @@ export interface FeedbackItem {
 
 const SUBMIT = gql`mutation SubmitFeedback($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { ${FEEDBACK_FIELDS} } }`;
 
-export function FeedbackPanel({ interview, meId, onSubmitted }: { interview: { id: string; type: string; feedback: FeedbackItem[] }; meId: string; onSubmitted: () => void }) {
+export function FeedbackPanel({
+  interview,
+  meId,
+  onSubmitted,
+}: {
+  interview: { id: string; type: string; feedback: FeedbackItem[] };
+  meId: string;
+  onSubmitted: () => void;
+}) {
   const given = interview.feedback.find((f) => f.author.id === meId);
   const received = interview.feedback.find((f) => f.subject.id === meId);
   return (
     <section className="card" aria-label="Feedback">
       <h2>Feedback</h2>
-      {given ? <p role="status">Thank you: your feedback is sent.</p> : <FeedbackForm interviewId={interview.id} technical={interview.type === 'TECHNICAL'} onSubmitted={onSubmitted} />}
+      {given ? (
+        <p role="status">Thank you: your feedback is sent.</p>
+      ) : (
+        <FeedbackForm interviewId={interview.id} technical={interview.type === 'TECHNICAL'} onSubmitted={onSubmitted} />
+      )}
       {received ? (
         <FeedbackView title={`From ${received.author.name}`} f={received} />
       ) : (
-        given && <p className="muted">Your peer's feedback shows here once they have sent theirs (or 48 hours after the end).</p>
+        given && (
+          <p className="muted">
+            Your peer's feedback shows here once they have sent theirs (or 48 hours after the end).
+          </p>
+        )
       )}
     </section>
   );
@@ -65,22 +81,57 @@ export function FeedbackView({ title, f }: { title: string; f: FeedbackItem }) {
           </>
         )}
       </dl>
-      {f.strengths && <p><strong>Strengths:</strong> {f.strengths}</p>}
-      {f.improvements && <p><strong>To improve:</strong> {f.improvements}</p>}
+      {f.strengths && (
+        <p>
+          <strong>Strengths:</strong> {f.strengths}
+        </p>
+      )}
+      {f.improvements && (
+        <p>
+          <strong>To improve:</strong> {f.improvements}
+        </p>
+      )}
     </div>
   );
 }
 
-function Rating({ name, label, testId, required }: { name: string; label: string; testId?: string; required?: boolean }) {
+function Rating({
+  name,
+  label,
+  testId,
+  required,
+}: {
+  name: string;
+  label: string;
+  testId?: string;
+  required?: boolean;
+}) {
   return (
     <label>
       {label} <span className="muted">(1–5{required ? '' : ', optional'})</span>
-      <input name={name} data-testid={testId} type="number" min={1} max={5} step={1} required={required} inputMode="numeric" />
+      <input
+        name={name}
+        data-testid={testId}
+        type="number"
+        min={1}
+        max={5}
+        step={1}
+        required={required}
+        inputMode="numeric"
+      />
     </label>
   );
 }
 
-function FeedbackForm({ interviewId, technical, onSubmitted }: { interviewId: string; technical: boolean; onSubmitted: () => void }) {
+function FeedbackForm({
+  interviewId,
+  technical,
+  onSubmitted,
+}: {
+  interviewId: string;
+  technical: boolean;
+  onSubmitted: () => void;
+}) {
   const [state, submit] = useMutation(SUBMIT);
   const [error, setError] = useState<string | null>(null);
   return (

@@ -18,7 +18,10 @@ export function QuestionPanel({ questions, meId }: { questions: AssignedQuestion
       {questions.length === 0 && <p className="muted">No questions were assigned to this interview.</p>}
       {mine?.question && (
         <article data-testid="question-to-ask">
-          <h3 data-testid="question-title">{theirs?.question ? `You asked ${mine.askedTo.name}: ` : ''}{mine.question.title}</h3>
+          <h3 data-testid="question-title">
+            {theirs?.question ? `You asked ${mine.askedTo.name}: ` : ''}
+            {mine.question.title}
+          </h3>
           <p className="question-body">{mine.question.body}</p>
           {mine.question.hints.length > 0 && (
             <details>
@@ -35,7 +38,9 @@ export function QuestionPanel({ questions, meId }: { questions: AssignedQuestion
       {theirs &&
         (theirs.question ? (
           <article data-testid="question-asked">
-            <h3 data-testid="question-title">{theirs.askedBy.name} asked you: {theirs.question.title}</h3>
+            <h3 data-testid="question-title">
+              {theirs.askedBy.name} asked you: {theirs.question.title}
+            </h3>
             <p className="question-body">{theirs.question.body}</p>
           </article>
         ) : (

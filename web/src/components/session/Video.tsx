@@ -1,6 +1,12 @@
 // The video panel. With ZEGO_APP_ID set on the server the participants get
 // credentials for their room; without, the panel says video is not configured.
-export function VideoPanel({ video, active }: { video: { appId: number; token: string; roomId: string } | null; active: boolean }) {
+export function VideoPanel({
+  video,
+  active,
+}: {
+  video: { appId: number; token: string; roomId: string } | null;
+  active: boolean;
+}) {
   return (
     <section className="card video" aria-label="Video">
       <h2>Video</h2>
@@ -17,7 +23,9 @@ export function VideoPanel({ video, active }: { video: { appId: number; token: s
           <p>
             <strong>Video not configured.</strong>
           </p>
-          <p className="muted">Set ZEGO_APP_ID and ZEGO_SERVER_SECRET on the server to talk face to face. Chat works either way.</p>
+          <p className="muted">
+            Set ZEGO_APP_ID and ZEGO_SERVER_SECRET on the server to talk face to face. Chat works either way.
+          </p>
         </div>
       )}
     </section>
