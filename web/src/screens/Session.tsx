@@ -136,6 +136,7 @@ export function Session() {
       <div className="session-grid">
         <VideoPanel
           video={interview.video}
+          me={me}
           active={interview.status !== 'COMPLETED' && interview.status !== 'CANCELLED'}
         />
         <Chat
