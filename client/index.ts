@@ -1,7 +1,14 @@
 // MockMate's client for frontends (browser, bundled by Vite) and Node: urql
 // over HTTP for queries and mutations, graphql-ws for subscriptions, with the
 // wiring every client repeats. See client/README.md.
-import { Client, cacheExchange, fetchExchange, subscriptionExchange, type Exchange } from '@urql/core';
+import {
+  Client,
+  cacheExchange,
+  fetchExchange,
+  subscriptionExchange,
+  type Exchange,
+  type RequestPolicy,
+} from '@urql/core';
 import { authExchange } from '@urql/exchange-auth';
 import { persistedExchange } from '@urql/exchange-persisted';
 import { print } from 'graphql';
@@ -39,6 +46,8 @@ export interface CreateClientOptions {
   refreshMarginSeconds?: number;
   /** Automatic persisted queries (hash first, query on PERSISTED_QUERY_NOT_FOUND), queries sent as GET. Default true. */
   persistedQueries?: boolean;
+  /** urql's default request policy, e.g. `cache-and-network` for screens that show cached data while refetching. Default `cache-first`. */
+  requestPolicy?: RequestPolicy;
 }
 
 export type UserEvent = UserEventFieldsFragment;
@@ -219,7 +228,7 @@ export function createClient(options: CreateClientOptions): MockMateClient {
     }),
   );
 
-  const urql = new Client({ url: options.url, fetch: options.fetch, exchanges });
+  const urql = new Client({ url: options.url, fetch: options.fetch, exchanges, requestPolicy: options.requestPolicy });
 
   function subscribeEvents(onEvent: (event: UserEvent) => void, opts: SubscribeEventsOptions = {}) {
     let last = opts.after ?? null;

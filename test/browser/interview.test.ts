@@ -150,6 +150,8 @@ describe('the whole interview in two browsers', () => {
   it('runs the session: start, chat both ways with typing seen, swap roles, end', async () => {
     await alice.getByTestId('peer-online').waitFor();
     await bob.getByTestId('peer-online').waitFor();
+    // This server has no ZEGO_APP_ID: the panel says so (test/browser/video.test.ts has the other case).
+    await alice.getByTestId('video-not-configured').waitFor();
     await alice.getByTestId('start-interview').click();
     await bob.getByTestId('end-interview').waitFor(); // bob's page follows SESSION_STARTED
     const roleBefore = {

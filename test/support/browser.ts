@@ -9,8 +9,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
-/** Each launch gets a fresh temporary profile from Playwright (it refuses --user-data-dir in args). */
-export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+/**
+ * Each launch gets a fresh temporary profile from Playwright (it refuses --user-data-dir in args).
+ * `extraArgs`, e.g. `--use-fake-device-for-media-stream --use-fake-ui-for-media-stream` for getUserMedia.
+ */
+export async function launchChromium(extraArgs: string[] = []): Promise<{ browser: Browser; close(): Promise<void> }> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -22,6 +25,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
   return {

@@ -2,7 +2,7 @@
 // screens/; add it to ROUTES (and NAV, if it belongs in the menu).
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useNavigate } from 'react-router';
 import { useMutation } from 'urql';
-import { gql, setSession } from './api';
+import { LogoutDocument, setSession } from './api';
 import { SessionProvider, useMe } from './session';
 import { IncomingRequests } from './components/IncomingRequests';
 import { MaintenanceBanner } from './components/MaintenanceBanner';
@@ -104,14 +104,8 @@ function Layout() {
   );
 }
 
-const LOGOUT = gql`
-  mutation Logout {
-    logout
-  }
-`;
-
 function UserMenu({ name }: { name: string }) {
-  const [, logout] = useMutation(LOGOUT);
+  const [, logout] = useMutation(LogoutDocument);
   const navigate = useNavigate();
   return (
     <div className="user">

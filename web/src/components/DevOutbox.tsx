@@ -2,25 +2,12 @@
 // no SMTP server delivers it. Renders nothing when the server has it off.
 import { useEffect } from 'react';
 import { useQuery } from 'urql';
-import { gql } from '../api';
-
-const OUTBOX = gql`
-  query DevOutbox($email: String) {
-    devOutbox(email: $email, first: 1) {
-      id
-      subject
-      link
-      createdAt
-    }
-  }
-`;
+import { DevOutboxDocument } from '../api';
 
 export function DevOutbox({ email, refreshKey = 0 }: { email?: string; refreshKey?: number }) {
-  const [{ data, error }, refetch] = useQuery<{
-    devOutbox: { id: string; subject: string; link: string | null; createdAt: string }[];
-  }>({
-    query: OUTBOX,
-    variables: { email: email ?? null },
+  const [{ data, error }, refetch] = useQuery({
+    query: DevOutboxDocument,
+    variables: { email: email ?? null, first: 1 },
     requestPolicy: 'network-only',
     pause: email === '',
   });

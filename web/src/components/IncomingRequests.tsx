@@ -2,39 +2,15 @@
 // an accepted request (either side) opens its session.
 import { useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
-import { errorText, gql } from '../api';
+import { errorText, MyInstantRequestsDocument, RespondToInstantRequestDocument } from '../api';
 import { title } from '../format';
 import { useMe, useUserEvents } from '../session';
-
-export const INSTANT_FIELDS = 'id status type difficulty expiresAt requester { id name } addressee { id name }';
-export const MY_REQUESTS = gql`query MyInstantRequests { myInstantRequests { ${INSTANT_FIELDS} } }`;
-const RESPOND = gql`
-  mutation RespondInstant($requestId: ID!, $accept: Boolean!) {
-    respondToInstantRequest(requestId: $requestId, accept: $accept) {
-      id
-      status
-      interview {
-        id
-      }
-    }
-  }
-`;
-
-export interface InstantRequest {
-  id: string;
-  status: string;
-  type: string;
-  difficulty: string;
-  expiresAt: string;
-  requester: { id: string; name: string };
-  addressee: { id: string; name: string };
-}
 
 export function IncomingRequests() {
   const me = useMe();
   const navigate = useNavigate();
-  const [{ data }, refetch] = useQuery<{ myInstantRequests: InstantRequest[] }>({ query: MY_REQUESTS });
-  const [state, respond] = useMutation(RESPOND);
+  const [{ data }, refetch] = useQuery({ query: MyInstantRequestsDocument });
+  const [state, respond] = useMutation(RespondToInstantRequestDocument);
   useUserEvents(
     (e) => {
       refetch({ requestPolicy: 'network-only' });
@@ -58,8 +34,7 @@ export function IncomingRequests() {
               disabled={state.fetching}
               onClick={async () => {
                 const res = await respond({ requestId: r.id, accept: true });
-                const id = (res.data as { respondToInstantRequest?: { interview: { id: string } | null } } | undefined)
-                  ?.respondToInstantRequest?.interview?.id;
+                const id = res.data?.respondToInstantRequest.interview?.id;
                 if (id) void navigate(`/session/${id}`);
                 refetch({ requestPolicy: 'network-only' });
               }}

@@ -2,39 +2,22 @@
 // switched live by the MAINTENANCE_MODE event on the viewer's events stream.
 import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
-import { gql, onSocketConnected } from '../api';
+import { MaintenanceDocument, onSocketConnected, type MaintenanceQuery } from '../api';
 import { fmtDateTime } from '../format';
 import { useUserEvents } from '../session';
 
-export const MAINTENANCE = gql`
-  query Maintenance {
-    maintenance {
-      enabled
-      message
-      since
-    }
-  }
-`;
-export interface MaintenanceState {
-  enabled: boolean;
-  message: string | null;
-  since: string | null;
-}
+type MaintenanceState = MaintenanceQuery['maintenance'];
 
 export function MaintenanceBanner() {
-  const [{ data }, refetch] = useQuery<{ maintenance: MaintenanceState }>({ query: MAINTENANCE });
+  const [{ data }, refetch] = useQuery({ query: MaintenanceDocument });
   const [live, setLive] = useState<MaintenanceState | null>(null);
   // A fresh answer from the server (first load, reconnect, after setMaintenance) replaces the live one.
   useEffect(() => setLive(null), [data]);
   useEffect(() => onSocketConnected((reconnect) => reconnect && refetch({ requestPolicy: 'network-only' })), [refetch]);
   useUserEvents(
     (e) => {
-      const p = e.payload ?? {};
-      setLive({
-        enabled: Boolean(p['enabled']),
-        message: (p['message'] as string | null) ?? null,
-        since: (p['since'] as string | null) ?? null,
-      });
+      if (e.data?.__typename !== 'MaintenanceModeData') return;
+      setLive({ enabled: e.data.enabled, message: e.data.message ?? null, since: e.data.since ?? null });
     },
     ['MAINTENANCE_MODE'],
   );

@@ -2,31 +2,18 @@
 // follow it live through REPORT_* events, download it once COMPLETED.
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { errorText, gql } from '../api';
+import { errorText, MyReportsDocument, RequestProgressReportDocument } from '../api';
 import { fmtDateTime } from '../format';
 import { useUserEvents } from '../session';
 import { FormError } from '../screens/SignIn';
 
-const REPORT_FIELDS = 'id status progress createdAt completedAt error downloadUrl';
-const REPORTS = gql`query MyLatestReport { myReports(first: 1) { edges { node { ${REPORT_FIELDS} } } } }`;
-const REQUEST = gql`mutation RequestProgressReport { requestProgressReport { ${REPORT_FIELDS} } }`;
-
-interface Report {
-  id: string;
-  status: 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED';
-  progress: number;
-  createdAt: string;
-  completedAt: string | null;
-  error: string | null;
-  downloadUrl: string | null;
-}
-
 export function Reports() {
-  const [{ data }, refetch] = useQuery<{ myReports: { edges: { node: Report }[] } }>({
-    query: REPORTS,
+  const [{ data }, refetch] = useQuery({
+    query: MyReportsDocument,
+    variables: { first: 1 },
     requestPolicy: 'network-only',
   });
-  const [state, request] = useMutation<{ requestProgressReport: Report }>(REQUEST);
+  const [state, request] = useMutation(RequestProgressReportDocument);
   const [live, setLive] = useState<{ id: string; progress: number; step: string | null } | null>(null);
   const report =
     state.data?.requestProgressReport && state.data.requestProgressReport.id !== data?.myReports.edges[0]?.node.id
@@ -34,13 +21,12 @@ export function Reports() {
       : (data?.myReports.edges[0]?.node ?? state.data?.requestProgressReport);
   useUserEvents(
     (e) => {
-      const p = e.payload ?? {};
-      const id = typeof p['reportId'] === 'string' ? p['reportId'] : '';
-      if (e.type === 'REPORT_PROGRESS') {
+      const d = e.data;
+      if (d?.__typename === 'ReportProgressData') {
         setLive((prev) => ({
-          id,
-          progress: Math.max(Number(p['progress']) || 0, prev?.id === id ? prev.progress : 0),
-          step: (p['step'] as string) ?? null,
+          id: d.reportId,
+          progress: Math.max(d.progress, prev?.id === d.reportId ? prev.progress : 0),
+          step: d.step,
         }));
       } else {
         refetch({ requestPolicy: 'network-only' });

@@ -2,66 +2,24 @@
 // (Subscription.realtimeStats pushes a fresh total after every instance report).
 import { useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
-import { errorText, gql } from '../api';
+import {
+  CreateSlotDocument,
+  errorText,
+  MaintenanceDocument,
+  PairWaitingRoomDocument,
+  SetMaintenanceDocument,
+  SlotsDocument,
+  WebRealtimeStatsDocument,
+  type InterviewType,
+  type WebRealtimeStatsSubscription,
+} from '../api';
 import { fmtDateTime, timeZone, title } from '../format';
 import { useMe } from '../session';
 import { Lines } from '../components/Chart';
-import { MAINTENANCE, type MaintenanceState } from '../components/MaintenanceBanner';
 import { FormError } from './SignIn';
 
-const CREATE = gql`
-  mutation AdminCreateSlot($input: CreateSlotInput!) {
-    createSlot(input: $input) {
-      id
-      type
-      startsAt
-      endsAt
-    }
-  }
-`;
-const PAIR = gql`
-  mutation AdminPair($slotId: ID!) {
-    pairWaitingRoom(slotId: $slotId) {
-      id
-    }
-  }
-`;
-const SLOTS = gql`
-  query AdminSlots {
-    slots {
-      id
-      type
-      startsAt
-      waitingCount
-      bookedCount
-    }
-  }
-`;
-const STATS = gql`
-  subscription AdminRealtimeStats {
-    realtimeStats {
-      at
-      connections
-      authenticatedConnections
-      subscriptions
-      onlineUsers
-      instances {
-        id
-        name
-        connections
-        subscriptions
-      }
-    }
-  }
-`;
+type Stats = WebRealtimeStatsSubscription['realtimeStats'];
 
-interface Stats {
-  at: string;
-  connections: number;
-  subscriptions: number;
-  onlineUsers: number;
-  instances: { id: string; name: string; connections: number; subscriptions: number }[];
-}
 const HISTORY = 60;
 
 export function Admin() {
@@ -82,19 +40,9 @@ export function Admin() {
   );
 }
 
-const SET_MAINTENANCE = gql`
-  mutation SetMaintenance($enabled: Boolean!, $message: String) {
-    setMaintenance(enabled: $enabled, message: $message) {
-      enabled
-      message
-      since
-    }
-  }
-`;
-
 function MaintenanceToggle() {
-  const [{ data }, refetch] = useQuery<{ maintenance: MaintenanceState }>({ query: MAINTENANCE });
-  const [state, set] = useMutation<{ setMaintenance: MaintenanceState }>(SET_MAINTENANCE);
+  const [{ data }, refetch] = useQuery({ query: MaintenanceDocument });
+  const [state, set] = useMutation(SetMaintenanceDocument);
   const [message, setMessage] = useState('');
   const enabled = state.data?.setMaintenance.enabled ?? data?.maintenance.enabled ?? false;
   return (
@@ -131,8 +79,9 @@ function MaintenanceToggle() {
 }
 
 function RealtimeChart() {
-  const [{ data, error }] = useSubscription<{ realtimeStats: Stats }, Stats[]>({ query: STATS }, (prev = [], d) =>
-    [...prev, d.realtimeStats].slice(-HISTORY),
+  const [{ data, error }] = useSubscription<WebRealtimeStatsSubscription, Stats[]>(
+    { query: WebRealtimeStatsDocument },
+    (prev = [], d) => [...prev, d.realtimeStats].slice(-HISTORY),
   );
   const points = data ?? [];
   const last = points.at(-1);
@@ -162,7 +111,7 @@ function RealtimeChart() {
 }
 
 function CreateSlot() {
-  const [state, create] = useMutation(CREATE);
+  const [state, create] = useMutation(CreateSlotDocument);
   const [created, setCreated] = useState<string | null>(null);
   return (
     <form
@@ -172,9 +121,13 @@ function CreateSlot() {
         const f = new FormData(e.currentTarget);
         const startsAt = new Date(f.get('startsAt') as string);
         const r = await create({
-          input: { type: f.get('type'), durationMinutes: Number(f.get('duration')), startsAt: startsAt.toISOString() },
+          input: {
+            type: f.get('type') as InterviewType,
+            durationMinutes: Number(f.get('duration')),
+            startsAt: startsAt.toISOString(),
+          },
         });
-        if (r.data) setCreated(fmtDateTime((r.data as { createSlot: { startsAt: string } }).createSlot.startsAt));
+        if (r.data) setCreated(fmtDateTime(r.data.createSlot.startsAt));
       }}
     >
       <h2>Create a slot</h2>
@@ -201,10 +154,8 @@ function CreateSlot() {
 }
 
 function PairNow() {
-  const [{ data }, refetch] = useQuery<{
-    slots: { id: string; type: string; startsAt: string; waitingCount: number }[];
-  }>({ query: SLOTS, requestPolicy: 'network-only' });
-  const [state, pair] = useMutation(PAIR);
+  const [{ data }, refetch] = useQuery({ query: SlotsDocument, variables: {}, requestPolicy: 'network-only' });
+  const [state, pair] = useMutation(PairWaitingRoomDocument);
   const [result, setResult] = useState<string | null>(null);
   const waiting = (data?.slots ?? []).filter((s) => s.waitingCount > 0);
   return (
@@ -221,10 +172,7 @@ function PairNow() {
               disabled={state.fetching}
               onClick={async () => {
                 const r = await pair({ slotId: s.id });
-                if (r.data)
-                  setResult(
-                    `${(r.data as { pairWaitingRoom: unknown[] }).pairWaitingRoom.length} interview(s) created.`,
-                  );
+                if (r.data) setResult(`${r.data.pairWaitingRoom.length} interview(s) created.`);
                 refetch({ requestPolicy: 'network-only' });
               }}
             >

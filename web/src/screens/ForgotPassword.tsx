@@ -1,20 +1,14 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
-import { errorText, gql } from '../api';
+import { errorText, RequestPasswordResetDocument } from '../api';
 import { DevOutbox } from '../components/DevOutbox';
 import { FormError } from './SignIn';
-
-const REQUEST = gql`
-  mutation RequestReset($email: String!) {
-    requestPasswordReset(email: $email)
-  }
-`;
 
 export function ForgotPassword() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(0);
-  const [state, request] = useMutation(REQUEST);
+  const [state, request] = useMutation(RequestPasswordResetDocument);
   return (
     <section className="card narrow">
       <h1>Reset your password</h1>

@@ -2,59 +2,24 @@
 // viewer's stats; refreshed by FEEDBACK_RECEIVED and SESSION_ENDED events.
 import { Link } from 'react-router';
 import { useQuery } from 'urql';
-import { gql } from '../api';
+import { MyStatsDocument, WebHistoryDocument } from '../api';
 import { fmtDateTime, title } from '../format';
 import { useMe, useUserEvents } from '../session';
 import { Bars } from '../components/Chart';
 import { Reports } from '../components/Reports';
-import { FEEDBACK_FIELDS, FeedbackView, type FeedbackItem } from '../components/session/Feedback';
-
-const RATINGS = 'count communication goodMatch technical problemSolving';
-const HISTORY = gql`
-  query History {
-    myInterviews(first: 20) { edges { node { id type status matchedAt endedAt participants { role user { id name } } feedback { ${FEEDBACK_FIELDS} } } } }
-    myStats { completed noShows feedbackReceived completedByType { type count } averageRatings { ${RATINGS} } recentAverageRatings { ${RATINGS} } }
-  }
-`;
-
-interface Ratings {
-  count: number;
-  communication: number | null;
-  goodMatch: number | null;
-  technical: number | null;
-  problemSolving: number | null;
-}
-interface HistoryData {
-  myInterviews: {
-    edges: {
-      node: {
-        id: string;
-        type: string;
-        status: string;
-        matchedAt: string;
-        endedAt: string | null;
-        participants: { role: string; user: { id: string; name: string } }[];
-        feedback: FeedbackItem[];
-      };
-    }[];
-  };
-  myStats: {
-    completed: number;
-    noShows: number;
-    feedbackReceived: number;
-    completedByType: { type: string; count: number }[];
-    averageRatings: Ratings;
-    recentAverageRatings: Ratings;
-  };
-}
+import { FeedbackView } from '../components/session/Feedback';
 
 export function History() {
   const me = useMe()!;
-  const [{ data, fetching }, refetch] = useQuery<HistoryData>({ query: HISTORY, requestPolicy: 'network-only' });
-  useUserEvents(() => refetch({ requestPolicy: 'network-only' }), ['FEEDBACK_RECEIVED', 'SESSION_ENDED', 'MATCHED']);
-  if (fetching && !data) return <p role="status">Loading your history…</p>;
-  if (!data) return null;
-  const s = data.myStats;
+  const [{ data, fetching }, refetch] = useQuery({ query: WebHistoryDocument, requestPolicy: 'network-only' });
+  const [stats, refetchStats] = useQuery({ query: MyStatsDocument, requestPolicy: 'network-only' });
+  useUserEvents(() => {
+    refetch({ requestPolicy: 'network-only' });
+    refetchStats({ requestPolicy: 'network-only' });
+  }, ['FEEDBACK_RECEIVED', 'SESSION_ENDED', 'MATCHED']);
+  if ((fetching && !data) || (stats.fetching && !stats.data)) return <p role="status">Loading your history…</p>;
+  if (!data || !stats.data) return null;
+  const s = stats.data.myStats;
   const avg = s.averageRatings;
   return (
     <section>

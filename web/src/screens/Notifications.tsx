@@ -2,32 +2,15 @@
 // live ones as they arrive; ids are cursors, so nothing shows twice.
 import { Link } from 'react-router';
 import { useQuery } from 'urql';
-import { gql, type UserEvent } from '../api';
+import { NotificationsDocument } from '../api';
 import { fmtDateTime, title } from '../format';
 import { useEventLog } from '../session';
 
-const STORED = gql`
-  query Notifications {
-    notifications(first: 50) {
-      edges {
-        node {
-          id
-          type
-          at
-          payload
-          interview {
-            id
-          }
-        }
-      }
-    }
-  }
-`;
-
 export function Notifications() {
   const live = useEventLog();
-  const [{ data }] = useQuery<{ notifications: { edges: { node: UserEvent }[] } }>({
-    query: STORED,
+  const [{ data }] = useQuery({
+    query: NotificationsDocument,
+    variables: { first: 50 },
     requestPolicy: 'network-only',
   });
   const seen = new Set<string>();

@@ -2,58 +2,34 @@
 // follow it (cancel while pending). Incoming ones show on every screen.
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { errorText, gql } from '../api';
+import {
+  AvailablePeersDocument,
+  CancelInstantRequestDocument,
+  errorText,
+  MeDocument,
+  MyInstantRequestsDocument,
+  RequestInstantInterviewDocument,
+  SetAvailabilityDocument,
+  type Difficulty,
+  type InterviewType,
+} from '../api';
 import { DIFFICULTIES, title } from '../format';
 import { useMe, useUserEvents } from '../session';
-import { INSTANT_FIELDS, MY_REQUESTS, type InstantRequest } from '../components/IncomingRequests';
 import { FormError } from './SignIn';
-
-const PEERS = gql`
-  query AvailablePeers {
-    availablePeers {
-      id
-      name
-      online
-      availability
-    }
-    me {
-      id
-      availability
-    }
-  }
-`;
-const AVAILABILITY = gql`
-  mutation SetAvailability($availability: Availability!) {
-    setAvailability(availability: $availability) {
-      id
-      availability
-    }
-  }
-`;
-const REQUEST = gql`mutation RequestInstant($input: InstantInterviewInput!) { requestInstantInterview(input: $input) { ${INSTANT_FIELDS} } }`;
-const CANCEL = gql`
-  mutation CancelInstant($requestId: ID!) {
-    cancelInstantRequest(requestId: $requestId) {
-      id
-      status
-    }
-  }
-`;
 
 export function Peers() {
   const me = useMe();
-  const [type, setType] = useState('TECHNICAL');
-  const [difficulty, setDifficulty] = useState('MEDIUM');
-  const [peers, refetchPeers] = useQuery<{
-    availablePeers: { id: string; name: string }[];
-    me: { availability: string };
-  }>({ query: PEERS, requestPolicy: 'network-only' });
-  const [mine, refetchMine] = useQuery<{ myInstantRequests: InstantRequest[] }>({ query: MY_REQUESTS });
-  const [avail, setAvailability] = useMutation(AVAILABILITY);
-  const [req, request] = useMutation(REQUEST);
-  const [, cancel] = useMutation(CANCEL);
+  const [type, setType] = useState<InterviewType>('TECHNICAL');
+  const [difficulty, setDifficulty] = useState<Difficulty>('MEDIUM');
+  const [peers, refetchPeers] = useQuery({ query: AvailablePeersDocument, requestPolicy: 'network-only' });
+  const [self, refetchSelf] = useQuery({ query: MeDocument, requestPolicy: 'network-only' });
+  const [mine, refetchMine] = useQuery({ query: MyInstantRequestsDocument });
+  const [avail, setAvailability] = useMutation(SetAvailabilityDocument);
+  const [req, request] = useMutation(RequestInstantInterviewDocument);
+  const [, cancel] = useMutation(CancelInstantRequestDocument);
   const refresh = () => {
     refetchPeers({ requestPolicy: 'network-only' });
+    refetchSelf({ requestPolicy: 'network-only' });
     refetchMine({ requestPolicy: 'network-only' });
   };
   useUserEvents(refresh, [
@@ -67,7 +43,7 @@ export function Peers() {
   const outgoing = (mine.data?.myInstantRequests ?? []).filter(
     (r) => r.requester.id === me?.id && r.status === 'PENDING',
   );
-  const available = peers.data?.me.availability === 'AVAILABLE';
+  const available = self.data?.me?.availability === 'AVAILABLE';
   return (
     <section>
       <div className="page-head">
@@ -88,14 +64,14 @@ export function Peers() {
         <div className="inline-fields">
           <label>
             Type
-            <select value={type} onChange={(e) => setType(e.target.value)}>
+            <select value={type} onChange={(e) => setType(e.target.value as InterviewType)}>
               <option value="TECHNICAL">Technical</option>
               <option value="BEHAVIORAL">Behavioral</option>
             </select>
           </label>
           <label>
             Difficulty
-            <select value={difficulty} onChange={(e) => setDifficulty(e.target.value)}>
+            <select value={difficulty} onChange={(e) => setDifficulty(e.target.value as Difficulty)}>
               {DIFFICULTIES.map((d) => (
                 <option key={d} value={d}>
                   {title(d)}

@@ -1,16 +1,14 @@
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useMutation } from 'urql';
-import { errorText, gql, setSession, type Stored } from '../api';
-import { AUTH_FIELDS, FormError } from './SignIn';
-
-const RESET = gql`mutation ResetPassword($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) { ${AUTH_FIELDS} } }`;
+import { errorText, ResetPasswordDocument, setSession } from '../api';
+import { FormError } from './SignIn';
 
 export function ResetPassword() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
   const [password, setPassword] = useState('');
-  const [state, reset] = useMutation<{ resetPassword: Stored }>(RESET);
+  const [state, reset] = useMutation(ResetPasswordDocument);
   const navigate = useNavigate();
   return (
     <section className="card narrow">

@@ -4,99 +4,34 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useSubscription } from 'urql';
-import { errorText, gql, onSocketConnected } from '../api';
+import {
+  EndInterviewDocument,
+  errorText,
+  InterviewSessionDocument,
+  InterviewSessionEventsDocument,
+  onSocketConnected,
+  StartInterviewDocument,
+  SwapRolesDocument,
+  type InterviewSessionEventsSubscription,
+  type InterviewSessionQuery,
+} from '../api';
 import { title } from '../format';
 import { useMe } from '../session';
-import { Chat, MESSAGE_FIELDS, type ChatMessage } from '../components/session/Chat';
-import { FeedbackPanel, FEEDBACK_FIELDS, type FeedbackItem } from '../components/session/Feedback';
+import { Chat, type ChatMessage } from '../components/session/Chat';
+import { FeedbackPanel } from '../components/session/Feedback';
 import { VideoPanel } from '../components/session/Video';
 import { CodePad } from '../components/session/CodePad';
-import { QuestionPanel, QUESTION_FIELDS, type AssignedQuestion } from '../components/session/Questions';
+import { QuestionPanel } from '../components/session/Questions';
 import { FormError } from './SignIn';
 
-export interface Participant {
-  role: 'INTERVIEWER' | 'INTERVIEWEE';
-  user: { id: string; name: string; online: boolean };
-}
-export interface InterviewData {
-  id: string;
-  type: string;
-  status: 'SCHEDULED' | 'IN_PROGRESS' | 'COMPLETED' | 'CANCELLED';
-  startedAt: string | null;
-  endedAt: string | null;
-  participants: Participant[];
-  readReceipts: { user: { id: string }; lastReadMessageId: string | null }[];
-  messages: { edges: { node: ChatMessage }[] };
-  video: { appId: number; token: string; roomId: string } | null;
-  feedback: FeedbackItem[];
-  questions: AssignedQuestion[];
-}
-
-const INTERVIEW = gql`
-  query SessionInterview($id: ID!) {
-    interview(id: $id) {
-      id type status startedAt endedAt
-      participants { role user { id name online } }
-      readReceipts { user { id } lastReadMessageId }
-      messages(last: 40) { edges { node { ${MESSAGE_FIELDS} } } }
-      video { appId token roomId }
-      feedback { ${FEEDBACK_FIELDS} }
-      questions { ${QUESTION_FIELDS} }
-    }
-  }
-`;
-const LIVE = gql`
-  subscription SessionLive($interviewId: ID!) {
-    interviewSession(interviewId: $interviewId) { type at payload actor { id } message { ${MESSAGE_FIELDS} } }
-  }
-`;
-const START = gql`
-  mutation StartInterview($id: ID!) {
-    startInterview(interviewId: $id) {
-      id
-      status
-      startedAt
-    }
-  }
-`;
-const SWAP = gql`
-  mutation SwapRoles($id: ID!) {
-    swapRoles(interviewId: $id) {
-      id
-      participants {
-        role
-        user {
-          id
-          name
-          online
-        }
-      }
-    }
-  }
-`;
-const END = gql`
-  mutation EndInterview($id: ID!) {
-    endInterview(interviewId: $id) {
-      id
-      status
-      endedAt
-    }
-  }
-`;
-
-interface LiveEvent {
-  type: string;
-  payload: Record<string, unknown> | null;
-  actor: { id: string } | null;
-  message: ChatMessage | null;
-}
+export type InterviewData = NonNullable<InterviewSessionQuery['interview']>;
 
 export function Session() {
   const { interviewId } = useParams();
   const me = useMe()!;
-  const [{ data, error, fetching }, refetch] = useQuery<{ interview: InterviewData | null }>({
-    query: INTERVIEW,
-    variables: { id: interviewId },
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: InterviewSessionDocument,
+    variables: { id: interviewId ?? '' },
     requestPolicy: 'network-only',
   });
   const interview = data?.interview ?? null;
@@ -118,15 +53,18 @@ export function Session() {
   }, [interview, me.id]);
   useEffect(() => onSocketConnected((reconnect) => reconnect && reload()), [reload]);
 
-  useSubscription<{ interviewSession: LiveEvent }>(
-    { query: LIVE, variables: { interviewId } },
+  useSubscription<InterviewSessionEventsSubscription>(
+    { query: InterviewSessionEventsDocument, variables: { interviewId: interviewId ?? '' } },
     (_prev, { interviewSession: e }) => {
       const mine = e.actor?.id === me.id;
       switch (e.type) {
         case 'MESSAGE_SENT':
         case 'MESSAGE_EDITED':
         case 'MESSAGE_DELETED':
-          if (e.message) setMessages((prev) => new Map(prev).set(e.message!.id, e.message!));
+          if (e.message) {
+            const message = e.message;
+            setMessages((prev) => new Map(prev).set(message.id, message));
+          }
           if (e.type === 'MESSAGE_SENT' && !mine) setPeerTyping(false);
           break;
         case 'TYPING_STARTED':
@@ -135,10 +73,10 @@ export function Session() {
           break;
         case 'PEER_JOINED':
         case 'PEER_LEFT':
-          if (e.payload?.['userId'] !== me.id) setPeerHere(e.type === 'PEER_JOINED');
+          if (e.data?.__typename === 'UserData' && e.data.userId !== me.id) setPeerHere(e.type === 'PEER_JOINED');
           break;
         case 'MESSAGES_READ':
-          if (e.payload?.['userId'] !== me.id) setPeerRead(String(e.payload?.['upToMessageId']));
+          if (e.data?.__typename === 'MessagesReadData' && e.data.userId !== me.id) setPeerRead(e.data.upToMessageId);
           break;
         case 'SESSION_STARTED':
         case 'SESSION_ENDED':
@@ -198,6 +136,7 @@ export function Session() {
       <div className="session-grid">
         <VideoPanel
           video={interview.video}
+          me={me}
           active={interview.status !== 'COMPLETED' && interview.status !== 'CANCELLED'}
         />
         <Chat
@@ -219,15 +158,19 @@ export function Session() {
 }
 
 function Controls({ interview, onChange }: { interview: InterviewData; onChange: () => void }) {
-  const [start, doStart] = useMutation(START);
-  const [swap, doSwap] = useMutation(SWAP);
-  const [end, doEnd] = useMutation(END);
+  const [start, doStart] = useMutation(StartInterviewDocument);
+  const [swap, doSwap] = useMutation(SwapRolesDocument);
+  const [end, doEnd] = useMutation(EndInterviewDocument);
   const id = interview.id;
   const open = interview.status === 'SCHEDULED' || interview.status === 'IN_PROGRESS';
   return (
     <div className="controls">
       {interview.status === 'SCHEDULED' && (
-        <button data-testid="start-interview" disabled={start.fetching} onClick={() => doStart({ id }).then(onChange)}>
+        <button
+          data-testid="start-interview"
+          disabled={start.fetching}
+          onClick={() => doStart({ interviewId: id }).then(onChange)}
+        >
           Start interview
         </button>
       )}
@@ -236,7 +179,7 @@ function Controls({ interview, onChange }: { interview: InterviewData; onChange:
           className="secondary"
           data-testid="swap-roles"
           disabled={swap.fetching}
-          onClick={() => doSwap({ id }).then(onChange)}
+          onClick={() => doSwap({ interviewId: id }).then(onChange)}
         >
           Swap roles
         </button>
@@ -246,7 +189,7 @@ function Controls({ interview, onChange }: { interview: InterviewData; onChange:
           className="danger"
           data-testid="end-interview"
           disabled={end.fetching}
-          onClick={() => doEnd({ id }).then(onChange)}
+          onClick={() => doEnd({ interviewId: id }).then(onChange)}
         >
           End interview
         </button>

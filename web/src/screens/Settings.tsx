@@ -2,31 +2,26 @@
 // interview types and level the user practises, and which emails they get.
 import { useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { errorText, gql } from '../api';
+import {
+  errorText,
+  UpdateNotificationPreferencesDocument,
+  UpdateProfileDocument,
+  WebProfileDocument,
+  type Difficulty,
+  type InterviewType,
+  type WebProfileQuery,
+} from '../api';
 import { title } from '../format';
 import { FormError } from './SignIn';
 
-const PROFILE_FIELDS =
-  'id name timezone interviewTypes level notificationPreferences { emailReminders emailWhenOffline }';
-const PROFILE = gql`query Profile { me { ${PROFILE_FIELDS} } }`;
-const UPDATE_PROFILE = gql`mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { ${PROFILE_FIELDS} } }`;
-const UPDATE_PREFS = gql`mutation UpdatePrefs($input: NotificationPreferencesInput!) { updateNotificationPreferences(input: $input) { ${PROFILE_FIELDS} } }`;
+type Profile = NonNullable<WebProfileQuery['me']>;
 
-interface Profile {
-  id: string;
-  name: string;
-  timezone: string;
-  interviewTypes: string[];
-  level: string | null;
-  notificationPreferences: { emailReminders: boolean; emailWhenOffline: boolean } | null;
-}
-
-const TYPES = ['TECHNICAL', 'BEHAVIORAL'];
-const LEVELS = ['EASY', 'MEDIUM', 'HARD'];
+const TYPES: InterviewType[] = ['TECHNICAL', 'BEHAVIORAL'];
+const LEVELS: Difficulty[] = ['EASY', 'MEDIUM', 'HARD'];
 const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 export function Settings() {
-  const [{ data, fetching }] = useQuery<{ me: Profile | null }>({ query: PROFILE, requestPolicy: 'network-only' });
+  const [{ data, fetching }] = useQuery({ query: WebProfileDocument, requestPolicy: 'network-only' });
   if (fetching && !data) return <p role="status">Loading your profile…</p>;
   if (!data?.me) return null;
   return (
@@ -47,9 +42,9 @@ function ProfileForm({ profile }: { profile: Profile }) {
   const [name, setName] = useState(profile.name);
   const [timezone, setTimezone] = useState(profile.timezone === 'UTC' ? browserZone() : profile.timezone);
   const [types, setTypes] = useState(profile.interviewTypes);
-  const [level, setLevel] = useState(profile.level ?? '');
+  const [level, setLevel] = useState<Difficulty | ''>(profile.level ?? '');
   const [saved, setSaved] = useState(false);
-  const [state, save] = useMutation<{ updateProfile: Profile }>(UPDATE_PROFILE);
+  const [state, save] = useMutation(UpdateProfileDocument);
   useEffect(() => setSaved(false), [name, timezone, types, level]);
   const zones = useMemo(() => {
     const all = new Set<string>(Intl.supportedValuesOf('timeZone'));
@@ -106,7 +101,7 @@ function ProfileForm({ profile }: { profile: Profile }) {
       </fieldset>
       <label>
         Level
-        <select data-testid="profile-level" value={level} onChange={(e) => setLevel(e.target.value)}>
+        <select data-testid="profile-level" value={level} onChange={(e) => setLevel(e.target.value as Difficulty | '')}>
           <option value="">Not set</option>
           {LEVELS.map((l) => (
             <option key={l} value={l}>
@@ -130,7 +125,7 @@ function ProfileForm({ profile }: { profile: Profile }) {
 
 function PreferencesForm({ profile }: { profile: Profile }) {
   const prefs = profile.notificationPreferences ?? { emailReminders: true, emailWhenOffline: true };
-  const [state, update] = useMutation<{ updateNotificationPreferences: Profile }>(UPDATE_PREFS);
+  const [state, update] = useMutation(UpdateNotificationPreferencesDocument);
   // Controlled by the server's answer: each box shows what is saved.
   const current = state.data?.updateNotificationPreferences.notificationPreferences ?? prefs;
   return (

@@ -1,15 +1,12 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
-import { errorText, gql, setSession, type Stored } from '../api';
-
-export const AUTH_FIELDS = 'token refreshToken user { id name email role }';
-const LOGIN = gql`mutation Login($input: LoginInput!) { login(input: $input) { ${AUTH_FIELDS} } }`;
+import { errorText, LoginDocument, setSession } from '../api';
 
 export function SignIn() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [state, login] = useMutation<{ login: Stored }>(LOGIN);
+  const [state, login] = useMutation(LoginDocument);
   return (
     <section className="card narrow">
       <h1>Sign in</h1>

@@ -1,14 +1,12 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
-import { errorText, gql, setSession, type Stored } from '../api';
-import { AUTH_FIELDS, FormError } from './SignIn';
-
-const REGISTER = gql`mutation Register($input: RegisterInput!) { register(input: $input) { ${AUTH_FIELDS} } }`;
+import { errorText, RegisterDocument, setSession } from '../api';
+import { FormError } from './SignIn';
 
 export function SignUp() {
   const [form, setForm] = useState({ name: '', email: '', password: '' });
-  const [state, register] = useMutation<{ register: Stored }>(REGISTER);
+  const [state, register] = useMutation(RegisterDocument);
   const field = (k: keyof typeof form) => ({
     value: form[k],
     onChange: (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value }),

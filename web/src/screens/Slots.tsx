@@ -1,101 +1,42 @@
 // Slots by type and day in the viewer's time zone; book at a difficulty, cancel,
-// and go to the waiting room. Counts move live with the viewer's events and the
-// waiting rooms of the slots they booked.
-import { useMemo, useState } from 'react';
+// and go to the waiting room. Counts move live: each of the next LIVE_ROOMS
+// slots (and every slot the viewer booked) follows its waiting room through
+// Subscription.waitingRoom, which any signed-in user may watch.
+import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
-import { useMutation, useQuery, useSubscription } from 'urql';
-import { errorText, gql } from '../api';
+import { useClient, useMutation, useQuery, useSubscription } from 'urql';
+import {
+  BookSlotDocument,
+  CancelBookingDocument,
+  errorText,
+  MyBookingsDocument,
+  SlotsDocument,
+  WaitingRoomDocument,
+  WaitingRoomEventsDocument,
+  type BookingFieldsFragment,
+  type Difficulty,
+  type SlotFieldsFragment,
+} from '../api';
 import { DIFFICULTIES, fmtDay, fmtTime, timeZone, title } from '../format';
 import { useUserEvents } from '../session';
 import { FormError } from './SignIn';
 
-interface Slot {
-  id: string;
-  type: string;
-  startsAt: string;
-  endsAt: string;
-  bookedCount: number;
-  waitingCount: number;
-}
-interface Booking {
-  id: string;
-  status: string;
-  difficulty: string;
-  slot: { id: string };
-  interview: { id: string } | null;
-}
+type Slot = SlotFieldsFragment;
+type Booking = BookingFieldsFragment;
 
-const SLOTS = gql`
-  query Slots($type: InterviewType) {
-    slots(type: $type) {
-      id
-      type
-      startsAt
-      endsAt
-      bookedCount
-      waitingCount
-    }
-  }
-`;
-export const MY_BOOKINGS = gql`
-  query MyBookings {
-    myBookings {
-      id
-      status
-      difficulty
-      slot {
-        id
-        startsAt
-      }
-      interview {
-        id
-      }
-    }
-  }
-`;
-const BOOK = gql`
-  mutation BookSlot($input: BookSlotInput!) {
-    bookSlot(input: $input) {
-      id
-      status
-      difficulty
-      slot {
-        id
-        bookedCount
-        waitingCount
-      }
-    }
-  }
-`;
-const CANCEL = gql`
-  mutation CancelBooking($bookingId: ID!) {
-    cancelBooking(bookingId: $bookingId) {
-      id
-      status
-      slot {
-        id
-        bookedCount
-        waitingCount
-      }
-    }
-  }
-`;
-const ROOM = gql`
-  subscription SlotRoom($slotId: ID!) {
-    waitingRoom(slotId: $slotId) {
-      slotId
-      waitingCount
-      type
-    }
-  }
-`;
+/**
+ * How many of the soonest slots follow their waiting room live. A room opens
+ * shortly before its slot, so later slots have no one waiting yet; the cap keeps
+ * the page well under the server's operations per socket (WS_MAX_OPERATIONS_PER_SOCKET, 32).
+ */
+const LIVE_ROOMS = 12;
 
 const ACTIVE = ['BOOKED', 'WAITING', 'MATCHED'];
 
 export function Slots() {
   const [type, setType] = useState<'TECHNICAL' | 'BEHAVIORAL'>('TECHNICAL');
-  const [slots, refetchSlots] = useQuery<{ slots: Slot[] }>({ query: SLOTS, variables: { type } });
-  const [bookings, refetchBookings] = useQuery<{ myBookings: Booking[] }>({ query: MY_BOOKINGS });
+  const [slots, refetchSlots] = useQuery({ query: SlotsDocument, variables: { type } });
+  const [bookings, refetchBookings] = useQuery({ query: MyBookingsDocument });
   const refresh = () => {
     refetchSlots({ requestPolicy: 'network-only' });
     refetchBookings({ requestPolicy: 'network-only' });
@@ -104,6 +45,15 @@ export function Slots() {
   const mine = new Map(
     (bookings.data?.myBookings ?? []).filter((b) => ACTIVE.includes(b.status)).map((b) => [b.slot.id, b]),
   );
+  const live = useMemo(() => {
+    const now = new Date().toISOString();
+    return new Set(
+      (slots.data?.slots ?? [])
+        .filter((s) => s.endsAt > now)
+        .slice(0, LIVE_ROOMS)
+        .map((s) => s.id),
+    );
+  }, [slots.data]);
   const days = useMemo(() => {
     const out = new Map<string, Slot[]>();
     for (const s of slots.data?.slots ?? []) {
@@ -140,7 +90,7 @@ export function Slots() {
           <h2>{day}</h2>
           <ul className="rows">
             {list.map((s) => (
-              <SlotRow key={s.id} slot={s} booking={mine.get(s.id)} onChange={refresh} />
+              <SlotRow key={s.id} slot={s} booking={mine.get(s.id)} live={live.has(s.id)} onChange={refresh} />
             ))}
           </ul>
         </div>
@@ -149,16 +99,47 @@ export function Slots() {
   );
 }
 
-function SlotRow({ slot, booking, onChange }: { slot: Slot; booking: Booking | undefined; onChange: () => void }) {
-  const [difficulty, setDifficulty] = useState('MEDIUM');
-  const [bookState, book] = useMutation(BOOK);
-  const [cancelState, cancel] = useMutation(CANCEL);
-  const [room] = useSubscription<{ waitingRoom: { waitingCount: number } }>({
-    query: ROOM,
+function SlotRow({
+  slot,
+  booking,
+  live,
+  onChange,
+}: {
+  slot: Slot;
+  booking: Booking | undefined;
+  live: boolean;
+  onChange: () => void;
+}) {
+  const client = useClient();
+  const [difficulty, setDifficulty] = useState<Difficulty>('MEDIUM');
+  const [bookState, book] = useMutation(BookSlotDocument);
+  const [cancelState, cancel] = useMutation(CancelBookingDocument);
+  const [room] = useSubscription({
+    query: WaitingRoomEventsDocument,
     variables: { slotId: slot.id },
-    pause: !booking,
+    pause: !booking && !live,
   });
-  const waiting = room.data?.waitingRoom.waitingCount ?? slot.waitingCount;
+  // The room's events carry the waiting count; joins, leaves and matches also move the
+  // booked count (a cancelled WAITING or MATCHED booking), so read the slot again then.
+  const [booked, setBooked] = useState<{ of: Slot; count: number } | null>(null);
+  const event = room.data?.waitingRoom;
+  useEffect(() => {
+    if (!event || event.type === 'SERVER_SHUTDOWN') return;
+    let current = true;
+    void client
+      .query(WaitingRoomDocument, { slotId: slot.id }, { requestPolicy: 'network-only' })
+      .toPromise()
+      .then((r) => {
+        const count = r.data?.waitingRoom?.slot.bookedCount;
+        if (current && count !== undefined) setBooked({ of: slot, count });
+      });
+    return () => {
+      current = false;
+    };
+  }, [client, event, slot]);
+  const waiting = event?.waitingCount ?? slot.waitingCount;
+  // A fresh slots query (after the viewer's own booking or cancel) supersedes it.
+  const bookedCount = booked?.of === slot ? booked.count : slot.bookedCount;
   const selectId = `difficulty-${slot.id}`;
   return (
     <li className="row" data-testid="slot-row" data-slot-id={slot.id}>
@@ -170,7 +151,7 @@ function SlotRow({ slot, booking, onChange }: { slot: Slot; booking: Booking | u
       </div>
       <div className="counts" aria-label="Counts">
         <span>
-          <b>{slot.bookedCount}</b> booked
+          <b>{bookedCount}</b> booked
         </span>
         <span>
           <b>{waiting}</b> waiting
@@ -217,7 +198,7 @@ function SlotRow({ slot, booking, onChange }: { slot: Slot; booking: Booking | u
             id={selectId}
             data-testid="book-difficulty"
             value={difficulty}
-            onChange={(e) => setDifficulty(e.target.value)}
+            onChange={(e) => setDifficulty(e.target.value as Difficulty)}
           >
             {DIFFICULTIES.map((d) => (
               <option key={d} value={d}>

@@ -2,20 +2,12 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useMutation } from 'urql';
-import { errorText, gql } from '../api';
-
-const VERIFY = gql`
-  mutation VerifyEmail($token: String!) {
-    verifyEmail(token: $token) {
-      id
-    }
-  }
-`;
+import { errorText, VerifyEmailDocument } from '../api';
 
 export function VerifyEmail() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
-  const [state, verify] = useMutation(VERIFY);
+  const [state, verify] = useMutation(VerifyEmailDocument);
   const [tried, setTried] = useState(false);
   useEffect(() => {
     if (token && !tried) {

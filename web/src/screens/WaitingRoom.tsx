@@ -3,106 +3,41 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useSubscription } from 'urql';
-import { errorText, gql } from '../api';
+import {
+  errorText,
+  JoinWaitingRoomDocument,
+  LeaveWaitingRoomDocument,
+  WaitingRoomDocument,
+  WaitingRoomEventsDocument,
+  WebWaitingRoomBookingsDocument,
+} from '../api';
 import { DIFFICULTIES, fmtDateTime, title } from '../format';
 import { useMe, useUserEvents } from '../session';
 import { FormError } from './SignIn';
 
-interface Booking {
-  id: string;
-  status: string;
-  difficulty: string;
-  slot: { id: string; type: string; startsAt: string; endsAt: string };
-  interview: { id: string; participants: { user: { id: string; name: string } }[] } | null;
-}
-interface Counts {
-  waitingCount: number;
-  byDifficulty: { difficulty: string; count: number }[];
-}
-
-const BOOKINGS = gql`
-  query WaitingRoomBookings {
-    myBookings {
-      id
-      status
-      difficulty
-      slot {
-        id
-        type
-        startsAt
-        endsAt
-      }
-      interview {
-        id
-        participants {
-          user {
-            id
-            name
-          }
-        }
-      }
-    }
-  }
-`;
-const ROOM = gql`
-  query WaitingRoom($slotId: ID!) {
-    waitingRoom(slotId: $slotId) {
-      waitingCount
-      byDifficulty {
-        difficulty
-        count
-      }
-    }
-  }
-`;
-const ROOM_LIVE = gql`
-  subscription WaitingRoomLive($slotId: ID!) {
-    waitingRoom(slotId: $slotId) {
-      type
-      waitingCount
-      byDifficulty {
-        difficulty
-        count
-      }
-    }
-  }
-`;
-const JOIN = gql`
-  mutation JoinWaitingRoom($bookingId: ID!) {
-    joinWaitingRoom(bookingId: $bookingId) {
-      id
-      status
-    }
-  }
-`;
-const LEAVE = gql`
-  mutation LeaveWaitingRoom($bookingId: ID!) {
-    leaveWaitingRoom(bookingId: $bookingId) {
-      id
-      status
-    }
-  }
-`;
-
 export function WaitingRoom() {
   const { bookingId } = useParams();
   const me = useMe();
-  const [bookings, refetch] = useQuery<{ myBookings: Booking[] }>({ query: BOOKINGS, requestPolicy: 'network-only' });
+  const [bookings, refetch] = useQuery({ query: WebWaitingRoomBookingsDocument, requestPolicy: 'network-only' });
   const booking = bookings.data?.myBookings.find((b) => b.id === bookingId);
   const slotId = booking?.slot.id;
-  const [room] = useQuery<{ waitingRoom: Counts }>({
-    query: ROOM,
-    variables: { slotId },
+  const [room] = useQuery({
+    query: WaitingRoomDocument,
+    variables: { slotId: slotId ?? '' },
     pause: !slotId,
     requestPolicy: 'network-only',
   });
-  const [live] = useSubscription<{ waitingRoom: Counts }>({ query: ROOM_LIVE, variables: { slotId }, pause: !slotId });
-  const [joinState, join] = useMutation(JOIN);
-  const [leaveState, leave] = useMutation(LEAVE);
+  const [live] = useSubscription({
+    query: WaitingRoomEventsDocument,
+    variables: { slotId: slotId ?? '' },
+    pause: !slotId,
+  });
+  const [joinState, join] = useMutation(JoinWaitingRoomDocument);
+  const [leaveState, leave] = useMutation(LeaveWaitingRoomDocument);
   const [matched, setMatched] = useState<string | null>(null);
   useUserEvents(
     (e) => {
-      if (e.type === 'MATCHED' && e.payload?.['slotId'] === slotId && e.interview) {
+      if (e.data?.__typename === 'MatchedData' && e.data.slotId === slotId && e.interview) {
         setMatched(e.interview.id);
         refetch({ requestPolicy: 'network-only' });
       }
@@ -155,7 +90,7 @@ export function WaitingRoom() {
           <button
             className="ghost"
             disabled={leaveState.fetching}
-            onClick={() => leave({ bookingId }).then(() => refetch({ requestPolicy: 'network-only' }))}
+            onClick={() => leave({ bookingId: booking.id }).then(() => refetch({ requestPolicy: 'network-only' }))}
           >
             Leave
           </button>
@@ -164,7 +99,7 @@ export function WaitingRoom() {
         <button
           data-testid="join-waiting-room"
           disabled={joinState.fetching}
-          onClick={() => join({ bookingId }).then(() => refetch({ requestPolicy: 'network-only' }))}
+          onClick={() => join({ bookingId: booking.id }).then(() => refetch({ requestPolicy: 'network-only' }))}
         >
           Join the waiting room
         </button>

@@ -1,32 +1,18 @@
 // Session chat: messages, typing indicator, read receipts, edit and delete.
 import { useEffect, useRef, useState } from 'react';
 import { useMutation } from 'urql';
-import { errorText, gql } from '../../api';
+import {
+  DeleteMessageDocument,
+  EditMessageDocument,
+  errorText,
+  MarkMessagesReadDocument,
+  SendMessageDocument,
+  SetTypingDocument,
+  type MessageFieldsFragment,
+} from '../../api';
 import { fmtTime } from '../../format';
 
-export const MESSAGE_FIELDS = 'id body deleted editedAt createdAt sender { id name }';
-export interface ChatMessage {
-  id: string;
-  body: string | null;
-  deleted: boolean;
-  editedAt: string | null;
-  createdAt: string;
-  sender: { id: string; name: string };
-}
-
-const SEND = gql`mutation SendMessage($interviewId: ID!, $body: String!) { sendMessage(interviewId: $interviewId, body: $body) { ${MESSAGE_FIELDS} } }`;
-const EDIT = gql`mutation EditMessage($messageId: ID!, $body: String!) { editMessage(messageId: $messageId, body: $body) { ${MESSAGE_FIELDS} } }`;
-const DELETE = gql`mutation DeleteMessage($messageId: ID!) { deleteMessage(messageId: $messageId) { ${MESSAGE_FIELDS} } }`;
-const TYPING = gql`
-  mutation SetTyping($interviewId: ID!, $typing: Boolean!) {
-    setTyping(interviewId: $interviewId, typing: $typing)
-  }
-`;
-const READ = gql`
-  mutation MarkRead($interviewId: ID!, $upTo: ID!) {
-    markMessagesRead(interviewId: $interviewId, upToMessageId: $upTo)
-  }
-`;
+export type ChatMessage = MessageFieldsFragment;
 
 /** setTyping(true) at most this often while keys are pressed; the server stops it 5 s after the last one. */
 const TYPING_EVERY_MS = 3_000;
@@ -43,11 +29,11 @@ export function Chat(props: {
   const { interviewId, meId, messages } = props;
   const [text, setText] = useState('');
   const [editing, setEditing] = useState<{ id: string; body: string } | null>(null);
-  const [send, doSend] = useMutation(SEND);
-  const [edit, doEdit] = useMutation(EDIT);
-  const [del, doDelete] = useMutation(DELETE);
-  const [, setTyping] = useMutation(TYPING);
-  const [, markRead] = useMutation(READ);
+  const [send, doSend] = useMutation(SendMessageDocument);
+  const [edit, doEdit] = useMutation(EditMessageDocument);
+  const [del, doDelete] = useMutation(DeleteMessageDocument);
+  const [, setTyping] = useMutation(SetTypingDocument);
+  const [, markRead] = useMutation(MarkMessagesReadDocument);
   const lastTyping = useRef(0);
   const lastRead = useRef<string | null>(null);
   const list = useRef<HTMLOListElement>(null);
@@ -57,7 +43,7 @@ export function Chat(props: {
   useEffect(() => {
     if (lastFromPeer && lastRead.current !== lastFromPeer.id) {
       lastRead.current = lastFromPeer.id;
-      void markRead({ interviewId, upTo: lastFromPeer.id });
+      void markRead({ interviewId, upToMessageId: lastFromPeer.id });
     }
   }, [lastFromPeer, interviewId, markRead]);
   useEffect(() => {

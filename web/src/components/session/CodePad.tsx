@@ -5,40 +5,16 @@
 import { useEffect, useRef, useState } from 'react';
 import { useClient, useMutation, useSubscription } from 'urql';
 import * as Y from 'yjs';
-import { errorText, gql, onSocketConnected } from '../../api';
+import {
+  CodePadDocument,
+  CodePadUpdatesDocument,
+  errorText,
+  onSocketConnected,
+  UpdateCodePadDocument,
+} from '../../api';
 import { FormError } from '../../screens/SignIn';
 
 const TEXT = 'code';
-const PAD = gql`
-  query SessionCodePad($interviewId: ID!) {
-    codePad(interviewId: $interviewId) {
-      interviewId
-      language
-      state
-      version
-    }
-  }
-`;
-const UPDATE = gql`
-  mutation SessionUpdateCodePad($interviewId: ID!, $update: String!) {
-    updateCodePad(interviewId: $interviewId, update: $update) {
-      interviewId
-      version
-    }
-  }
-`;
-const LIVE = gql`
-  subscription SessionCodePadUpdates($interviewId: ID!) {
-    codePad(interviewId: $interviewId) {
-      update
-      version
-      by {
-        id
-      }
-    }
-  }
-`;
-
 const toBase64 = (bytes: Uint8Array) => {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -52,7 +28,7 @@ export function CodePad({ interviewId, editable }: { interviewId: string; editab
   const ytext = doc.getText(TEXT);
   const [text, setText] = useState('');
   const [language, setLanguage] = useState('plaintext');
-  const [state, send] = useMutation(UPDATE);
+  const [state, send] = useMutation(UpdateCodePadDocument);
   const area = useRef<HTMLTextAreaElement>(null);
 
   // The document drives the textarea; local edits go to the server.
@@ -78,11 +54,7 @@ export function CodePad({ interviewId, editable }: { interviewId: string; editab
   useEffect(() => {
     const load = () =>
       client
-        .query<{ codePad: { state: string; language: string } }>(
-          PAD,
-          { interviewId },
-          { requestPolicy: 'network-only' },
-        )
+        .query(CodePadDocument, { interviewId }, { requestPolicy: 'network-only' })
         .toPromise()
         .then((r) => {
           if (!r.data) return;
@@ -94,7 +66,7 @@ export function CodePad({ interviewId, editable }: { interviewId: string; editab
     return onSocketConnected((reconnect) => reconnect && void load());
   }, [client, doc, ytext, interviewId]);
 
-  useSubscription<{ codePad: { update: string } }>({ query: LIVE, variables: { interviewId } }, (_prev, d) => {
+  useSubscription({ query: CodePadUpdatesDocument, variables: { interviewId } }, (_prev, d) => {
     Y.applyUpdate(doc, fromBase64(d.codePad.update), 'remote');
     return d;
   });

@@ -2,24 +2,9 @@
 // and, under the reveal rule, what was received.
 import { useState } from 'react';
 import { useMutation } from 'urql';
-import { errorText, gql } from '../../api';
+import { errorText, SubmitFeedbackDocument, type FeedbackFieldsFragment } from '../../api';
 
-export const FEEDBACK_FIELDS =
-  'id communication goodMatch technical problemSolving strengths improvements wouldPass createdAt author { id name } subject { id name }';
-export interface FeedbackItem {
-  id: string;
-  communication: number;
-  goodMatch: number;
-  technical: number | null;
-  problemSolving: number | null;
-  strengths: string | null;
-  improvements: string | null;
-  wouldPass: boolean | null;
-  author: { id: string; name: string };
-  subject: { id: string; name: string };
-}
-
-const SUBMIT = gql`mutation SubmitFeedback($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { ${FEEDBACK_FIELDS} } }`;
+export type FeedbackItem = FeedbackFieldsFragment;
 
 export function FeedbackPanel({
   interview,
@@ -132,7 +117,7 @@ function FeedbackForm({
   technical: boolean;
   onSubmitted: () => void;
 }) {
-  const [state, submit] = useMutation(SUBMIT);
+  const [state, submit] = useMutation(SubmitFeedbackDocument);
   const [error, setError] = useState<string | null>(null);
   return (
     <form
@@ -141,16 +126,17 @@ function FeedbackForm({
         e.preventDefault();
         const f = new FormData(e.currentTarget);
         const num = (k: string) => (f.get(k) ? Number(f.get(k)) : null);
+        const text = (k: string) => (f.get(k) as string | null) || null;
         const pass = f.get('wouldPass');
         const r = await submit({
           input: {
             interviewId,
-            communication: num('communication'),
-            goodMatch: num('goodMatch'),
+            communication: Number(f.get('communication')), // required in the form
+            goodMatch: Number(f.get('goodMatch')),
             technical: num('technical'),
             problemSolving: num('problemSolving'),
-            strengths: f.get('strengths') || null,
-            improvements: f.get('improvements') || null,
+            strengths: text('strengths'),
+            improvements: text('improvements'),
             wouldPass: pass === 'yes' ? true : pass === 'no' ? false : null,
           },
         });

@@ -1,13 +1,9 @@
 // The questions: each participant has one to ask the other. The asker sees the
 // title, body and hints; the one asked sees only that a question waits for them
 // until the interview is COMPLETED, when both see both.
-export const QUESTION_FIELDS = 'id askedBy { id name } askedTo { id name } question { id title body hints difficulty }';
-export interface AssignedQuestion {
-  id: string;
-  askedBy: { id: string; name: string };
-  askedTo: { id: string; name: string };
-  question: { id: string; title: string; body: string; hints: string[]; difficulty: string } | null;
-}
+import type { InterviewSessionQuery } from '../../api';
+
+export type AssignedQuestion = NonNullable<InterviewSessionQuery['interview']>['questions'][number];
 
 export function QuestionPanel({ questions, meId }: { questions: AssignedQuestion[]; meId: string }) {
   const mine = questions.find((q) => q.askedBy.id === meId);
