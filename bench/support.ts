@@ -1,7 +1,8 @@
 // Shared plumbing of the load benchmarks (bench:fanout, bench:connections,
-// bench:http, bench:e2e): scratch databases, child processes with an IPC
+// bench:http, bench:e2e, …): settings, scratch databases, child processes with an IPC
 // request/reply channel, CPU pinning and fd limits, /proc sampling, seeding
-// users with real sessions, percentiles and markdown tables.
+// users with real sessions, percentiles, report headers and markdown tables.
+// The orchestrator's own app instance is in scratch-app.ts (children must not load the app).
 //
 // Process model: the orchestrator (the bench script itself) seeds, publishes
 // and reports; every server under test and every load generator is a child
@@ -549,6 +550,11 @@ export function machineLine(): string {
     .map((l) => l.toFixed(2))
     .join(' ');
   return `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${load}`;
+}
+
+/** The lines every report starts with: its title and start time, what was run, and the machine. */
+export function reportHeader(bench: string, started: Date, what: string): string[] {
+  return [`\n## bench:${bench} — ${started.toISOString()}\n`, what, '', `Machine: ${machineLine()}.`, ''];
 }
 
 export function processLine(extra = ''): string {
