@@ -40,3 +40,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+export interface OutboxEmail {
+  subject: string;
+  body: string;
+  html: string;
+  headers: Record<string, string>;
+}
+
+/** The emails queued for `email`, oldest first, except the verification email every registration sends. */
+export const emailsTo = (db: Pick<TestDatabase, 'query'>, email: string) =>
+  db.query<OutboxEmail>(
+    `SELECT subject, body, html, headers FROM "EmailOutbox" WHERE "to" = $1 AND body NOT LIKE '%/verify-email?token=%' ORDER BY "createdAt"`,
+    [email],
+  );
