@@ -17,6 +17,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { hashSecret, randomSecret } from '../src/domain/account.js';
+import { createDatabase, dropDatabase } from '../test/support/db.js';
 
 export const ADMIN_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -132,26 +133,18 @@ export interface ScratchDatabase {
 /** A fresh database on the machine's PostgreSQL, dropped by the cleanup. */
 export async function createScratchDatabase(tag: string): Promise<ScratchDatabase> {
   const name = `mm_bench_${tag}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
+  const url = await createDatabase(ADMIN_URL, name);
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   let dropped = false;
   const drop = async () => {
     if (dropped) return;
     dropped = true;
     await client.end().catch(() => {});
-    const c = new pg.Client({ connectionString: ADMIN_URL });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
+    await dropDatabase(ADMIN_URL, name);
   };
   onCleanup(drop);
-  return { url: url.toString(), name, client, drop };
+  return { url, name, client, drop };
 }
 
 /** Environment of an API instance under test. */
