@@ -20,29 +20,24 @@
 //
 // Settings (env or --name=value): PAIRS=1000 PEAK_S=20 PACED_S=20 CLIENT_PROCS=2 SERVERS=mockmate,socketio
 import { randomBytes, randomUUID } from 'node:crypto';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import {
   CLIENT_CPUS,
   SERVER_CPUS,
   REDIS_URL,
-  appEnv,
   cpuPercent,
-  createScratchDatabase,
   insertSlot,
   insertUsers,
   int,
   intSetting,
-  machineLine,
   main,
   mergeSorted,
   mintTokens,
   msf,
-  onCleanup,
   percentile,
   procStats,
   processLine,
   ratio,
+  reportHeader,
   sleep,
   spawnChild,
   strSetting,
@@ -52,6 +47,7 @@ import {
   waitDbIdle,
   type Child,
 } from './support.js';
+import { startBench } from './scratch-app.js';
 
 const PAIRS = intSetting('PAIRS', 1000);
 const PEAK_S = intSetting('PEAK_S', 20);
@@ -103,10 +99,7 @@ interface Result {
 await main(async () => {
   const started = new Date();
   console.error(`bench:chat PAIRS=${PAIRS} peak ${PEAK_S} s, paced ${PACED_S} s; seeding…`);
-  const db = await createScratchDatabase('chat');
-  const env = appEnv(db.url);
-  const app = await buildApp(loadConfig(env));
-  onCleanup(() => app.stop());
+  const { db, env, app } = await startBench('chat');
   const seeded = await insertUsers(db.client, PAIRS * 2);
   const tokens = await mintTokens(app.services.accounts, seeded);
   const slotId = await insertSlot(db.client, new Date(Date.now() - 60_000), 24 * 60);
@@ -248,12 +241,13 @@ await main(async () => {
 
 function print(results: Result[], started: Date) {
   const out: string[] = [];
-  out.push(`\n## bench:chat — ${started.toISOString()}\n`);
   out.push(
-    `${int(PAIRS)} interviews under way (${int(PAIRS * 2)} users, one socket each); peak: closed loop for ${PEAK_S} s, every user sending its next message when the last was accepted; paced: open loop at half of each server's own peak for ${PACED_S} s; ${PROCS} client processes.`,
-    '',
+    ...reportHeader(
+      'chat',
+      started,
+      `${int(PAIRS)} interviews under way (${int(PAIRS * 2)} users, one socket each); peak: closed loop for ${PEAK_S} s, every user sending its next message when the last was accepted; paced: open loop at half of each server's own peak for ${PACED_S} s; ${PROCS} client processes.`,
+    ),
   );
-  out.push(`Machine: ${machineLine()}.`, '');
   out.push(
     processLine(
       'The Socket.IO baseline inserts into the same PostgreSQL (a table of its own, a pool of 10 as the app).',

@@ -17,30 +17,25 @@
 // Settings (env or --name=value): N=10000 SOCKETS_PER_USER=5 CLIENT_PROCS=2
 // CONNECT_CONCURRENCY=200 (in flight, all processes) HOLD_S=10 WARMUP_SOCKETS=100
 // SERVERS=mockmate,socketio,ws
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import {
-  appEnv,
   cpuPercent,
-  createScratchDatabase,
   int,
   intSetting,
   kb,
-  machineLine,
   main,
   mb,
   msf,
-  onCleanup,
   procStats,
   processLine,
   ratio,
+  reportHeader,
   sleep,
-  strSetting,
   table,
   verdict,
   waitDbIdle,
   type Child,
 } from './support.js';
+import { startBench } from './scratch-app.js';
 import {
   KINDS,
   LABEL,
@@ -53,16 +48,14 @@ import {
   startServer,
   sum,
   warmUp,
+  wsSettings,
   type Kind,
 } from './ws-session.js';
 
 const N = intSetting('N', 10_000);
 const PER_USER = Math.min(10, Math.max(1, intSetting('SOCKETS_PER_USER', 5)));
-const PROCS = Math.max(1, intSetting('CLIENT_PROCS', 2));
-const CONCURRENCY = intSetting('CONNECT_CONCURRENCY', 200);
 const HOLD_MS = intSetting('HOLD_S', 10) * 1000;
-const WARMUP = Math.min(N, intSetting('WARMUP_SOCKETS', 100));
-const SERVERS = strSetting('SERVERS', KINDS.join(',')).split(',') as Kind[];
+const { PROCS, CONCURRENCY, WARMUP, SERVERS } = wsSettings(N, KINDS.join(','));
 const USERS = Math.ceil(N / PER_USER);
 
 interface Result {
@@ -83,10 +76,7 @@ interface Result {
 await main(async () => {
   const started = new Date();
   console.error(`bench:connections N=${N} over ${USERS} users, ${PROCS} client processes; seeding…`);
-  const db = await createScratchDatabase('conn');
-  const env = appEnv(db.url);
-  const app = await buildApp(loadConfig(env));
-  onCleanup(() => app.stop());
+  const { db, env, app } = await startBench('conn');
   const { slotId, tokens, counts } = await seedRoom(app, db.client, USERS);
   const { names, publish } = await createPublishers(app, slotId, counts);
 
@@ -148,12 +138,13 @@ function print(results: Result[], started: Date) {
   const by = (k: Kind) => results.find((r) => r.kind === k);
   const mm = by('mockmate');
   const out: string[] = [];
-  out.push(`\n## bench:connections — ${started.toISOString()}\n`);
   out.push(
-    `N=${int(N)} sockets per server; MockMate's are authenticated graphql-ws subscriptions to one waiting room, spread over ${int(USERS)} users (${PER_USER} each, the server allows 10). Ramp with ${CONCURRENCY} connects in flight from ${PROCS} client processes; held idle ${HOLD_MS / 1000} s before measuring.`,
-    '',
+    ...reportHeader(
+      'connections',
+      started,
+      `N=${int(N)} sockets per server; MockMate's are authenticated graphql-ws subscriptions to one waiting room, spread over ${int(USERS)} users (${PER_USER} each, the server allows 10). Ramp with ${CONCURRENCY} connects in flight from ${PROCS} client processes; held idle ${HOLD_MS / 1000} s before measuring.`,
+    ),
   );
-  out.push(`Machine: ${machineLine()}.`, '');
   out.push(processLine(), '');
   out.push(
     'RSS per socket = (RSS holding the sockets − RSS after a warm-up batch connected and closed) / sockets held, both after full GCs.\n',

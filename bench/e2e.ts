@@ -15,23 +15,18 @@
 //
 // Settings (env or --name=value): USERS=500 DURATION_S=60 ROOMS=5 DRAIN_S=30
 // BASELINE=1 (0 skips the single-instance run) MATCH_INTERVAL="1 second"
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import {
-  appEnv,
-  createScratchDatabase,
   insertBookings,
   insertSlot,
   insertUsers,
   int,
   intSetting,
-  machineLine,
   main,
   mintTokens,
   msf,
   now,
-  onCleanup,
   percentile,
+  reportHeader,
   sleep,
   spawnChild,
   strSetting,
@@ -41,6 +36,7 @@ import {
   PIN,
   type Child,
 } from './support.js';
+import { startBench } from './scratch-app.js';
 
 const USERS = intSetting('USERS', 500);
 const DURATION_MS = intSetting('DURATION_S', 60) * 1000;
@@ -84,10 +80,12 @@ await main(async () => {
   console.error(
     `bench:e2e USERS=${USERS} over ${DURATION_MS / 1000} s into ${ROOMS} rooms, MATCH_INTERVAL=${MATCH_INTERVAL}; seeding…`,
   );
-  const db = await createScratchDatabase('e2e');
-  const env = appEnv(db.url, { JOBS_ENABLED: 'true', MATCH_INTERVAL });
-  const seeder = await buildApp(loadConfig({ ...env, JOBS_ENABLED: 'false' }));
-  onCleanup(() => seeder.stop());
+  // The seeder runs no jobs: only the instances under test match.
+  const {
+    db,
+    env,
+    app: seeder,
+  } = await startBench('e2e', { JOBS_ENABLED: 'true', MATCH_INTERVAL }, { JOBS_ENABLED: 'false' });
   const opensMinutes = seeder.infra.config.waitingRoomOpensMinutes;
 
   // Deterministic difficulties, so two invocations get the same rooms.
@@ -244,12 +242,13 @@ await main(async () => {
 
 function print(results: RunResult[], started: Date) {
   const out: string[] = [];
-  out.push(`\n## bench:e2e — ${started.toISOString()}\n`);
   out.push(
-    `${int(USERS)} users per run joining ${ROOMS} waiting rooms (round-robin, random difficulty), one join every ${msf(DURATION_MS / USERS)} over ${DURATION_MS / 1000} s; MATCH_INTERVAL=${MATCH_INTERVAL}, JOBS_ENABLED=true on every instance.`,
-    '',
+    ...reportHeader(
+      'e2e',
+      started,
+      `${int(USERS)} users per run joining ${ROOMS} waiting rooms (round-robin, random difficulty), one join every ${msf(DURATION_MS / USERS)} over ${DURATION_MS / 1000} s; MATCH_INTERVAL=${MATCH_INTERVAL}, JOBS_ENABLED=true on every instance.`,
+    ),
   );
-  out.push(`Machine: ${machineLine()}.`, '');
   out.push(
     `Processes: ${PIN ? 'instance 1 pinned to CPU 0 and instance 2 to CPU 1 (taskset); the users process (all sockets and joins), PostgreSQL and Redis are unpinned' : 'no CPU pinning'}. Users subscribe on one instance and join over HTTP on the other. join→MATCHED = MATCHED received − own joinWaitingRoom sent (includes waiting for a partner to arrive: one join per room every ${msf((DURATION_MS * ROOMS) / USERS)}); pair ready→MATCHED = MATCHED received − the later join of the pair (the system's share; its floor is the wait for the next match run, on average half of MATCH_INTERVAL).\n`,
   );

@@ -19,70 +19,53 @@
 // Settings (env or --name=value): N=5000 K=100 RATE=10 CLIENT_PROCS=2
 // CONNECT_CONCURRENCY=200 (in flight, all processes) WARMUP_SOCKETS=100 BURST_TIMEOUT_S=120
 // SERVERS=mockmate,socketio,ws
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import {
-  appEnv,
-  cpuPercent,
-  createScratchDatabase,
   int,
   intSetting,
   kb,
-  machineLine,
   main,
   mb,
-  mergeSorted,
   msf,
   now,
-  onCleanup,
-  percentile,
   procStats,
   processLine,
   ratio,
+  reportHeader,
   sleep,
-  strSetting,
   table,
-  unpackFloats,
   verdict,
   waitDbIdle,
   type Child,
 } from './support.js';
+import { startBench } from './scratch-app.js';
 import {
   KINDS,
   LABEL,
   closeSockets,
   connectSockets,
   createPublishers,
+  latencyCells,
+  measurePhase,
+  phaseLine,
   probe,
   seedRoom,
   startClients,
   startServer,
   sum,
   warmUp,
+  wsSettings,
   type ClientReport,
   type Kind,
+  type PhaseStats,
 } from './ws-session.js';
 
 const N = intSetting('N', 5000);
 const K = intSetting('K', 100);
 const RATE = intSetting('RATE', 10);
-const PROCS = Math.max(1, intSetting('CLIENT_PROCS', 2));
-const CONCURRENCY = intSetting('CONNECT_CONCURRENCY', 200);
-const WARMUP = Math.min(N, intSetting('WARMUP_SOCKETS', 100));
-const BURST_TIMEOUT_MS = intSetting('BURST_TIMEOUT_S', 120) * 1000;
-const SERVERS = strSetting('SERVERS', KINDS.join(',')).split(',') as Kind[];
+const { PROCS, CONCURRENCY, WARMUP, BURST_TIMEOUT_MS, SERVERS } = wsSettings(N, KINDS.join(','));
 
-interface PhaseResult {
-  delivered: number;
+interface PhaseResult extends PhaseStats {
   expected: number;
-  seconds: number;
-  throughput: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  serverCpu: number;
-  clientCpu: number;
   minPerSocket: number;
 }
 
@@ -102,12 +85,9 @@ interface ServerResult {
 await main(async () => {
   const started = new Date();
   console.error(`bench:fanout N=${N} K=${K} RATE=${RATE}/s, ${PROCS} client processes; seeding…`);
-  const db = await createScratchDatabase('fanout');
-  const env = appEnv(db.url);
   // The orchestrator's own app instance (never started): migrates the scratch
   // database, mints the access tokens and publishes MockMate's room events.
-  const app = await buildApp(loadConfig(env));
-  onCleanup(() => app.stop());
+  const { db, env, app } = await startBench('fanout');
   const { slotId, tokens, counts } = await seedRoom(app, db.client, N);
   const { names, publish: publishers, frame } = await createPublishers(app, slotId, counts);
 
@@ -150,41 +130,15 @@ await main(async () => {
       const rssConnected = procStats(server.pid).rss;
 
       const phase = async (name: string, run: () => Promise<void>, timeoutMs: number): Promise<PhaseResult> => {
-        await Promise.all(clients.map((c) => c.call('phase')));
-        const sBefore = procStats(server.pid);
-        const cBefore = clients.map((c) => procStats(c.pid));
-        const start = now();
-        const waits = clients.map((c, p) =>
-          c.call('awaitReceived', { target: ready[p]! * K, timeoutMs }, timeoutMs + 30_000),
-        );
-        await run();
-        await Promise.all(waits);
-        const end = now();
-        const sAfter = procStats(server.pid);
-        const cAfter = clients.map((c) => procStats(c.pid));
-        const reports = await Promise.all(clients.map((c) => c.call<ClientReport>('report')));
-        const lat = mergeSorted(reports.map((r) => unpackFloats(r.latencies)));
-        const delivered = sum(reports.map((r) => r.received));
-        const lastAt = Math.max(...reports.map((r) => r.lastAt));
-        const seconds = (lastAt - start) / 1000;
+        const { stats, reports } = await measurePhase(server, clients, { ready, perSocket: K, timeoutMs }, run);
         const other = sum(reports.map((r) => r.otherFrames));
         if (other) console.error(`[${kind}] ${name}: ${other} frames that were not events`);
         const res: PhaseResult = {
-          delivered,
+          ...stats,
           expected: subscribed * K,
-          seconds,
-          throughput: seconds > 0 ? delivered / seconds : 0,
-          p50: percentile(lat, 50),
-          p95: percentile(lat, 95),
-          p99: percentile(lat, 99),
-          max: lat.length ? lat[lat.length - 1]! : NaN,
-          serverCpu: cpuPercent([sBefore], [sAfter], end - start),
-          clientCpu: cpuPercent(cBefore, cAfter, end - start),
           minPerSocket: Math.min(...reports.map((r) => r.minPerSocket)),
         };
-        console.error(
-          `[${kind}] ${name}: ${int(delivered)}/${int(res.expected)} in ${seconds.toFixed(2)} s, ${int(res.throughput)} msg/s, p50 ${msf(res.p50)} p99 ${msf(res.p99)}, server CPU ${res.serverCpu.toFixed(0)}%`,
-        );
+        console.error(phaseLine(kind, name, res));
         return res;
       };
 
@@ -240,12 +194,13 @@ function print(results: ServerResult[], started: Date, mockmateFrameBytes: numbe
   const sio = by('socketio');
   const ws = by('ws');
   const out: string[] = [];
-  out.push(`\n## bench:fanout — ${started.toISOString()}\n`);
   out.push(
-    `N=${int(N)} subscribed sockets (one user each, booked in the slot), K=${K} events per phase, paced at ${RATE} events/s; ${PROCS} client processes.`,
-    '',
+    ...reportHeader(
+      'fanout',
+      started,
+      `N=${int(N)} subscribed sockets (one user each, booked in the slot), K=${K} events per phase, paced at ${RATE} events/s; ${PROCS} client processes.`,
+    ),
   );
-  out.push(`Machine: ${machineLine()}.`, '');
   out.push(processLine(`Events enter every server through Redis from a publisher in the orchestrator process.`), '');
   out.push(
     `Payload: the graphql-ws "next" frame MockMate sends for a JOIN_ROOM event (${mockmateFrameBytes} bytes); the ws baseline broadcasts those bytes, Socket.IO emits the same object (its packet adds 8 bytes).\n`,
@@ -258,12 +213,7 @@ function print(results: ServerResult[], started: Date, mockmateFrameBytes: numbe
         LABEL[r.kind],
         `${int(p.delivered)} / ${int(p.expected)}`,
         ...(withThroughput ? [`${p.seconds.toFixed(2)} s`, int(p.throughput)] : []),
-        msf(p.p50),
-        msf(p.p95),
-        msf(p.p99),
-        msf(p.max),
-        `${p.serverCpu.toFixed(0)}%`,
-        `${p.clientCpu.toFixed(0)}%`,
+        ...latencyCells(p),
       ];
     });
   out.push(`### Burst: K=${K} events back to back (throughput)\n`);

@@ -12,32 +12,28 @@
 //
 // Settings (env or --name=value): DURATION_S=20 WARMUP_S=3 CONNECTIONS=50
 // USERS=1000 MAX_RPS=3000 (only sizes the number of slots seeded)
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import {
   CLIENT_CPUS,
   SERVER_CPUS,
-  appEnv,
   cpuPercent,
-  createScratchDatabase,
   insertSlot,
   insertUsers,
   int,
   intSetting,
-  machineLine,
   main,
   mintTokens,
   msf,
-  onCleanup,
   procStats,
   processLine,
   ratio,
+  reportHeader,
   spawnChild,
   table,
   verdict,
   waitDbIdle,
   type Child,
 } from './support.js';
+import { startBench } from './scratch-app.js';
 
 const DURATION_S = intSetting('DURATION_S', 20);
 const WARMUP_S = intSetting('WARMUP_S', 3);
@@ -74,10 +70,7 @@ await main(async () => {
   console.error(
     `bench:http ${DURATION_S} s per target (+${WARMUP_S} s warm-up), ${CONNECTIONS} connections, ${USERS} users × ${SLOTS} slots; seeding…`,
   );
-  const db = await createScratchDatabase('http');
-  const env = appEnv(db.url);
-  const app = await buildApp(loadConfig(env));
-  onCleanup(() => app.stop());
+  const { db, env, app } = await startBench('http');
   const users = await insertUsers(db.client, USERS);
   const tokens = await mintTokens(app.services.accounts, users);
   const userIds = users.map((u) => u.id);
@@ -120,28 +113,27 @@ await main(async () => {
     results.push(res);
   };
 
-  const bare = spawnChild('bare-yoga', 'bare-yoga.ts', { cpus: SERVER_CPUS, env: { DATABASE_URL: db.url } });
-  try {
-    const { port } = (await bare.ready) as { port: number };
-    const url = `http://127.0.0.1:${port}/graphql`;
-    await measure(bare, url, 'hello', []);
-    await load.call('resetPairs');
-    await measure(bare, url, 'write', bareSlots);
-    await waitDbIdle(db.client, db.name);
-  } finally {
-    await bare.stop();
-  }
-  const mm = spawnChild('mockmate', 'app-server.ts', { cpus: SERVER_CPUS, env });
-  try {
-    const { port } = (await mm.ready) as { port: number };
-    const url = `http://127.0.0.1:${port}/graphql`;
-    await measure(mm, url, 'me', []);
-    await load.call('resetPairs');
-    await measure(mm, url, 'bookSlot', appSlots);
-    await waitDbIdle(db.client, db.name);
-  } finally {
-    await mm.stop();
-  }
+  /** A read target, then the write target on fresh pairs, against one server; stops it after. */
+  const measureServer = async (server: Child, read: Target, write: Target, slotIds: string[]) => {
+    try {
+      const { port } = (await server.ready) as { port: number };
+      const url = `http://127.0.0.1:${port}/graphql`;
+      await measure(server, url, read, []);
+      await load.call('resetPairs');
+      await measure(server, url, write, slotIds);
+      await waitDbIdle(db.client, db.name);
+    } finally {
+      await server.stop();
+    }
+  };
+  const bareEnv = { DATABASE_URL: db.url };
+  await measureServer(
+    spawnChild('bare-yoga', 'bare-yoga.ts', { cpus: SERVER_CPUS, env: bareEnv }),
+    'hello',
+    'write',
+    bareSlots,
+  );
+  await measureServer(spawnChild('mockmate', 'app-server.ts', { cpus: SERVER_CPUS, env }), 'me', 'bookSlot', appSlots);
   await load.stop();
 
   const count = async (slots: string[]) =>
@@ -165,12 +157,13 @@ function print(results: RunResult[], started: Date, stored: { write: number; boo
     bookSlot: 'MockMate `bookSlot` (token)',
   };
   const out: string[] = [];
-  out.push(`\n## bench:http — ${started.toISOString()}\n`);
   out.push(
-    `autocannon, ${CONNECTIONS} connections, pipelining 1, ${DURATION_S} s per target after a ${WARMUP_S} s warm-up; ${int(USERS)} users with real sessions, tokens rotated per request; every response body checked.`,
-    '',
+    ...reportHeader(
+      'http',
+      started,
+      `autocannon, ${CONNECTIONS} connections, pipelining 1, ${DURATION_S} s per target after a ${WARMUP_S} s warm-up; ${int(USERS)} users with real sessions, tokens rotated per request; every response body checked.`,
+    ),
   );
-  out.push(`Machine: ${machineLine()}.`, '');
   out.push(processLine('One server at a time; autocannon runs in its own process.'), '');
   out.push(
     `bookSlot load: request k books user k mod ${USERS} into slot floor(k / ${USERS}) of ${SLOTS} back-to-back 15-minute slots, so every request is a valid new booking (no repeat, no overlap); the bare write does the same pairs on its own slots.\n`,

@@ -1,7 +1,8 @@
 // Shared plumbing of the load benchmarks (bench:fanout, bench:connections,
-// bench:http, bench:e2e): scratch databases, child processes with an IPC
+// bench:http, bench:e2e, …): settings, scratch databases, child processes with an IPC
 // request/reply channel, CPU pinning and fd limits, /proc sampling, seeding
-// users with real sessions, percentiles and markdown tables.
+// users with real sessions, percentiles, report headers and markdown tables.
+// The orchestrator's own app instance is in scratch-app.ts (children must not load the app).
 //
 // Process model: the orchestrator (the bench script itself) seeds, publishes
 // and reports; every server under test and every load generator is a child
@@ -16,6 +17,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { hashSecret, randomSecret } from '../src/domain/account.js';
+import { createDatabase, dropDatabase } from '../test/support/db.js';
 
 export const ADMIN_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -131,26 +133,18 @@ export interface ScratchDatabase {
 /** A fresh database on the machine's PostgreSQL, dropped by the cleanup. */
 export async function createScratchDatabase(tag: string): Promise<ScratchDatabase> {
   const name = `mm_bench_${tag}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
+  const url = await createDatabase(ADMIN_URL, name);
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   let dropped = false;
   const drop = async () => {
     if (dropped) return;
     dropped = true;
     await client.end().catch(() => {});
-    const c = new pg.Client({ connectionString: ADMIN_URL });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
+    await dropDatabase(ADMIN_URL, name);
   };
   onCleanup(drop);
-  return { url: url.toString(), name, client, drop };
+  return { url, name, client, drop };
 }
 
 /** Environment of an API instance under test. */
@@ -549,6 +543,11 @@ export function machineLine(): string {
     .map((l) => l.toFixed(2))
     .join(' ');
   return `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${load}`;
+}
+
+/** The lines every report starts with: its title and start time, what was run, and the machine. */
+export function reportHeader(bench: string, started: Date, what: string): string[] {
+  return [`\n## bench:${bench} — ${started.toISOString()}\n`, what, '', `Machine: ${machineLine()}.`, ''];
 }
 
 export function processLine(extra = ''): string {

@@ -21,69 +21,53 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Server as SocketIoServer } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { channels, type UserEventMessage } from '../src/domain/events.js';
 import {
   REDIS_URL,
-  appEnv,
-  cpuPercent,
-  createScratchDatabase,
   insertUsers,
   int,
   intSetting,
   kb,
-  machineLine,
   main,
   mb,
-  mergeSorted,
   mintTokens,
   msf,
   now,
   onCleanup,
-  percentile,
   procStats,
   processLine,
   ratio,
+  reportHeader,
   sleep,
-  strSetting,
   table,
-  unpackFloats,
   verdict,
   waitDbIdle,
   type Child,
 } from './support.js';
+import { startBench } from './scratch-app.js';
 import {
   LABEL,
   closeSockets,
   connectSockets,
+  latencyCells,
+  measurePhase,
+  phaseLine,
+  probeRounds,
   startClients,
   startServer,
-  sum,
+  wsSettings,
   type ClientReport,
   type Kind,
+  type PhaseStats,
 } from './ws-session.js';
 
 const N = intSetting('N', 5000);
 const K = intSetting('K', 20);
-const PROCS = Math.max(1, intSetting('CLIENT_PROCS', 2));
-const CONCURRENCY = intSetting('CONNECT_CONCURRENCY', 200);
-const WARMUP = Math.min(N, intSetting('WARMUP_SOCKETS', 100));
-const BURST_TIMEOUT_MS = intSetting('BURST_TIMEOUT_S', 120) * 1000;
-const SERVERS = strSetting('SERVERS', 'mockmate,socketio').split(',') as Kind[];
+const { PROCS, CONCURRENCY, WARMUP, BURST_TIMEOUT_MS, SERVERS } = wsSettings(N, 'mockmate,socketio');
 const SUBSCRIPTION = 'subscription { events { id type at payload } }';
 
-interface PhaseResult {
-  delivered: number;
+interface PhaseResult extends PhaseStats {
   expected: number;
-  seconds: number;
-  throughput: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  serverCpu: number;
-  clientCpu: number;
   exact: boolean;
 }
 
@@ -100,10 +84,7 @@ interface ServerResult {
 await main(async () => {
   const started = new Date();
   console.error(`bench:user-events N=${N} K=${K}, ${PROCS} client processes; seeding…`);
-  const db = await createScratchDatabase('userev');
-  const env = appEnv(db.url);
-  const app = await buildApp(loadConfig(env));
-  onCleanup(() => app.stop());
+  const { db, env, app } = await startBench('userev');
   const users = await insertUsers(db.client, N);
   const tokens = await mintTokens(app.services.accounts, users);
   const ids = users.map((u) => u.id);
@@ -163,18 +144,21 @@ await main(async () => {
     /** One event to each of the first `n` users. */
     const toAll = (n: number) => Promise.all(ids.slice(0, n).map((id) => publish(id, new Date().toISOString())));
     let clients: Child[] = [];
+    /** Publishes a round to every user until every socket has received one. */
+    const probe = (round: () => Promise<unknown>, expected: number) =>
+      probeRounds(clients, round, expected, { socketsPerMs: 20 });
     try {
       const url = await urlP;
       clients = await startClients(PROCS);
       // Warm-up: the first WARMUP users connect, get one event each, and close.
       const w = await connectSockets(clients, kind, url, WARMUP, { ...connectOpts, concurrency: 20 });
-      await probe(clients, () => toAll(WARMUP), w.total);
+      await probe(() => toAll(WARMUP), w.total);
       await closeSockets(clients, drain);
       await server.call('gc');
       const rssBase = procStats(server.pid).rss;
       const conn = await connectSockets(clients, kind, url, N, { ...connectOpts, concurrency: CONCURRENCY });
       console.error(`[${kind}] ${conn.total}/${N} sockets ready in ${msf(conn.rampMs)}`);
-      const probed = await probe(clients, () => toAll(N), conn.total);
+      const probed = await probe(() => toAll(N), conn.total);
       console.error(`[${kind}] ${probed.withOne}/${conn.total} sockets received the probe (${msf(probed.ms)})`);
       await sleep(1000);
       const sample = (await clients[0]!.call<ClientReport>('report')).sample ?? '';
@@ -182,40 +166,19 @@ await main(async () => {
       const rssConnected = procStats(server.pid).rss;
 
       const phase = async (name: string, run: () => Promise<void>, timeoutMs: number): Promise<PhaseResult> => {
-        await Promise.all(clients.map((c) => c.call('phase')));
-        const sBefore = procStats(server.pid);
-        const cBefore = clients.map((c) => procStats(c.pid));
-        const start = now();
-        const waits = clients.map((c, p) =>
-          c.call('awaitReceived', { target: conn.ready[p]! * K, timeoutMs }, timeoutMs + 30_000),
+        // settleMs: anything more (a repeat) would arrive right behind.
+        const { stats, reports } = await measurePhase(
+          server,
+          clients,
+          { ready: conn.ready, perSocket: K, timeoutMs, settleMs: 500 },
+          run,
         );
-        await run();
-        await Promise.all(waits);
-        // Anything more (a repeat) would arrive right behind.
-        await sleep(500);
-        const end = now();
-        const sAfter = procStats(server.pid);
-        const cAfter = clients.map((c) => procStats(c.pid));
-        const reports = await Promise.all(clients.map((c) => c.call<ClientReport>('report')));
-        const lat = mergeSorted(reports.map((r) => unpackFloats(r.latencies)));
-        const delivered = sum(reports.map((r) => r.received));
-        const seconds = (Math.max(...reports.map((r) => r.lastAt)) - start) / 1000;
         const res: PhaseResult = {
-          delivered,
+          ...stats,
           expected: conn.total * K,
-          seconds,
-          throughput: seconds > 0 ? delivered / seconds : 0,
-          p50: percentile(lat, 50),
-          p95: percentile(lat, 95),
-          p99: percentile(lat, 99),
-          max: lat.length ? lat[lat.length - 1]! : NaN,
-          serverCpu: cpuPercent([sBefore], [sAfter], end - start - 500),
-          clientCpu: cpuPercent(cBefore, cAfter, end - start - 500),
           exact: reports.every((r) => r.minPerSocket === K && r.maxPerSocket === K) && conn.total === N,
         };
-        console.error(
-          `[${kind}] ${name}: ${int(delivered)}/${int(res.expected)} in ${seconds.toFixed(2)} s, ${int(res.throughput)} msg/s, p50 ${msf(res.p50)} p99 ${msf(res.p99)}, server CPU ${res.serverCpu.toFixed(0)}%, exactly ${K} each: ${res.exact}`,
-        );
+        console.error(`${phaseLine(kind, name, res)}, exactly ${K} each: ${res.exact}`);
         return res;
       };
 
@@ -264,34 +227,17 @@ await main(async () => {
   }
 });
 
-/** Publishes a round to every user until every socket has received one. */
-async function probe(clients: Child[], round: () => Promise<unknown>, expected: number, timeoutMs = 60_000) {
-  await Promise.all(clients.map((c) => c.call('phase')));
-  const t0 = now();
-  let withOne = 0;
-  while (now() - t0 < timeoutMs) {
-    await round();
-    await sleep(Math.min(1000, 200 + expected / 20));
-    withOne = sum(
-      await Promise.all(
-        clients.map((c) => c.call<{ socketsWithOne: number }>('progress').then((p) => p.socketsWithOne)),
-      ),
-    );
-    if (withOne >= expected) break;
-  }
-  return { withOne, ms: now() - t0 };
-}
-
 function print(results: ServerResult[], started: Date) {
   const mm = results.find((r) => r.kind === 'mockmate');
   const sio = results.find((r) => r.kind === 'socketio');
   const out: string[] = [];
-  out.push(`\n## bench:user-events — ${started.toISOString()}\n`);
   out.push(
-    `N=${int(N)} users, one socket each subscribed to its own events, K=${K} events per user per phase; paced at 1 event per user per second (${int(N)} events/s); ${PROCS} client processes.`,
-    '',
+    ...reportHeader(
+      'user-events',
+      started,
+      `N=${int(N)} users, one socket each subscribed to its own events, K=${K} events per user per phase; paced at 1 event per user per second (${int(N)} events/s); ${PROCS} client processes.`,
+    ),
   );
-  out.push(`Machine: ${machineLine()}.`, '');
   out.push(
     processLine(
       'Events enter every server through Redis from a publisher in the orchestrator process, one message per event and user.',
@@ -306,12 +252,7 @@ function print(results: ServerResult[], started: Date) {
         `${int(p.delivered)} / ${int(p.expected)}`,
         p.exact ? 'yes' : '**no**',
         ...(withThroughput ? [`${p.seconds.toFixed(2)} s`, int(p.throughput)] : []),
-        msf(p.p50),
-        msf(p.p95),
-        msf(p.p99),
-        msf(p.max),
-        `${p.serverCpu.toFixed(0)}%`,
-        `${p.clientCpu.toFixed(0)}%`,
+        ...latencyCells(p),
       ];
     });
   out.push(`### Burst: K=${K} events per user back to back (throughput)\n`);

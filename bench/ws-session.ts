@@ -1,8 +1,9 @@
-// The WebSocket side shared by bench:fanout and bench:connections: one server
+// The WebSocket side shared by bench:fanout, bench:user-events and
+// bench:connections: their common settings, one server
 // under test (MockMate, Socket.IO or bare ws) in its own process, load
 // generator processes (ws-clients.ts) holding the sockets, publishers that
-// reach each server through Redis, and the probe that proves every socket is
-// subscribed.
+// reach each server through Redis, the probe that proves every socket is
+// subscribed, and the measured delivery phase.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Server as SocketIoServer } from 'socket.io';
@@ -15,12 +16,20 @@ import {
   SERVER_CPUS,
   insertBookings,
   insertSlot,
+  cpuPercent,
   insertUsers,
+  int,
+  intSetting,
+  mergeSorted,
   mintTokens,
   msf,
   now,
   onCleanup,
+  percentile,
+  procStats,
   sleep,
+  strSetting,
+  unpackFloats,
   spawnChild,
   type Child,
 } from './support.js';
@@ -35,6 +44,21 @@ export const LABEL: Record<Kind, string> = {
 };
 export const SUBSCRIPTION =
   'subscription Room($slotId: ID!) { waitingRoom(slotId: $slotId) { type slotId waitingCount byDifficulty { difficulty count } at } }';
+
+/**
+ * Settings of every WebSocket bench (env or --name=value): CLIENT_PROCS=2
+ * CONNECT_CONCURRENCY=200 WARMUP_SOCKETS=100 (at most `n`) BURST_TIMEOUT_S=120,
+ * SERVERS=`servers`.
+ */
+export function wsSettings(n: number, servers: string) {
+  return {
+    PROCS: Math.max(1, intSetting('CLIENT_PROCS', 2)),
+    CONCURRENCY: intSetting('CONNECT_CONCURRENCY', 200),
+    WARMUP: Math.min(n, intSetting('WARMUP_SOCKETS', 100)),
+    BURST_TIMEOUT_MS: intSetting('BURST_TIMEOUT_S', 120) * 1000,
+    SERVERS: strSetting('SERVERS', servers).split(',') as Kind[],
+  };
+}
 
 export const split = (n: number, parts: number) =>
   Array.from({ length: parts }, (_, p) => Math.floor((n * (p + 1)) / parts) - Math.floor((n * p) / parts));
@@ -212,19 +236,29 @@ export async function connectSockets(
  * Publishes probe events until every ready socket has received one (or the
  * deadline): proves each subscription is live, not just each socket open.
  */
-export async function probe(
+export function probe(
   clients: Child[],
   publish: (at: string) => Promise<unknown>,
   expected: number,
   timeoutMs = 60_000,
+) {
+  return probeRounds(clients, () => publish(new Date().toISOString()), expected, { timeoutMs, socketsPerMs: 50 });
+}
+
+/** Like probe, with a round of publishing of the caller's; waits 200 ms + 1 ms per `socketsPerMs` sockets (≤ 1 s) between rounds. */
+export async function probeRounds(
+  clients: Child[],
+  round: () => Promise<unknown>,
+  expected: number,
+  { timeoutMs = 60_000, socketsPerMs = 50 } = {},
 ) {
   await Promise.all(clients.map((c) => c.call('phase')));
   const until = now() + timeoutMs;
   const t0 = now();
   let withOne = 0;
   while (now() < until) {
-    await publish(new Date().toISOString());
-    await sleep(Math.min(1000, 200 + expected / 50));
+    await round();
+    await sleep(Math.min(1000, 200 + expected / socketsPerMs));
     withOne = sum(
       await Promise.all(
         clients.map((c) => c.call<{ socketsWithOne: number }>('progress').then((p) => p.socketsWithOne)),
@@ -266,3 +300,74 @@ export async function warmUp(
   if (p.withOne < opts.count) console.error(`[${kind}] warm-up: only ${p.withOne}/${opts.count} sockets got the probe`);
   return msf(p.ms);
 }
+
+export interface PhaseStats {
+  delivered: number;
+  seconds: number;
+  throughput: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  serverCpu: number;
+  clientCpu: number;
+}
+
+/**
+ * One measured phase on subscribed sockets: resets the clients' counters, runs
+ * `run` (the publishing), waits until each client process has `perSocket`
+ * events per ready socket (`ready`, per process), then `settleMs` more (a
+ * repeat would arrive right behind). Throughput runs to the last receipt; CPU
+ * is over the phase without the settling time.
+ */
+export async function measurePhase(
+  server: Child,
+  clients: Child[],
+  opts: { ready: number[]; perSocket: number; timeoutMs: number; settleMs?: number },
+  run: () => Promise<void>,
+): Promise<{ stats: PhaseStats; reports: ClientReport[] }> {
+  const { ready, perSocket, timeoutMs, settleMs = 0 } = opts;
+  await Promise.all(clients.map((c) => c.call('phase')));
+  const sBefore = procStats(server.pid);
+  const cBefore = clients.map((c) => procStats(c.pid));
+  const start = now();
+  const waits = clients.map((c, p) =>
+    c.call('awaitReceived', { target: ready[p]! * perSocket, timeoutMs }, timeoutMs + 30_000),
+  );
+  await run();
+  await Promise.all(waits);
+  if (settleMs) await sleep(settleMs);
+  const end = now();
+  const sAfter = procStats(server.pid);
+  const cAfter = clients.map((c) => procStats(c.pid));
+  const reports = await Promise.all(clients.map((c) => c.call<ClientReport>('report')));
+  const lat = mergeSorted(reports.map((r) => unpackFloats(r.latencies)));
+  const delivered = sum(reports.map((r) => r.received));
+  const seconds = (Math.max(...reports.map((r) => r.lastAt)) - start) / 1000;
+  const stats: PhaseStats = {
+    delivered,
+    seconds,
+    throughput: seconds > 0 ? delivered / seconds : 0,
+    p50: percentile(lat, 50),
+    p95: percentile(lat, 95),
+    p99: percentile(lat, 99),
+    max: lat.length ? lat[lat.length - 1]! : NaN,
+    serverCpu: cpuPercent([sBefore], [sAfter], end - start - settleMs),
+    clientCpu: cpuPercent(cBefore, cAfter, end - start - settleMs),
+  };
+  return { stats, reports };
+}
+
+/** The progress line of a phase. */
+export const phaseLine = (kind: Kind, name: string, p: PhaseStats & { expected: number }) =>
+  `[${kind}] ${name}: ${int(p.delivered)}/${int(p.expected)} in ${p.seconds.toFixed(2)} s, ${int(p.throughput)} msg/s, p50 ${msf(p.p50)} p99 ${msf(p.p99)}, server CPU ${p.serverCpu.toFixed(0)}%`;
+
+/** Table cells of a phase's latencies and CPU: p50, p95, p99, max, server CPU, clients CPU. */
+export const latencyCells = (p: PhaseStats) => [
+  msf(p.p50),
+  msf(p.p95),
+  msf(p.p99),
+  msf(p.max),
+  `${p.serverCpu.toFixed(0)}%`,
+  `${p.clientCpu.toFixed(0)}%`,
+];

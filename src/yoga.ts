@@ -97,11 +97,18 @@ export function createGraphQL(
           authFailure: null,
           requestId,
           ip: socketAuth.ip,
-          loaders: createLoaders(db),
+          loaders: createLoaders(db, services.userPresence),
         };
       }
       const auth = await resolveViewer(services, request.headers.get('authorization'));
-      return { services, db, ...auth, requestId, ip: clientIp(req, config.trustProxy), loaders: createLoaders(db) };
+      return {
+        services,
+        db,
+        ...auth,
+        requestId,
+        ip: clientIp(req, config.trustProxy),
+        loaders: createLoaders(db, services.userPresence),
+      };
     },
     maskedErrors: { maskError, errorMessage: MASKED_MESSAGE },
     plugins: [

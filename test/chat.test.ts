@@ -3,7 +3,7 @@
 import type { SessionEventMessage } from '../src/domain/events.js';
 import { watchKey } from '../src/services/interviews.js';
 import { graphql } from './generated/gql.js';
-import { codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
+import { codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
 import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
@@ -96,6 +96,17 @@ const Chat = graphql(`
     }
   }
 `);
+graphql(`
+  fragment ChatEventMessage on Message {
+    id
+    body
+    deleted
+    editedAt
+    sender {
+      id
+    }
+  }
+`);
 const ChatEvents = graphql(`
   subscription ChatEvents($after: String) {
     events(after: $after) {
@@ -106,13 +117,7 @@ const ChatEvents = graphql(`
         id
       }
       message {
-        id
-        body
-        deleted
-        editedAt
-        sender {
-          id
-        }
+        ...ChatEventMessage
       }
     }
   }
@@ -130,13 +135,7 @@ const ChatSession = graphql(`
         id
       }
       message {
-        id
-        body
-        deleted
-        editedAt
-        sender {
-          id
-        }
+        ...ChatEventMessage
       }
     }
   }
@@ -189,23 +188,18 @@ const CHAT_EVENTS = new Set([
   'TYPING_STOPPED',
 ]);
 
-/** The chat events in a user's stored event stream, replayed from the start. */
-async function eventsOf(user: TestUser) {
-  const conn = connectWs(stack.wsUrl, user.token);
-  sockets.push(conn);
-  const sub = subscribe(conn, ChatEvents, { after: '0' });
-  closers.push(() => sub.stop());
-  type Ev = NonNullable<Awaited<ReturnType<typeof sub.next>>['data']>['events'];
-  const buffer: Ev[] = [];
+/** Chat events from a subscription (`pick` finds the event in a result); the others are skipped. */
+function chatEvents<T, E extends { type: string }>(sub: Subscription<T>, pick: (data: T) => E) {
+  const buffer: E[] = [];
   const take = async (timeoutMs?: number) => {
     const r = await sub.next(timeoutMs);
     if (r.errors?.length) throw new Error(JSON.stringify(r.errors));
-    return r.data!.events;
+    return pick(r.data!);
   };
-  // The stream is live once its replay (MATCHED at least) has arrived.
-  await take();
   return {
-    async next(timeoutMs?: number): Promise<Ev> {
+    /** The next event of any kind. */
+    take,
+    async next(timeoutMs?: number): Promise<E> {
       for (;;) {
         const buffered = buffer.shift();
         if (buffered) return buffered;
@@ -222,6 +216,18 @@ async function eventsOf(user: TestUser) {
       return buffer.length;
     },
   };
+}
+
+/** The chat events in a user's stored event stream, replayed from the start. */
+async function eventsOf(user: TestUser) {
+  const conn = connectWs(stack.wsUrl, user.token);
+  sockets.push(conn);
+  const sub = subscribe(conn, ChatEvents, { after: '0' });
+  closers.push(() => sub.stop());
+  const stream = chatEvents(sub, (d) => d.events);
+  // The stream is live once its replay (MATCHED at least) has arrived.
+  await stream.take();
+  return stream;
 }
 
 /**
@@ -268,31 +274,7 @@ function sessionSub(user: TestUser, interviewId: string) {
   sockets.push(conn);
   const sub = subscribe(conn, ChatSession, { interviewId });
   closers.push(() => sub.stop());
-  type Ev = NonNullable<Awaited<ReturnType<typeof sub.next>>['data']>['interviewSession'];
-  const buffer: Ev[] = [];
-  const take = async (timeoutMs?: number) => {
-    const r = await sub.next(timeoutMs);
-    if (r.errors?.length) throw new Error(JSON.stringify(r.errors));
-    return r.data!.interviewSession;
-  };
-  return {
-    take,
-    async next(timeoutMs?: number): Promise<Ev> {
-      for (;;) {
-        const buffered = buffer.shift();
-        if (buffered) return buffered;
-        const e = await take(timeoutMs);
-        if (CHAT_EVENTS.has(e.type)) return e;
-      }
-    },
-    async pending() {
-      while (sub.pending() > 0) {
-        const e = await take();
-        if (CHAT_EVENTS.has(e.type)) buffer.push(e);
-      }
-      return buffer.length;
-    },
-  };
+  return chatEvents(sub, (d) => d.interviewSession);
 }
 
 /**

@@ -8,6 +8,79 @@ import { matchPair, registerAdmin, registerUser, type TestUser } from './support
 import { startTestStack } from './support/server.js';
 
 // Every member, every field: one selection set covering the whole union must validate.
+graphql(`
+  fragment EventDataEveryField on EventData {
+    __typename
+    ... on MatchedData {
+      slotId
+      peerId
+      role
+    }
+    ... on MatchCancelledData {
+      slotId
+      reason
+      byUserId
+      noShowUserIds
+    }
+    ... on SessionStartedData {
+      startedAt
+    }
+    ... on SessionEndedData {
+      endedAt
+      reason
+    }
+    ... on RolesSwappedData {
+      roles {
+        userId
+        role
+      }
+    }
+    ... on UserData {
+      userId
+    }
+    ... on TypingStoppedData {
+      userId
+      reason
+    }
+    ... on FeedbackReceivedData {
+      feedbackId
+      fromUserId
+    }
+    ... on MessageData {
+      messageId
+      senderId
+      editedAt
+      deletedAt
+    }
+    ... on MessagesReadData {
+      userId
+      upToMessageId
+      readAt
+    }
+    ... on InstantRequestReceivedData {
+      requestId
+      fromUserId
+      type
+      difficulty
+      expiresAt
+    }
+    ... on InstantRequestAnsweredData {
+      requestId
+      byUserId
+      reason
+    }
+    ... on InstantRequestExpiredData {
+      requestId
+    }
+    ... on AvailabilityData {
+      userId
+      availability
+    }
+    ... on ServerShutdownData {
+      reconnect
+    }
+  }
+`);
 const Stored = graphql(`
   query EventDataStored {
     notifications(first: 100) {
@@ -17,75 +90,7 @@ const Stored = graphql(`
           type
           payload
           data {
-            __typename
-            ... on MatchedData {
-              slotId
-              peerId
-              role
-            }
-            ... on MatchCancelledData {
-              slotId
-              reason
-              byUserId
-              noShowUserIds
-            }
-            ... on SessionStartedData {
-              startedAt
-            }
-            ... on SessionEndedData {
-              endedAt
-              reason
-            }
-            ... on RolesSwappedData {
-              roles {
-                userId
-                role
-              }
-            }
-            ... on UserData {
-              userId
-            }
-            ... on TypingStoppedData {
-              userId
-              reason
-            }
-            ... on FeedbackReceivedData {
-              feedbackId
-              fromUserId
-            }
-            ... on MessageData {
-              messageId
-              senderId
-              editedAt
-              deletedAt
-            }
-            ... on MessagesReadData {
-              userId
-              upToMessageId
-              readAt
-            }
-            ... on InstantRequestReceivedData {
-              requestId
-              fromUserId
-              type
-              difficulty
-              expiresAt
-            }
-            ... on InstantRequestAnsweredData {
-              requestId
-              byUserId
-              reason
-            }
-            ... on InstantRequestExpiredData {
-              requestId
-            }
-            ... on AvailabilityData {
-              userId
-              availability
-            }
-            ... on ServerShutdownData {
-              reconnect
-            }
+            ...EventDataEveryField
           }
         }
       }
@@ -98,75 +103,7 @@ const Live = graphql(`
       type
       payload
       data {
-        __typename
-        ... on MatchedData {
-          slotId
-          peerId
-          role
-        }
-        ... on MatchCancelledData {
-          slotId
-          reason
-          byUserId
-          noShowUserIds
-        }
-        ... on SessionStartedData {
-          startedAt
-        }
-        ... on SessionEndedData {
-          endedAt
-          reason
-        }
-        ... on RolesSwappedData {
-          roles {
-            userId
-            role
-          }
-        }
-        ... on UserData {
-          userId
-        }
-        ... on TypingStoppedData {
-          userId
-          reason
-        }
-        ... on FeedbackReceivedData {
-          feedbackId
-          fromUserId
-        }
-        ... on MessageData {
-          messageId
-          senderId
-          editedAt
-          deletedAt
-        }
-        ... on MessagesReadData {
-          userId
-          upToMessageId
-          readAt
-        }
-        ... on InstantRequestReceivedData {
-          requestId
-          fromUserId
-          type
-          difficulty
-          expiresAt
-        }
-        ... on InstantRequestAnsweredData {
-          requestId
-          byUserId
-          reason
-        }
-        ... on InstantRequestExpiredData {
-          requestId
-        }
-        ... on AvailabilityData {
-          userId
-          availability
-        }
-        ... on ServerShutdownData {
-          reconnect
-        }
+        ...EventDataEveryField
       }
     }
   }

@@ -15,10 +15,10 @@ import {
   type Subscription,
   type WsConnection,
 } from './support/client.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from './support/db.js';
-import { matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
+import { REDIS_URL, type TestDatabase } from './support/db.js';
+import { matchPair, registerUser, type TestUser } from './support/fixtures.js';
 import { until } from './support/poll.js';
-import { startServer, testEnv, type TestServer } from './support/server.js';
+import { startTwoInstances, type TestServer, type TwoInstances } from './support/server.js';
 
 // Two instances and a few argon2 sign-ups: slow on a loaded machine.
 const BOOT_TIMEOUT_MS = 90_000;
@@ -77,6 +77,7 @@ const Notifications = graphql(`
   }
 `);
 
+let stack: TwoInstances;
 let db: TestDatabase;
 let a: TestServer;
 let b: TestServer;
@@ -84,18 +85,12 @@ let admin: TestUser;
 const sockets: WsConnection[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const env = testEnv(db, { ADMIN_EMAILS: 'loose-admin@example.com' });
-  [a, b] = await Promise.all([
-    startServer({ ...env, INSTANCE_NAME: 'a' }),
-    startServer({ ...env, INSTANCE_NAME: 'b' }),
-  ]);
-  admin = await registerAdmin(a.url, db.url, 'loose-admin@example.com');
+  stack = await startTwoInstances('loose-admin@example.com');
+  ({ db, a, b, admin } = stack);
 }, BOOT_TIMEOUT_MS);
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
-  await Promise.all([a.app.stop(), b.app.stop()]);
-  await db.drop();
+  await stack.close();
 }, BOOT_TIMEOUT_MS);
 
 const ws = (server: TestServer, user: TestUser) => {

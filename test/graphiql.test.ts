@@ -8,13 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { graphql } from './generated/gql.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS } from './support/browser.js';
 import { ok } from './support/client.js';
 import { registerUser, type TestUser } from './support/fixtures.js';
 import { until } from './support/poll.js';
 import { startTestStack } from './support/server.js';
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve('test/artifacts');
 
 const SetAvailability = graphql(`
   mutation GraphiqlSetAvailability($a: Availability!) {
@@ -42,16 +40,7 @@ beforeAll(async () => {
     headless: true,
     chromiumSandbox: false,
     viewport: { width: 1600, height: 1000 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const server = new URL(stack.url);
   // No network but the server: anything else is recorded and refused.

@@ -4,10 +4,16 @@
 // it on at boot, and the jobs neither pair nor penalise anyone meanwhile.
 import { graphql } from './generated/gql.js';
 import { codes, connectWs, gql, ok, subscribe, type Subscription, type WsConnection } from './support/client.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { book, createSlot, matchPair, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
+import { type TestDatabase } from './support/db.js';
+import { book, createSlot, matchPair, registerUser, type TestUser } from './support/fixtures.js';
 import { probe } from './support/poll.js';
-import { startServer, startTestStack, testEnv, type TestServer } from './support/server.js';
+import {
+  startServer,
+  startTestStack,
+  startTwoInstances,
+  type TestServer,
+  type TwoInstances,
+} from './support/server.js';
 
 // Two instances and a few argon2 sign-ups: slow on a loaded machine.
 const BOOT_TIMEOUT_MS = 90_000;
@@ -88,11 +94,12 @@ const Register = graphql(`
   }
 `);
 
+let stack: TwoInstances;
 let db: TestDatabase;
 let a: TestServer;
 let b: TestServer;
 let admin: TestUser;
-const servers: TestServer[] = [];
+let servers: TestServer[];
 const sockets: WsConnection[] = [];
 let env: NodeJS.ProcessEnv;
 /** U1's stream on A, open from the switch on to the switch off. */
@@ -101,22 +108,15 @@ let p: TestUser;
 let q: TestUser;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  env = testEnv(db, { ADMIN_EMAILS: 'maint-admin@example.com', MATCH_INTERVAL: '1 hour' });
   // A runs the jobs (for runNow); B only serves.
-  [a, b] = await Promise.all([
-    startServer({ ...env, INSTANCE_NAME: 'a', JOBS_ENABLED: 'true' }),
-    startServer({ ...env, INSTANCE_NAME: 'b' }),
-  ]);
-  servers.push(a, b);
-  admin = await registerAdmin(a.url, db.url, 'maint-admin@example.com');
+  stack = await startTwoInstances('maint-admin@example.com', { MATCH_INTERVAL: '1 hour' }, { JOBS_ENABLED: 'true' });
+  ({ db, env, a, b, admin, servers } = stack);
   // Registering is a mutation: the users who act while maintenance is on exist beforehand.
   [p, q] = [await registerUser(a.url, 'P'), await registerUser(a.url, 'Q')];
 }, BOOT_TIMEOUT_MS);
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
-  await Promise.all(servers.map((s) => s.app.stop()));
-  await db.drop();
+  await stack.close();
 }, BOOT_TIMEOUT_MS);
 
 const ws = (server: TestServer, user: TestUser | null) => {

@@ -4,9 +4,9 @@
 // through the API's /unsubscribe and through the mutation.
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, type WsConnection } from './support/client.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
-import { startServer, testEnv, type TestServer } from './support/server.js';
+import { emailsTo, type TestDatabase } from './support/db.js';
+import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { startTwoInstances, type TestServer, type TwoInstances } from './support/server.js';
 
 // Two instances and a few argon2 sign-ups: slow on a loaded machine.
 const BOOT_TIMEOUT_MS = 90_000;
@@ -63,6 +63,7 @@ const UpdateProfile = graphql(`
 `);
 
 const APP_URL = 'https://app.example.test';
+let stack: TwoInstances;
 let db: TestDatabase;
 let a: TestServer;
 let b: TestServer;
@@ -70,26 +71,13 @@ let admin: TestUser;
 const sockets: WsConnection[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const env = testEnv(db, { ADMIN_EMAILS: 'offline-admin@example.com', APP_URL });
-  [a, b] = await Promise.all([
-    startServer({ ...env, INSTANCE_NAME: 'a' }),
-    startServer({ ...env, INSTANCE_NAME: 'b' }),
-  ]);
-  admin = await registerAdmin(a.url, db.url, 'offline-admin@example.com');
+  stack = await startTwoInstances('offline-admin@example.com', { APP_URL });
+  ({ db, a, b, admin } = stack);
 }, BOOT_TIMEOUT_MS);
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
-  await Promise.all([a.app.stop(), b.app.stop()]);
-  await db.drop();
+  await stack.close();
 }, BOOT_TIMEOUT_MS);
-
-const emailsTo = (email: string) =>
-  db.query<{ subject: string; body: string; html: string; headers: Record<string, string> }>(
-    // Not the verification email every registration sends.
-    `SELECT subject, body, html, headers FROM "EmailOutbox" WHERE "to" = $1 AND body NOT LIKE '%/verify-email?token=%' ORDER BY "createdAt"`,
-    [email],
-  );
 
 /** Both book and join a room; the admin pairs it on A. */
 async function matchThem(x: TestUser, y: TestUser) {
@@ -106,8 +94,8 @@ it('MATCHED emails the user with no open socket anywhere, in their zone, with a 
   sockets.push(await admitted(connectWs(b.wsUrl, online.token))); // open on B; the pairing runs on A
   const { interviewId } = await matchThem(online, offline);
 
-  expect(await emailsTo(online.email)).toEqual([]);
-  const [mail, ...more] = await emailsTo(offline.email);
+  expect(await emailsTo(db, online.email)).toEqual([]);
+  const [mail, ...more] = await emailsTo(db, offline.email);
   expect(more).toEqual([]);
   expect(mail!.subject).toBe('You have been matched with Ona for a technical mock interview');
   expect(mail!.body).toContain(`Open the interview: ${APP_URL}/interviews/${interviewId}`);
@@ -123,8 +111,8 @@ it("preferences are the user's own: emailWhenOffline off sends no notice, and no
   expect(set.notificationPreferences).toEqual({ emailReminders: true, emailWhenOffline: false });
   expect(codes(await gql(b.url, Prefs, { input: { emailReminders: false } }))).toEqual(['UNAUTHENTICATED']);
   await matchThem(x, y);
-  expect(await emailsTo(x.email)).toEqual([]);
-  expect(await emailsTo(y.email)).toHaveLength(1);
+  expect(await emailsTo(db, x.email)).toEqual([]);
+  expect(await emailsTo(db, y.email)).toHaveLength(1);
   // Leaving a field out keeps it.
   const again = (await ok(a.url, Prefs, { input: { emailReminders: false } }, { token: x.token }))
     .updateNotificationPreferences;
@@ -134,7 +122,7 @@ it("preferences are the user's own: emailWhenOffline off sends no notice, and no
 it('the unsubscribe link works without signing in, on the API and through the mutation, and refuses a forged token', async () => {
   const [x, y] = [await registerUser(a.url), await registerUser(a.url)];
   await matchThem(x, y);
-  const [mail] = await emailsTo(x.email);
+  const [mail] = await emailsTo(db, x.email);
   const link = /https:\/\/app\.example\.test\/unsubscribe\?token=([^\s"<>]+)/.exec(mail!.body)!;
   const token = decodeURIComponent(link[1]!);
 

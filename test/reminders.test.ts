@@ -8,9 +8,9 @@ import { SMTPServer } from 'smtp-server';
 import { createEmailSender } from '../src/services/email-outbox.js';
 import { graphql } from './generated/gql.js';
 import { connectWs, ok, subscribe, type WsConnection } from './support/client.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
-import { startServer, testEnv, type TestServer } from './support/server.js';
+import { emailsTo, type TestDatabase } from './support/db.js';
+import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
+import { startServer, startTwoInstances, type TestServer, type TwoInstances } from './support/server.js';
 
 // Two instances and a few argon2 sign-ups: slow on a loaded machine.
 const BOOT_TIMEOUT_MS = 90_000;
@@ -45,36 +45,23 @@ const Prefs = graphql(`
   }
 `);
 
+let stack: TwoInstances;
 let db: TestDatabase;
 let a: TestServer;
 let b: TestServer;
 let admin: TestUser;
-const servers: TestServer[] = [];
+let servers: TestServer[];
 const sockets: WsConnection[] = [];
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  env = testEnv(db, { ADMIN_EMAILS: 'remind-admin@example.com', APP_URL: 'https://app.example.test' });
-  [a, b] = await Promise.all([
-    startServer({ ...env, INSTANCE_NAME: 'a' }),
-    startServer({ ...env, INSTANCE_NAME: 'b' }),
-  ]);
-  servers.push(a, b);
-  admin = await registerAdmin(a.url, db.url, 'remind-admin@example.com');
+  stack = await startTwoInstances('remind-admin@example.com', { APP_URL: 'https://app.example.test' });
+  ({ db, env, a, b, admin, servers } = stack);
 }, BOOT_TIMEOUT_MS);
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
-  await Promise.all(servers.map((s) => s.app.stop()));
-  await db.drop();
+  await stack.close();
 }, BOOT_TIMEOUT_MS);
-
-const emailsTo = (email: string) =>
-  db.query<{ subject: string; body: string; html: string; headers: Record<string, string> }>(
-    // Not the verification email every registration sends.
-    `SELECT subject, body, html, headers FROM "EmailOutbox" WHERE "to" = $1 AND body NOT LIKE '%/verify-email?token=%' ORDER BY "createdAt"`,
-    [email],
-  );
 
 it(
   'each booked user gets SLOT_REMINDER and an email exactly once, with runs racing on two instances and a restart',
@@ -109,7 +96,7 @@ it(
     for (const u of users) {
       const stored = await db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND type = 'SLOT_REMINDER'`, [u.id]);
       expect(stored).toHaveLength(1);
-      const mails = await emailsTo(u.email);
+      const mails = await emailsTo(db, u.email);
       expect(mails).toHaveLength(1);
       const [mail] = mails;
       // The slot starts on the minute 10 to 11 minutes after it was created.
@@ -141,7 +128,7 @@ it('a user who turned reminder emails off still gets the event, but no email', a
   expect(await db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND type = 'SLOT_REMINDER'`, [u.id])).toHaveLength(
     1,
   );
-  expect(await emailsTo(u.email)).toEqual([]);
+  expect(await emailsTo(db, u.email)).toEqual([]);
 });
 
 it('cancelled bookings and slots already started get no reminder', async () => {
@@ -204,7 +191,7 @@ describe('times in the recipient zone across DST', () => {
     await db.query(`DELETE FROM "EmailOutbox" WHERE "to" = $1`, [user.email]);
     const now = new Date(new Date(startsAt).getTime() - 15 * 60_000);
     expect(await a.app.services.reminders.sendDue(now)).toBe(1);
-    const [mail] = await emailsTo(user.email);
+    const [mail] = await emailsTo(db, user.email);
     expect(mail!.body).toContain(`Your behavioral mock interview starts ${expected}.`);
     expect(mail!.html).toContain(`starts ${expected}.`);
   });

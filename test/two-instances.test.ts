@@ -1,10 +1,10 @@
 // Two API instances on one database and one Redis, as behind the load balancer.
 import { graphql } from './generated/gql.js';
 import { admitted, codes, connectWs, gql, ok, subscribe, type WsConnection } from './support/client.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { book, createSlot, registerAdmin, registerUser, type TestUser } from './support/fixtures.js';
+import { type TestDatabase } from './support/db.js';
+import { book, createSlot, registerUser, type TestUser } from './support/fixtures.js';
 import { until } from './support/poll.js';
-import { startServer, testEnv, type TestServer } from './support/server.js';
+import { startTwoInstances, type TestServer, type TwoInstances } from './support/server.js';
 
 const Join = graphql(`
   mutation TwoJoin($bookingId: ID!) {
@@ -115,6 +115,7 @@ const Notifications = graphql(`
   }
 `);
 
+let stack: TwoInstances;
 let db: TestDatabase;
 let a: TestServer;
 let b: TestServer;
@@ -122,18 +123,12 @@ let admin: TestUser;
 const sockets: WsConnection[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const env = testEnv(db, { ADMIN_EMAILS: 'admin2@example.com', JOBS_ENABLED: 'true', MATCH_INTERVAL: '1 second' });
-  [a, b] = await Promise.all([
-    startServer({ ...env, INSTANCE_NAME: 'a' }),
-    startServer({ ...env, INSTANCE_NAME: 'b' }),
-  ]);
-  admin = await registerAdmin(a.url, db.url, 'admin2@example.com');
+  stack = await startTwoInstances('admin2@example.com', { JOBS_ENABLED: 'true', MATCH_INTERVAL: '1 second' });
+  ({ db, a, b, admin } = stack);
 });
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
-  await Promise.all([a.app.stop(), b.app.stop()]);
-  await db.drop();
+  await stack.close();
 });
 
 const ws = (server: TestServer, user: TestUser) => {

@@ -1,25 +1,12 @@
 // Presence and availability: User.online, setAvailability, availablePeers.
-import DataLoader from 'dataloader';
-import type { Context } from '../context.js';
 import { builder } from './builder.js';
 import { InterviewTypeEnum } from './enums.js';
 import { AvailabilityEnum, UserRef } from './user.js';
 
-// One presence round trip per request for however many users it shows.
-const onlineLoaders = new WeakMap<Context, DataLoader<string, boolean>>();
-function onlineLoader(ctx: Context) {
-  let loader = onlineLoaders.get(ctx);
-  if (!loader) {
-    loader = new DataLoader((ids: readonly string[]) => ctx.services.userPresence.onlineMany(ids));
-    onlineLoaders.set(ctx, loader);
-  }
-  return loader;
-}
-
 builder.prismaObjectFields(UserRef, (t) => ({
   online: t.boolean({
     description: 'Whether the user has at least one open signed-in WebSocket connection, on any server instance.',
-    resolve: (user, _args, ctx) => onlineLoader(ctx).load(user.id),
+    resolve: (user, _args, ctx) => ctx.loaders.online.load(user.id),
   }),
 }));
 

@@ -13,14 +13,28 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `mm_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
+/** Creates database `name` on the server of `adminUrl`; returns its URL. Also used by the benchmarks' scratch databases. */
+export async function createDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = new URL(ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops database `name`, closing whatever is still connected to it. */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.end();
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `mm_test_${randomBytes(6).toString('hex')}`;
+  const url = new URL(await createDatabase(ADMIN_URL, name));
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
   // drop() ends the pool, then force-drops the database; a client still closing
   // then hears "terminating connection", which must not surface as a test failure.
@@ -33,10 +47,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
     async drop() {
       await pool.end();
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await dropDatabase(ADMIN_URL, name);
     },
   };
 }
+
+export interface OutboxEmail {
+  subject: string;
+  body: string;
+  html: string;
+  headers: Record<string, string>;
+}
+
+/** The emails queued for `email`, oldest first, except the verification email every registration sends. */
+export const emailsTo = (db: Pick<TestDatabase, 'query'>, email: string) =>
+  db.query<OutboxEmail>(
+    `SELECT subject, body, html, headers FROM "EmailOutbox" WHERE "to" = $1 AND body NOT LIKE '%/verify-email?token=%' ORDER BY "createdAt"`,
+    [email],
+  );

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from './db.js';
+import { registerAdmin, type TestUser } from './fixtures.js';
 
 export interface TestServer {
   app: App;
@@ -55,6 +56,52 @@ export async function startTestStack(extra: Record<string, string> = {}) {
     ...server,
     async close() {
       await server.app.stop();
+      await db.drop();
+    },
+  };
+}
+
+export interface TwoInstances {
+  db: TestDatabase;
+  /** The environment both share (INSTANCE_NAME aside); start more instances with it. */
+  env: NodeJS.ProcessEnv;
+  a: TestServer;
+  b: TestServer;
+  /** Registered and verified on A with the ADMIN_EMAILS address. */
+  admin: TestUser;
+  /** Every instance `close()` stops: A and B, and whatever a test pushes (it removes those it stops). */
+  servers: TestServer[];
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh database and two instances on it, named 'a' and 'b', sharing Redis,
+ * with `adminEmail` as ADMIN_EMAILS and that admin registered: `extra` goes to
+ * both, `aOnly` to A alone. `close()` stops every instance in `servers` and
+ * drops the database.
+ */
+export async function startTwoInstances(
+  adminEmail: string,
+  extra: Record<string, string> = {},
+  aOnly: Record<string, string> = {},
+): Promise<TwoInstances> {
+  const db = await createTestDatabase();
+  const env = testEnv(db, { ADMIN_EMAILS: adminEmail, ...extra });
+  const [a, b] = await Promise.all([
+    startServer({ ...env, INSTANCE_NAME: 'a', ...aOnly }),
+    startServer({ ...env, INSTANCE_NAME: 'b' }),
+  ]);
+  const servers = [a, b];
+  const admin = await registerAdmin(a.url, db.url, adminEmail);
+  return {
+    db,
+    env,
+    a,
+    b,
+    admin,
+    servers,
+    async close() {
+      await Promise.all(servers.map((s) => s.app.stop()));
       await db.drop();
     },
   };
