@@ -114,7 +114,7 @@ export async function buildApp(
   const notifications = createNotifications({ db, events, config, userPresence, log });
   events.beforeStore((tx, stored) => notifications.offlineNotices(tx, stored));
   const reminders = createReminders({ events, config, notifications });
-  const profiles = createProfiles({ db });
+  const profiles = createProfiles({ events });
   const questions = createQuestions({ db });
   const added = await loadStarterQuestions(db);
   if (added) log.info({ added }, 'starter questions loaded');

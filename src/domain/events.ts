@@ -158,6 +158,8 @@ export const channels = {
   codePad: (interviewId: string) => `codepad:${interviewId}`,
   /** Sessions revoked (logout, password reset): every instance closes their sockets. */
   sessionsRevoked: 'system:sessions-revoked',
+  /** Someone's presence, availability, interview types or interview status changed: `availablePeers` streams re-read. */
+  peers: 'system:peers',
   /** Maintenance switched on or off: every instance refreshes its state and tells its `events` streams. */
   maintenance: 'system:maintenance',
 } as const;

@@ -1,4 +1,4 @@
-// Presence and availability: User.online, setAvailability, availablePeers.
+// Presence and availability: User.online, setAvailability, availablePeers (query and subscription).
 import { builder } from './builder.js';
 import { InterviewTypeEnum } from './enums.js';
 import { AvailabilityEnum, UserRef } from './user.js';
@@ -33,5 +33,18 @@ builder.queryField('availablePeers', (t) =>
     args: { type: t.arg({ type: InterviewTypeEnum }) },
     resolve: (query, _root, args, ctx) =>
       ctx.services.userPresence.availablePeers(ctx.viewer!, args.type ?? null, query),
+  }),
+);
+
+builder.subscriptionField('availablePeers', (t) =>
+  t.field({
+    type: [UserRef],
+    description:
+      'The same list as `Query.availablePeers`, at once and then again whenever it may have changed: someone came online or ' +
+      'went offline, changed availability or interview types, or an interview started, ended or was accepted, on any instance.',
+    authScopes: { signedIn: true },
+    args: { type: t.arg({ type: InterviewTypeEnum }) },
+    subscribe: (_root, args, ctx) => ctx.services.userPresence.watchAvailablePeers(ctx.viewer!, args.type ?? null),
+    resolve: (peers) => peers,
   }),
 );

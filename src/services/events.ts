@@ -46,6 +46,8 @@ export interface Emitter {
   user(event: UserEventInput): void;
   room(slotId: string, type: RoomEventType): void;
   session(event: Omit<SessionEventMessage, 'at'>): void;
+  /** Who is an available peer may have changed (see channels.peers). */
+  peers(): void;
 }
 
 interface StoredRow {
@@ -138,12 +140,14 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
     userEvents: UserEventMessage[],
     rooms: RoomEventMessage[],
     sessions: SessionEventMessage[] = [],
+    peersChanged = false,
   ) {
     // Stored events are safe if a publish fails: clients catch up by cursor.
     const sends = [
       ...userEvents.map((e) => pubsub.publish(channels.user(e.userId), e)),
       ...rooms.map((r) => pubsub.publish(channels.room(r.slotId), r)),
       ...sessions.map((m) => pubsub.publish(channels.session(m.interviewId), m)),
+      ...(peersChanged ? [pubsub.publish(channels.peers, {})] : []),
     ];
     const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected');
     if (failed.length)
@@ -159,10 +163,12 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
       const userEvents: UserEventInput[] = [];
       const roomChanges = new Map<string, RoomEventType>();
       const sessionEvents: Omit<SessionEventMessage, 'at'>[] = [];
+      let peersChanged = false;
       const emit: Emitter = {
         user: (e) => void userEvents.push(e),
         room: (slotId, type) => void roomChanges.set(slotId, type),
         session: (e) => void sessionEvents.push(e),
+        peers: () => void (peersChanged = true),
       };
       const { result, stored, rooms } = await db.$transaction(
         async (tx) => {
@@ -182,6 +188,7 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
         stored,
         rooms,
         sessionEvents.map((e) => ({ ...e, at })),
+        peersChanged,
       );
       return result;
     },
@@ -301,6 +308,11 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
           payload: SHUTDOWN_PAYLOAD,
         }));
       });
+    },
+
+    /** A queue that gets an item whenever who is an available peer may have changed, on any instance. */
+    peerChanges(): Promise<AsyncQueue<unknown>> {
+      return subscribeQueue<unknown>(pubsub, channels.peers);
     },
 
     sessionStream(interviewId: string): Promise<AsyncIterableIterator<SessionEventMessage>> {

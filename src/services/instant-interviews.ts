@@ -229,6 +229,7 @@ export function createInstantInterviews({
           where: { id: request.id },
           data: { status: 'ACCEPTED', interviewId, respondedAt: now },
         });
+        emit.peers();
         for (const userId of both) {
           emit.user({
             userId,

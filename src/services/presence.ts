@@ -8,7 +8,8 @@
 // interview or a pending instant request with them. A killed instance closes
 // nothing, so the sweep job announces USER_OFFLINE for users whose last
 // sockets were its.
-import { Prisma, type Availability, type InterviewType } from '../generated/prisma/client.js';
+import { Prisma, type Availability, type InterviewType, type User } from '../generated/prisma/client.js';
+import { closable } from '../infra/async-queue.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Presence } from '../infra/presence.js';
@@ -81,6 +82,7 @@ export function createUserPresence({
   }
 
   async function announce(tx: Tx, emit: Emitter, userId: string, online: boolean) {
+    emit.peers();
     for (const peer of await presenceAudience(tx, userId)) {
       emit.user(
         online
@@ -235,6 +237,7 @@ export function createUserPresence({
         if (!before) throw new Error(`user ${viewer.id} vanished`);
         const user = await tx.user.update({ ...query, where: { id: viewer.id }, data: { availability } });
         if (before.availability !== availability) {
+          emit.peers();
           for (const id of [viewer.id, ...audience]) {
             emit.user({ userId: id, type: 'AVAILABILITY_CHANGED', payload: { userId: viewer.id, availability } });
           }
@@ -249,6 +252,24 @@ export function createUserPresence({
      * AVAILABLE_PEERS_MAX, by name. Scans AVAILABLE users in id batches and
      * asks presence about each batch at once.
      */
+    /**
+     * availablePeers now, then again whenever it may have changed (presence,
+     * availability, interview types, interview status), on any instance.
+     * Changes that land while one list is read are folded into the next.
+     */
+    async watchAvailablePeers(viewer: Viewer, type: InterviewType | null): Promise<AsyncIterableIterator<User[]>> {
+      const changes = await events.peerChanges();
+      const read = () => this.availablePeers(viewer, type);
+      async function* run(): AsyncGenerator<User[]> {
+        yield await read();
+        for await (const _ of changes) {
+          changes.drain();
+          yield await read();
+        }
+      }
+      return closable(run(), changes);
+    },
+
     async availablePeers(viewer: Viewer, type: InterviewType | null = null, query: UserQuery = {}, now = new Date()) {
       const found: string[] = [];
       let after = '00000000-0000-0000-0000-000000000000';

@@ -3,8 +3,9 @@
 import { badInput } from '../domain/errors.js';
 import { canonicalTimezone } from '../domain/timezones.js';
 import type { Difficulty, InterviewType, Prisma } from '../generated/prisma/client.js';
-import type { Db, Planned } from '../infra/db.js';
+import type { Planned } from '../infra/db.js';
 import type { Viewer } from './accounts.js';
+import type { Events } from './events.js';
 
 export interface ProfileInput {
   name?: string | null;
@@ -16,7 +17,7 @@ export interface ProfileInput {
 
 type UserQuery = Planned<Prisma.UserInclude, Prisma.UserSelect>;
 
-export function createProfiles({ db }: { db: Db }) {
+export function createProfiles({ events }: { events: Events }) {
   return {
     /** Changes only the fields given. A zone is stored in its canonical IANA spelling. */
     async update(viewer: Viewer, input: ProfileInput, query: UserQuery = {}) {
@@ -41,7 +42,10 @@ export function createProfiles({ db }: { db: Db }) {
         data.interviewTypes = [...new Set(input.interviewTypes)].sort();
       }
       if (input.level !== undefined) data.level = input.level;
-      return db.user.update({ ...query, where: { id: viewer.id }, data });
+      return events.transaction(async (tx, emit) => {
+        if (data.interviewTypes) emit.peers(); // availablePeers(type) filters by them
+        return tx.user.update({ ...query, where: { id: viewer.id }, data });
+      });
     },
   };
 }

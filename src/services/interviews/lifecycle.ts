@@ -28,6 +28,7 @@ export function createLifecycle({ events }: { events: Events }) {
         }
         if (t.changed) {
           await tx.interview.update({ where: { id: interviewId }, data: { status: t.next, startedAt: now } });
+          emit.peers();
           announceToBoth(emit, 'SESSION_STARTED', interviewId, [me.userId, peer.userId], viewer.id, {
             startedAt: now.toISOString(),
           });
@@ -42,6 +43,7 @@ export function createLifecycle({ events }: { events: Events }) {
         const t = transition(interview.status, 'end');
         if (!t.ok) throw conflict(t.reason);
         await tx.interview.update({ where: { id: interviewId }, data: { status: t.next, endedAt: now } });
+        emit.peers();
         announceToBoth(emit, 'SESSION_ENDED', interviewId, [me.userId, peer.userId], viewer.id, {
           endedAt: now.toISOString(),
           reason: 'ended-by-participant',

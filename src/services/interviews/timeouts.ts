@@ -29,6 +29,7 @@ async function cancelInterview(
     where: { id },
     data: { status: 'CANCELLED', cancelledAt: now, cancelReason: opts.reason },
   });
+  emit.peers();
   // Unique bookingId: the bookings are free to be matched again.
   await tx.interviewParticipant.updateMany({ where: { interviewId: id }, data: { bookingId: null } });
   if (opts.reason === 'no-show' && absent.length) {
@@ -147,6 +148,7 @@ export function createTimeouts({
           const t = transition(interview.status, 'end');
           if (!t.ok) return null;
           await tx.interview.update({ where: { id: interviewId }, data: { status: t.next, endedAt: now } });
+          emit.peers();
           announceToBoth(emit, 'SESSION_ENDED', interviewId, userIds, null, {
             endedAt: now.toISOString(),
             reason: 'time-limit',

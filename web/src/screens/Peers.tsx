@@ -1,9 +1,9 @@
 // Instant interviews: be available, see available peers, send a request and
 // follow it (cancel while pending). Incoming ones show on every screen.
 import { useState } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useMutation, useQuery, useSubscription } from 'urql';
 import {
-  AvailablePeersDocument,
+  AvailablePeersLiveDocument,
   CancelInstantRequestDocument,
   errorText,
   MeDocument,
@@ -21,21 +21,19 @@ export function Peers() {
   const me = useMe();
   const [type, setType] = useState<InterviewType>('TECHNICAL');
   const [difficulty, setDifficulty] = useState<Difficulty>('MEDIUM');
-  const [peers, refetchPeers] = useQuery({ query: AvailablePeersDocument, requestPolicy: 'network-only' });
+  // The list now, then again whenever anyone's presence or availability changes (no refetching).
+  const [peers] = useSubscription({ query: AvailablePeersLiveDocument });
   const [self, refetchSelf] = useQuery({ query: MeDocument, requestPolicy: 'network-only' });
   const [mine, refetchMine] = useQuery({ query: MyInstantRequestsDocument });
   const [avail, setAvailability] = useMutation(SetAvailabilityDocument);
   const [req, request] = useMutation(RequestInstantInterviewDocument);
   const [, cancel] = useMutation(CancelInstantRequestDocument);
   const refresh = () => {
-    refetchPeers({ requestPolicy: 'network-only' });
     refetchSelf({ requestPolicy: 'network-only' });
     refetchMine({ requestPolicy: 'network-only' });
   };
   useUserEvents(refresh, [
     'AVAILABILITY_CHANGED',
-    'USER_ONLINE',
-    'USER_OFFLINE',
     'INSTANT_REQUEST_REJECTED',
     'INSTANT_REQUEST_EXPIRED',
     'INSTANT_REQUEST_RECEIVED',
