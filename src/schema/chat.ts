@@ -3,6 +3,9 @@
 import type { SessionEventMessage, UserEventMessage } from '../domain/events.js';
 import { forbidden } from '../domain/errors.js';
 import { MESSAGE_BODY_MAX } from '../domain/chat.js';
+import type { Context } from '../context.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { Planned } from '../infra/db.js';
 import { builder } from './builder.js';
 import { uuid } from './args.js';
 import { UserEventRef } from './events.js';
@@ -145,26 +148,29 @@ export function announcedMessageId(e: { type: string; payload: Record<string, un
 const MESSAGE_FIELD =
   'For MESSAGE_SENT / MESSAGE_EDITED / MESSAGE_DELETED: the message as it is now (body null once deleted).';
 
+/** The message a chat event announces, as it is now; one rule for both event types. */
+const announcedMessage = (
+  query: Planned<Prisma.MessageInclude, Prisma.MessageSelect>,
+  e: UserEventMessage | SessionEventMessage,
+  ctx: Context,
+) => {
+  const id = announcedMessageId(e);
+  return id ? ctx.db.message.findUnique({ ...query, where: { id } }) : null;
+};
+
 builder.objectField(UserEventRef, 'message', (t) =>
   t.prismaField({
     type: 'Message',
     nullable: true,
     description: MESSAGE_FIELD,
-    resolve: (query, e: UserEventMessage, _args, ctx) => {
-      const id = announcedMessageId(e);
-      return id ? ctx.db.message.findUnique({ ...query, where: { id } }) : null;
-    },
+    resolve: (query, e, _args, ctx) => announcedMessage(query, e, ctx),
   }),
 );
-
 builder.objectField(SessionEventRef, 'message', (t) =>
   t.prismaField({
     type: 'Message',
     nullable: true,
     description: MESSAGE_FIELD,
-    resolve: (query, e: SessionEventMessage, _args, ctx) => {
-      const id = announcedMessageId(e);
-      return id ? ctx.db.message.findUnique({ ...query, where: { id } }) : null;
-    },
+    resolve: (query, e, _args, ctx) => announcedMessage(query, e, ctx),
   }),
 );

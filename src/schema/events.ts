@@ -85,7 +85,7 @@ builder.queryField('notifications', (t) =>
         });
       },
     },
-    // API.md's names for the connection and its edges.
+    // docs/api.md's names for the connection and its edges.
     { name: 'UserEventConnection' },
     { name: 'UserEventEdge' },
   ),
