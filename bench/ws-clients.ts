@@ -39,6 +39,9 @@ let received = 0;
 let firstAt = 0;
 let lastAt = 0;
 let otherFrames = 0;
+/** Events stamped before the phase began (a slow server still sending an earlier probe round): not this phase's. */
+let since = 0;
+let stale = 0;
 let sample: string | null = null;
 const closedAfterReady = new Map<string, number>();
 let waiter: { target: number; resolve: () => void } | null = null;
@@ -47,6 +50,10 @@ function record(i: number, data: Buffer, t: number) {
   const k = data.indexOf(AT);
   if (k < 0) return false;
   const at = Date.parse(data.toString('latin1', k + 6, k + 30));
+  if (at < since) {
+    stale++;
+    return true;
+  }
   if (received === latencies.length) {
     const bigger = new Float64Array(latencies.length * 2);
     bigger.set(latencies);
@@ -151,7 +158,9 @@ serveParent(
       return { ready, failures: Object.fromEntries(failures), startedAt: started, lastReadyAt };
     },
     /** Starts a new measurement: counters and samples back to zero. */
-    phase() {
+    phase(arg?: { since?: number }) {
+      since = arg?.since ?? 0;
+      stale = 0;
       received = 0;
       firstAt = 0;
       lastAt = 0;
@@ -201,6 +210,7 @@ serveParent(
         minPerSocket: perSocket.length ? min : 0,
         maxPerSocket: max,
         otherFrames,
+        stale,
         sample,
         latencies: packFloats(latencies.subarray(0, received)),
         closedAfterReady: Object.fromEntries(closedAfterReady),

@@ -71,6 +71,8 @@ export interface ClientReport {
   minPerSocket: number;
   maxPerSocket: number;
   otherFrames: number;
+  /** Events published before the phase (an earlier round still arriving), left out of its counts. */
+  stale: number;
   sample: string | null;
   latencies: string;
   closedAfterReady: Record<string, number>;
@@ -311,6 +313,8 @@ export interface PhaseStats {
   max: number;
   serverCpu: number;
   clientCpu: number;
+  /** Events of an earlier phase that arrived during this one (not counted in `delivered`). */
+  stale: number;
 }
 
 /**
@@ -327,7 +331,8 @@ export async function measurePhase(
   run: () => Promise<void>,
 ): Promise<{ stats: PhaseStats; reports: ClientReport[] }> {
   const { ready, perSocket, timeoutMs, settleMs = 0 } = opts;
-  await Promise.all(clients.map((c) => c.call('phase')));
+  const since = Date.now();
+  await Promise.all(clients.map((c) => c.call('phase', { since })));
   const sBefore = procStats(server.pid);
   const cBefore = clients.map((c) => procStats(c.pid));
   const start = now();
@@ -354,13 +359,14 @@ export async function measurePhase(
     max: lat.length ? lat[lat.length - 1]! : NaN,
     serverCpu: cpuPercent([sBefore], [sAfter], end - start - settleMs),
     clientCpu: cpuPercent(cBefore, cAfter, end - start - settleMs),
+    stale: sum(reports.map((r) => r.stale)),
   };
   return { stats, reports };
 }
 
 /** The progress line of a phase. */
 export const phaseLine = (kind: Kind, name: string, p: PhaseStats & { expected: number }) =>
-  `[${kind}] ${name}: ${int(p.delivered)}/${int(p.expected)} in ${p.seconds.toFixed(2)} s, ${int(p.throughput)} msg/s, p50 ${msf(p.p50)} p99 ${msf(p.p99)}, server CPU ${p.serverCpu.toFixed(0)}%`;
+  `[${kind}] ${name}: ${int(p.delivered)}/${int(p.expected)} in ${p.seconds.toFixed(2)} s, ${int(p.throughput)} msg/s, p50 ${msf(p.p50)} p99 ${msf(p.p99)}, server CPU ${p.serverCpu.toFixed(0)}%${p.stale ? `, ${int(p.stale)} late from earlier rounds left out` : ''}`;
 
 /** Table cells of a phase's latencies and CPU: p50, p95, p99, max, server CPU, clients CPU. */
 export const latencyCells = (p: PhaseStats) => [

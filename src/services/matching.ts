@@ -70,15 +70,15 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
           if (updated !== participants.length) {
             throw new Error(`pairing ${slotId}: ${updated} of ${participants.length} bookings were still waiting`);
           }
+          const byInterview = new Map<string, { userId: string; difficulty: Difficulty }[]>();
+          for (const p of participants) {
+            const list = byInterview.get(p.i) ?? [];
+            list.push({ userId: p.u, difficulty: p.d as Difficulty });
+            byInterview.set(p.i, list);
+          }
           await assignQuestions(
             tx,
-            interviewIds.map((id) => ({
-              id,
-              type: slot.type,
-              participants: participants
-                .filter((p) => p.i === id)
-                .map((p) => ({ userId: p.u, difficulty: p.d as Difficulty })),
-            })),
+            interviewIds.map((id) => ({ id, type: slot.type, participants: byInterview.get(id)! })),
           );
           emit.room(slotId, 'MATCHED');
           return interviewIds;

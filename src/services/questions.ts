@@ -45,16 +45,17 @@ export async function assignQuestions(
     orderBy: { id: 'asc' },
   });
   const asked = [...new Set(asks.map((a) => a.askedToId))];
-  const past = await tx.assignedQuestion.groupBy({
-    by: ['askedToId', 'questionId'],
-    where: { askedToId: { in: asked }, interview: { status: { not: 'CANCELLED' } } },
-    _max: { createdAt: true },
-  });
+  // One array parameter, not one per id: a pairing run can ask for 100,000 people (PostgreSQL takes 65,535 parameters).
+  const past = await tx.$queryRaw<{ askedToId: string; questionId: string; at: Date }[]>`
+    SELECT aq."askedToId", aq."questionId", max(aq."createdAt") AS at
+    FROM "AssignedQuestion" aq JOIN "Interview" i ON i.id = aq."interviewId"
+    WHERE aq."askedToId" = ANY(string_to_array(${asked.join(',')}, ',')::uuid[]) AND i.status <> 'CANCELLED'
+    GROUP BY aq."askedToId", aq."questionId"`;
   const history = new Map<string, Map<string, Date>>(asked.map((id) => [id, new Map()]));
-  for (const p of past) history.get(p.askedToId)!.set(p.questionId, p._max.createdAt!);
+  for (const p of past) history.get(p.askedToId)!.set(p.questionId, p.at);
 
   const now = new Date();
-  const rows: { interviewId: string; questionId: string; askedById: string; askedToId: string; createdAt: Date }[] = [];
+  const rows: { interviewId: string; questionId: string; askedById: string; askedToId: string }[] = [];
   const pickedIn = new Map<string, Set<string>>();
   for (const a of asks) {
     const candidates = bank.filter((q) => q.type === a.type && q.difficulty === a.difficulty).map((q) => q.id);
@@ -70,10 +71,15 @@ export async function assignQuestions(
       questionId,
       askedById: a.askedById,
       askedToId: a.askedToId,
-      createdAt: now,
     });
   }
-  if (rows.length) await tx.assignedQuestion.createMany({ data: rows });
+  // Bulk rows travel as one JSON text parameter, as in matching.
+  if (rows.length)
+    await tx.$executeRaw`
+      INSERT INTO "AssignedQuestion" (id, "interviewId", "questionId", "askedById", "askedToId", "createdAt")
+      SELECT gen_random_uuid(), x."interviewId", x."questionId", x."askedById", x."askedToId", ${now}
+      FROM json_to_recordset(${JSON.stringify(rows)}::json)
+        AS x("interviewId" uuid, "questionId" uuid, "askedById" uuid, "askedToId" uuid)`;
   return rows.length;
 }
 
