@@ -1,4 +1,5 @@
-// A socket lives as long as the access token it was opened with (issue 9, item 13).
+// A socket lives as long as the access tokens it runs operations with: the one it was
+// opened with, and any sent per operation (issue 9, item 13).
 import { graphql } from './generated/gql.js';
 import { admitted, connectWs, ok, subscribe, type WsConnection } from './support/client.js';
 import { registerUser } from './support/fixtures.js';
@@ -56,4 +57,26 @@ it('closes a socket with 4403 when its access token expires; a fresh token opens
   const fresh = await admitted(connectWs(stack.wsUrl, refreshSession.token));
   sockets.push(fresh);
   expect((await subscribe(fresh, Me).next()).data?.me?.id).toBe(user.id);
+});
+
+it('closes the socket with 4403 when a token sent per operation (extensions.headers, as GraphiQL does) expires', async () => {
+  const user = await registerUser(stack.url);
+  const { login } = await ok(stack.url, Login, { input: { email: user.email, password: 'password123' } });
+  // An anonymous socket: only the operation carries the token.
+  const conn = await admitted(connectWs(stack.wsUrl));
+  sockets.push(conn);
+  const result = await new Promise<unknown>((resolve, reject) => {
+    conn.client.subscribe(
+      {
+        query: 'query ExpiryPerOperation { me { id } }',
+        extensions: { headers: { Authorization: `Bearer ${login.token}` } },
+      },
+      { next: resolve, error: reject, complete: () => {} },
+    );
+  });
+  expect(result).toMatchObject({ data: { me: { id: user.id } } });
+  expect(await conn.closed).toEqual({ code: 4403, reason: 'Token expired' });
+  const expiresAt =
+    (JSON.parse(Buffer.from(login.token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
+  expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
 });

@@ -8,7 +8,9 @@
 //     bad or expired token → close 4403; no token → anonymous connection
 //     (4429 past the address's anonymous cap); the token's expiry closes it 4403;
 //   subscribe → yoga's enveloped parse/validate/context → execute or subscribe
-//     (RATE_LIMITED for that operation past WS_MAX_OPERATIONS_PER_SOCKET);
+//     (RATE_LIMITED for that operation past WS_MAX_OPERATIONS_PER_SOCKET); a token
+//     in the operation's extensions.headers signs in that operation, and its
+//     expiry, too, closes the socket 4403;
 //   session revoked elsewhere (logout, reset) → every socket of it closes 4403;
 //   shutdown → after app.stop() has sent SERVER_SHUTDOWN down every stream,
 //     close 1001 so clients reconnect to another instance.
@@ -180,6 +182,28 @@ export async function createWsServer(opts: {
     set.add(socket);
     socketsBySession.set(sid, set);
   };
+  /**
+   * A socket lives as long as the tokens it runs operations with (the connection's,
+   * and any sent per operation): clients reconnect with a fresh one and resume by cursor.
+   */
+  const expiries = new Map<WebSocket, { at: number; timer: NodeJS.Timeout }>();
+  const closeAtExpiry = (socket: WebSocket, authorization: string) => {
+    const at = (decodeJwt(bearerToken(authorization)!).exp ?? 0) * 1000;
+    const current = expiries.get(socket);
+    if (current && current.at <= at) return; // one timer per socket, at the earliest expiry
+    if (current) clearTimeout(current.timer);
+    else
+      socket.once('close', () => {
+        clearTimeout(expiries.get(socket)?.timer);
+        expiries.delete(socket);
+      });
+    const timer = setTimeout(
+      () => socket.close(WsCloseCode.Forbidden, 'Token expired'),
+      Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())),
+    );
+    timer.unref();
+    expiries.set(socket, { at, timer });
+  };
   /** Per socket: operation id → root field. */
   const subscriptionsBySocket = new Map<WebSocket, Map<string, string>>();
 
@@ -248,14 +272,7 @@ export async function createWsServer(opts: {
         ctx.extra.auth = { viewer, ip, socketId };
         if (viewer) {
           trackSession(viewer.sessionId, socket);
-          // The socket lives as long as its token: clients reconnect with a fresh one and resume by cursor.
-          const { exp } = decodeJwt(bearerToken(authorization)!);
-          const expiry = setTimeout(
-            () => socket.close(WsCloseCode.Forbidden, 'Token expired'),
-            Math.min(MAX_TIMER_MS, Math.max(0, (exp ?? 0) * 1000 - Date.now())),
-          );
-          expiry.unref();
-          socket.once('close', () => clearTimeout(expiry));
+          closeAtExpiry(socket, authorization!);
         }
         return true;
       },
@@ -287,6 +304,7 @@ export async function createWsServer(opts: {
           }
           socketAuth = { ...socketAuth!, viewer };
           trackSession(viewer.sessionId, ctx.extra.socket);
+          closeAtExpiry(ctx.extra.socket, authorization);
           const mine = operationSessions.get(ctx.extra.socket) ?? new Set();
           operationSessions.set(ctx.extra.socket, mine.add(viewer.sessionId));
         }
