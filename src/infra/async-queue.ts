@@ -66,6 +66,21 @@ export function closable<T>(gen: AsyncGenerator<T>, queue: { close(): void }): A
   };
 }
 
+/**
+ * `read()` at once, then again after each item of `changes`; items that arrive
+ * while a read runs are folded into the next one. Closing the result closes `changes`.
+ */
+export function rereadOnChange<T>(changes: AsyncQueue<unknown>, read: () => Promise<T>): AsyncIterableIterator<T> {
+  async function* run(): AsyncGenerator<T> {
+    yield await read();
+    for await (const _ of changes) {
+      changes.drain();
+      yield await read();
+    }
+  }
+  return closable(run(), changes);
+}
+
 /** Maps and filters (undefined drops) an iterator, passing return() through so the source stops at once. */
 export function mapIterator<T, U>(
   source: AsyncIterableIterator<T>,

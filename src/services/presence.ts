@@ -9,7 +9,7 @@
 // nothing, so the sweep job announces USER_OFFLINE for users whose last
 // sockets were its.
 import { Prisma, type Availability, type InterviewType, type User } from '../generated/prisma/client.js';
-import { closable } from '../infra/async-queue.js';
+import { rereadOnChange } from '../infra/async-queue.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Presence } from '../infra/presence.js';
@@ -258,16 +258,7 @@ export function createUserPresence({
      * Changes that land while one list is read are folded into the next.
      */
     async watchAvailablePeers(viewer: Viewer, type: InterviewType | null): Promise<AsyncIterableIterator<User[]>> {
-      const changes = await events.peerChanges();
-      const read = () => this.availablePeers(viewer, type);
-      async function* run(): AsyncGenerator<User[]> {
-        yield await read();
-        for await (const _ of changes) {
-          changes.drain();
-          yield await read();
-        }
-      }
-      return closable(run(), changes);
+      return rereadOnChange(await events.peerChanges(), () => this.availablePeers(viewer, type));
     },
 
     async availablePeers(viewer: Viewer, type: InterviewType | null = null, query: UserQuery = {}, now = new Date()) {

@@ -11,7 +11,7 @@ import {
   type InstanceReport,
   type RealtimeTotals,
 } from '../domain/realtime-stats.js';
-import { closable } from '../infra/async-queue.js';
+import { rereadOnChange } from '../infra/async-queue.js';
 import { subscribeQueue } from '../infra/pubsub.js';
 import type { InstanceRegistry } from '../infra/instance-registry.js';
 import type { Logger } from '../infra/logger.js';
@@ -92,15 +92,7 @@ export function createRealtimeStats(deps: {
      * land while one total is being read are folded into the next one.
      */
     async stream(): Promise<AsyncIterableIterator<RealtimeSnapshot>> {
-      const reports = await subscribeQueue<unknown>(pubsub, reportedChannel);
-      async function* run(): AsyncGenerator<RealtimeSnapshot> {
-        yield await totals();
-        for await (const _ of reports) {
-          reports.drain();
-          yield await totals();
-        }
-      }
-      return closable(run(), reports);
+      return rereadOnChange(await subscribeQueue(pubsub, reportedChannel), totals);
     },
 
     /** Stops reporting and removes this instance's row (a killed one's expires instead). */
