@@ -34,21 +34,31 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
  * (`$variable.path` or the argument's name), if anywhere.
  */
 export function unstorableTextAt(document: DocumentNode, variables: unknown): string | null {
-  const inValue = (value: unknown, path: string): string | null => {
-    if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
-    if (typeof value !== 'object' || value === null) return null;
-    for (const [key, v] of Object.entries(value)) {
-      const found = inValue(v, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
-      if (found) return found;
-    }
-    return null;
-  };
   if (typeof variables === 'object' && variables !== null) {
     for (const [name, value] of Object.entries(variables)) {
-      const found = inValue(value, `$${name}`);
+      const found = unstorableIn(value, `$${name}`);
       if (found) return found;
     }
   }
+  let literal = literalVerdicts.get(document);
+  if (literal === undefined) literalVerdicts.set(document, (literal = unstorableLiteral(document)));
+  return literal;
+}
+
+/** A document's literals never change, and yoga's parse cache hands out the same node per source: checked once. */
+const literalVerdicts = new WeakMap<DocumentNode, string | null>();
+
+function unstorableIn(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, v] of Object.entries(value)) {
+    const found = unstorableIn(v, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+    if (found) return found;
+  }
+  return null;
+}
+
+function unstorableLiteral(document: DocumentNode): string | null {
   let found: string | null = null;
   visit(document, {
     StringValue(node, _key, parent, _path, ancestors) {

@@ -53,12 +53,20 @@ export interface Cost {
   limit: number;
 }
 
+/** Costs that no variable can change, per schema and operation node (yoga's parse cache hands out the same nodes). */
+const fixedCosts = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, number>>();
+
 export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
 ): number {
+  let known = fixedCosts.get(schema);
+  const fixed = known?.get(operation);
+  if (fixed !== undefined) return fixed;
+  // Set when a page size comes from a variable: then the cost is this request's alone.
+  let varies = false;
   const fragments = new Map(
     document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
   );
@@ -126,6 +134,7 @@ export function operationCost(
     let count = 1;
     let innerPage: number | null = null;
     if (paged) {
+      varies ||= node.arguments?.some((a) => a.value.kind === Kind.VARIABLE) ?? false;
       const args = safeArgs(field, node, variables);
       const asked = Math.max(numberOr(args['first'], 0), numberOr(args['last'], 0));
       innerPage = asked > 0 ? asked : DEFAULT_PAGE_SIZE;
@@ -140,7 +149,12 @@ export function operationCost(
     return count * (1 + selectionCost(subSets, named, innerPage));
   }
 
-  return selectionCost([operation.selectionSet], root, null);
+  const cost = selectionCost([operation.selectionSet], root, null);
+  if (!varies) {
+    if (!known) fixedCosts.set(schema, (known = new WeakMap()));
+    known.set(operation, cost);
+  }
+  return cost;
 }
 
 function numberOr(value: unknown, fallback: number) {

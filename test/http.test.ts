@@ -234,9 +234,12 @@ describe('GraphQL over HTTP', () => {
   ])(
     'refuses unstorable text (%s) with BAD_USER_INPUT naming it (PostgreSQL text cannot hold one)',
     async (_where, body, field) => {
-      const res = await raw({ body });
       const message = `${field}: must not contain NUL characters or unpaired surrogates.`;
-      expect(res.body?.errors).toEqual([{ message, extensions: { code: 'BAD_USER_INPUT', field } }]);
+      // Twice: the second request gets the document yoga parsed and the server checked the first time.
+      for (let i = 0; i < 2; i++) {
+        const res = await raw({ body });
+        expect(res.body?.errors).toEqual([{ message, extensions: { code: 'BAD_USER_INPUT', field } }]);
+      }
     },
   );
 

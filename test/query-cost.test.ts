@@ -39,6 +39,17 @@ describe('operationCost', () => {
     expect(cost(PAGES_OF_PAGES, {})).toBe(cost(PAGES_OF_PAGES, { n: 20 }));
   });
 
+  it('costs one parsed document per request when a page size is a variable, and once when none is', () => {
+    // yoga's parse cache hands every request of a document the same nodes; only fixed costs may be kept with them.
+    const paged = parse(PAGES_OF_PAGES);
+    const op = getOperationAST(paged)!;
+    expect(operationCost(schema, paged, op, { n: 5 })).toBe(1 + 5 * (1 + 1 + (1 + 5 * 2)));
+    expect(operationCost(schema, paged, op, { n: 100 })).toBe(1 + 100 * (1 + 1 + (1 + 100 * 2)));
+    const fixed = parse(HISTORY);
+    const first = operationCost(schema, fixed, getOperationAST(fixed)!, {});
+    expect(operationCost(schema, fixed, getOperationAST(fixed)!, { ignored: 1 })).toBe(first);
+  });
+
   it('counts the costliest member of a union, not every member', () => {
     const one = cost(`subscription { events { id data { ... on RolesSwappedData { roles { userId } } } } }`);
     const both = cost(
