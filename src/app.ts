@@ -21,6 +21,7 @@ import { startScheduler, type JobDefinition, type Scheduler } from './jobs/sched
 import { createWebStatic } from './infra/web-static.js';
 import { createWsServer, WsCloseCode, type RealtimeServer } from './realtime/ws-server.js';
 import { createAccounts } from './services/accounts.js';
+import { createUserRows } from './services/user-rows.js';
 import { createBookings } from './services/bookings.js';
 import { createDevOutbox } from './services/dev-outbox.js';
 import { createEmailSender } from './services/email-outbox.js';
@@ -83,17 +84,20 @@ export async function buildApp(
   const pubsub = pubsubHandle.engine;
   const limiter = createRateLimiter(pubsubHandle.redis, config.rateLimitPrefix);
   const hasher = createPasswordHasher({ ...config.argon2, onRun: (kind) => metrics.passwordHashes.inc({ kind }) });
+  const listenEpoch = () => pubsubHandle.listenEpoch();
+  const users = createUserRows({ sql, pubsub, listenEpoch, log });
   const accounts = createAccounts({
     db,
     sql,
-    listenEpoch: () => pubsubHandle.listenEpoch(),
+    users,
+    listenEpoch,
     config,
     limiter,
     hasher,
     pubsub,
     log,
   });
-  const events = createEvents({ db, pubsub, log });
+  const events = createEvents({ db, pubsub, users, log });
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
   const presence = createPresence(pubsubHandle.redis, { ttlMs: config.presenceTtlMs });
@@ -111,7 +115,7 @@ export async function buildApp(
     instanceName: config.instanceName,
     log,
   });
-  const notifications = createNotifications({ db, events, config, userPresence, log });
+  const notifications = createNotifications({ db, events, config, userPresence, users, log });
   events.beforeStore((tx, stored) => notifications.offlineNotices(tx, stored));
   const reminders = createReminders({ events, config, notifications });
   const profiles = createProfiles({ events });
@@ -122,7 +126,7 @@ export async function buildApp(
   const reports = createReports({ db, events, config, log });
   const devOutbox = createDevOutbox({ db, config });
   const services: Services = {
-    ...{ accounts, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats },
+    ...{ accounts, users, events, bookings, matching, interviews, chat, userPresence, instant, realtimeStats },
     ...{ questions, codePad, reports, maintenance, notifications, reminders, profiles, devOutbox },
   };
   const infra: Infra = { config, db, sql, log, pubsub, limiter, presence };

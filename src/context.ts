@@ -12,6 +12,7 @@ import type { Logger } from './infra/logger.js';
 import type { Presence } from './infra/presence.js';
 import type { RateLimiter } from './infra/rate-limit.js';
 import type { Accounts, AuthFailure, Viewer } from './services/accounts.js';
+import type { UserRows } from './services/user-rows.js';
 import type { Bookings } from './services/bookings.js';
 import type { Events } from './services/events.js';
 import type { Matching } from './services/matching.js';
@@ -31,6 +32,7 @@ import type { Reminders } from './services/reminders.js';
 
 export interface Services {
   accounts: Accounts;
+  users: UserRows;
   events: Events;
   bookings: Bookings;
   matching: Matching;

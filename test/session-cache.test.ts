@@ -26,7 +26,7 @@ it('a revocation drops the entry', () => {
   const { cache } = setup();
   cache.put('s1', alice, cache.ticket());
   cache.put('s2', alice, cache.ticket());
-  cache.revoke(['s1']);
+  cache.drop(['s1']);
   expect(cache.get('s1')).toBeNull();
   expect(cache.get('s2')).toMatchObject(alice);
 });
@@ -34,7 +34,7 @@ it('a revocation drops the entry', () => {
 it('does not store a read that started before a revocation', () => {
   const { cache } = setup();
   const ticket = cache.ticket();
-  cache.revoke(['s1']); // arrives while the session row is being read
+  cache.drop(['s1']); // arrives while the session row is being read
   cache.put('s1', alice, ticket);
   expect(cache.get('s1')).toBeNull();
   cache.put('s1', alice, cache.ticket());

@@ -158,6 +158,8 @@ export const channels = {
   codePad: (interviewId: string) => `codepad:${interviewId}`,
   /** Sessions revoked (logout, password reset): every instance closes their sockets. */
   sessionsRevoked: 'system:sessions-revoked',
+  /** User rows changed (profile, preferences, availability, role): every instance drops its copies. */
+  usersChanged: 'system:users-changed',
   /** Someone's presence, availability, interview types or interview status changed: `availablePeers` streams re-read. */
   peers: 'system:peers',
   /** Maintenance switched on or off: every instance refreshes its state and tells its `events` streams. */
@@ -166,6 +168,10 @@ export const channels = {
 
 export interface SessionsRevokedMessage {
   sessionIds: string[];
+}
+
+export interface UsersChangedMessage {
+  userIds: string[];
 }
 
 /** An update the server merged into an interview's code pad, relayed to every watcher on any instance. */

@@ -109,7 +109,7 @@ function viewerZone(ctx: Context): Promise<string> {
   let zone = viewerZones.get(ctx);
   if (!zone) {
     zone = ctx.viewer
-      ? ctx.services.accounts.findUser(ctx.viewer.id).then((u) => u?.timezone ?? DEFAULT_TIMEZONE)
+      ? ctx.services.users.find(ctx.viewer.id).then((u) => u?.timezone ?? DEFAULT_TIMEZONE)
       : Promise.resolve(DEFAULT_TIMEZONE);
     viewerZones.set(ctx, zone);
   }

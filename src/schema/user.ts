@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Availability, Role } from '../generated/prisma/enums.js';
+import type { User } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { NAME_MAX } from '../domain/account.js';
 
@@ -39,7 +40,9 @@ builder.queryField('me', (t) =>
     type: UserRef,
     nullable: true,
     description: 'The signed-in user; null when not signed in.',
-    resolve: (_root, _args, ctx) => (ctx.viewer ? ctx.services.accounts.findUser(ctx.viewer.id) : null),
+    // A UserRow lacks only columns no User field reads (see UserRows).
+    resolve: (_root, _args, ctx) =>
+      ctx.viewer ? (ctx.services.users.find(ctx.viewer.id) as Promise<User | null>) : null,
   }),
 );
 

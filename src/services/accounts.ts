@@ -33,6 +33,7 @@ import { ARGON2, type PasswordHasher } from '../infra/password-hasher.js';
 import type { Limit, RateLimiter } from '../infra/rate-limit.js';
 import { Prisma, type User } from '../generated/prisma/client.js';
 import { createSessionCache, createVerifiedTokens, type VerifiedToken } from './session-cache.js';
+import type { UserRows } from './user-rows.js';
 
 const JWT_ISSUER = 'mockmate';
 // Short, so a revocation announcement lost with Redis's connection costs at most this long.
@@ -57,6 +58,7 @@ export type AuthFailure = 'invalid' | 'expired' | 'revoked';
 export interface AccountDeps {
   db: Db;
   sql: Sql;
+  users: UserRows;
   /** PubSubHandle.listenEpoch: whether revocation announcements can be relied on right now. */
   listenEpoch: () => number | null;
   config: Config;
@@ -66,7 +68,7 @@ export interface AccountDeps {
   log: Logger;
 }
 
-export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, pubsub, log }: AccountDeps) {
+export function createAccounts({ db, sql, users, listenEpoch, config, limiter, hasher, pubsub, log }: AccountDeps) {
   // Imported once: given raw bytes, jose imports a CryptoKey on every sign and verify (half a verify's CPU).
   const jwtKey = crypto.subtle.importKey(
     'raw',
@@ -83,7 +85,7 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
   // Until the subscription stands, announcements could be missed: the cache stays unused.
   let hearingRevocations = false;
   pubsub
-    .subscribe(channels.sessionsRevoked, (msg: SessionsRevokedMessage) => sessions.revoke(msg.sessionIds), {})
+    .subscribe(channels.sessionsRevoked, (msg: SessionsRevokedMessage) => sessions.drop(msg.sessionIds), {})
     .then(() => (hearingRevocations = true))
     .catch((err: unknown) =>
       log.warn({ err }, 'could not subscribe to session revocations; every request reads its session'),
@@ -175,7 +177,7 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
   async function announceRevoked(sessionIds: string[]) {
     if (sessionIds.length === 0) return;
     // This instance forgets them now, not when its own announcement comes back.
-    sessions.revoke(sessionIds);
+    sessions.drop(sessionIds);
     const message: SessionsRevokedMessage = { sessionIds };
     await pubsub.publish(channels.sessionsRevoked, message).catch((err: unknown) => {
       // The access tokens are already dead (checked per request); only open sockets linger.
@@ -318,7 +320,8 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
         return { user, sessionIds: live.map((s) => s.id) };
       });
       // A new role must not wait for this instance's cached sessions to expire (others' expire within SESSION_CACHE.ttlMs).
-      sessions.revoke(sessionIds);
+      sessions.drop(sessionIds);
+      await users.changed([user.id]);
       return user;
     },
 
@@ -341,7 +344,9 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
         refund(reserved.filter(([limit]) => limit !== limits.loginAccountAddress)),
         limits.knownAddress.reset(`${email}|${ip}`).then(() => limits.knownAddress.consume(`${email}|${ip}`)),
       ]);
-      return issueSession(db, await withCurrentRole(db, user));
+      const current = await withCurrentRole(db, user);
+      if (current.role !== user.role) await users.changed([user.id]);
+      return issueSession(db, current);
     },
 
     /**
@@ -473,17 +478,6 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
       await Promise.all([...pending]);
     },
 
-    /** A user's row in plain SQL: `me` reads it on every request. */
-    async findUser(id: string): Promise<User | null> {
-      // pg cannot parse an array of a custom enum: read interviewTypes as text[].
-      const { rows } = await sql.query<Omit<User, 'eventSeq'> & { eventSeq: string }>(
-        'SELECT *, "interviewTypes"::text[] AS "interviewTypes" FROM "User" WHERE id = $1',
-        [id],
-      );
-      const row = rows[0];
-      return row ? { ...row, eventSeq: BigInt(row.eventSeq) } : null;
-    },
-
     /** Resolves an access token to its viewer; a revoked session fails at once, not at token expiry. */
     async authenticate(token: string): Promise<{ viewer: Viewer } | { failure: AuthFailure }> {
       const claims = verifiedTokens.get(token) ?? (await verifyAccessToken(token));
@@ -504,7 +498,7 @@ export function createAccounts({ db, sql, listenEpoch, config, limiter, hasher, 
       const session = rows[0];
       if (!session || session.userId !== sub) return { failure: 'invalid' };
       if (session.revoked) return { failure: 'revoked' };
-      if (ticket) sessions.put(sid, session, ticket);
+      if (ticket) sessions.put(sid, { userId: session.userId, role: session.role }, ticket);
       return { viewer: { id: sub, sessionId: sid, role: session.role } };
     },
   };

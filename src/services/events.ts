@@ -22,6 +22,7 @@ import { closable, type AsyncQueue } from '../infra/async-queue.js';
 import { subscribeQueue } from '../infra/pubsub.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import type { UserRows } from './user-rows.js';
 import { createShutdownNotice, type ShutdownNotice } from '../infra/shutdown-notice.js';
 
 const REPLAY_BATCH = 500;
@@ -48,6 +49,8 @@ export interface Emitter {
   session(event: Omit<SessionEventMessage, 'at'>): void;
   /** Who is an available peer may have changed (see channels.peers). */
   peers(): void;
+  /** This user's row changed: every instance drops its copy before the events are published (UserRows). */
+  userRow(userId: string): void;
 }
 
 interface StoredRow {
@@ -130,7 +133,17 @@ export type BeforeStore = (tx: Tx, events: UserEventInput[]) => Promise<void>;
 const LIVE_ONLY = Symbol('liveOnly');
 type LiveOnlyMessage = UserEventMessage & { [LIVE_ONLY]?: true };
 
-export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine; log: Logger }) {
+export function createEvents({
+  db,
+  pubsub,
+  users,
+  log,
+}: {
+  db: Db;
+  pubsub: PubSubEngine;
+  users: UserRows;
+  log: Logger;
+}) {
   const shutdownNotice = createShutdownNotice();
   /** The live queue of every open `events` stream here, for live-only notices (MAINTENANCE_MODE). */
   const userQueues = new Set<AsyncQueue<LiveOnlyMessage>>();
@@ -164,11 +177,13 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
       const roomChanges = new Map<string, RoomEventType>();
       const sessionEvents: Omit<SessionEventMessage, 'at'>[] = [];
       let peersChanged = false;
+      const changedUsers = new Set<string>();
       const emit: Emitter = {
         user: (e) => void userEvents.push(e),
         room: (slotId, type) => void roomChanges.set(slotId, type),
         session: (e) => void sessionEvents.push(e),
         peers: () => void (peersChanged = true),
+        userRow: (userId) => void changedUsers.add(userId),
       };
       const { result, stored, rooms } = await db.$transaction(
         async (tx) => {
@@ -183,6 +198,8 @@ export function createEvents({ db, pubsub, log }: { db: Db; pubsub: PubSubEngine
         },
         { timeout: options.timeout ?? 15_000, maxWait: 10_000 },
       );
+      // First, so that no instance relays an event about the change while still holding the old row.
+      await users.changed([...changedUsers]);
       const at = new Date().toISOString();
       await publish(
         stored,

@@ -21,6 +21,7 @@ import type { Logger } from '../infra/logger.js';
 import type { Viewer } from './accounts.js';
 import type { Events } from './events.js';
 import type { UserPresence } from './presence.js';
+import type { UserRows } from './user-rows.js';
 
 export interface NotificationPreferences {
   emailReminders: boolean;
@@ -50,12 +51,14 @@ export function createNotifications({
   events,
   config,
   userPresence,
+  users,
   log,
 }: {
   db: Db;
   events: Events;
   config: Config;
   userPresence: UserPresence;
+  users: UserRows;
   log: Logger;
 }) {
   const linkFor = (userId: string, kind: UnsubscribeKind) =>
@@ -109,7 +112,9 @@ export function createNotifications({
         if (input[key] === null) throw badInput(`input.${key}`, 'must be true or false when given.');
         if (input[key] !== undefined) data[key] = input[key];
       }
-      return db.user.update({ ...query, where: { id: viewer.id }, data });
+      const user = await db.user.update({ ...query, where: { id: viewer.id }, data });
+      await users.changed([viewer.id]);
+      return user;
     },
 
     /** Turns off what a signed unsubscribe link names; no sign-in. Null when the token is not one of ours. */
@@ -121,6 +126,7 @@ export function createNotifications({
         data: { [PREFERENCE_OF[claim.kind]]: false },
         select: { emailReminders: true, emailWhenOffline: true },
       });
+      await users.changed([claim.userId]);
       return updated[0] ? { kind: claim.kind, preferences: updated[0] } : null;
     },
 

@@ -238,6 +238,7 @@ export function createUserPresence({
         const user = await tx.user.update({ ...query, where: { id: viewer.id }, data: { availability } });
         if (before.availability !== availability) {
           emit.peers();
+          emit.userRow(viewer.id);
           for (const id of [viewer.id, ...audience]) {
             emit.user({ userId: id, type: 'AVAILABILITY_CHANGED', payload: { userId: viewer.id, availability } });
           }

@@ -44,6 +44,7 @@ export function createProfiles({ events }: { events: Events }) {
       if (input.level !== undefined) data.level = input.level;
       return events.transaction(async (tx, emit) => {
         if (data.interviewTypes) emit.peers(); // availablePeers(type) filters by them
+        emit.userRow(viewer.id);
         return tx.user.update({ ...query, where: { id: viewer.id }, data });
       });
     },

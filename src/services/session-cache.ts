@@ -1,6 +1,6 @@
-// Per-instance memory of access tokens already verified and of sessions found valid, so authenticating a request
-// needs no database read. Every revocation is announced on
-// channels.sessionsRevoked and drops the entry on every instance as it arrives; the
+// Per-instance memory of access tokens already verified, of sessions found valid and of user rows, so
+// authenticating a request and answering `me` need no database read. Every change is announced
+// (channels.sessionsRevoked, channels.usersChanged) and drops the entry on every instance as it arrives; the
 // TTL bounds what a missed announcement can cost, and nothing is trusted
 // while the announcements may be missed (see PubSubHandle.listenEpoch).
 // Not lru-cache: it would replace only the size bound and the TTL; the listen-epoch and
@@ -12,7 +12,7 @@ export interface CachedSession {
   role: Role;
 }
 
-export interface SessionCacheOptions {
+export interface AnnouncedCacheOptions {
   ttlMs: number;
   maxEntries: number;
   /** PubSubHandle.listenEpoch: null = revocations may be missed now. */
@@ -20,49 +20,55 @@ export interface SessionCacheOptions {
   now?: () => number;
 }
 
-interface Entry extends CachedSession {
+interface Entry<V> {
+  value: V;
   validUntil: number;
   epoch: number;
 }
 
-export function createSessionCache({ ttlMs, maxEntries, listenEpoch, now = Date.now }: SessionCacheOptions) {
-  const entries = new Map<string, Entry>();
-  // Bumped by every revocation: a read that started before one may have seen the session still valid.
-  let revocations = 0;
+export interface Ticket {
+  drops: number;
+  epoch: number | null;
+}
+
+/** Rows by id, each kept until its TTL or until a drop announced for it (a revocation, a change). */
+export function createAnnouncedCache<V>({ ttlMs, maxEntries, listenEpoch, now = Date.now }: AnnouncedCacheOptions) {
+  const entries = new Map<string, Entry<V>>();
+  // Bumped by every drop: a read that started before one may have seen the row as it was.
+  let drops = 0;
 
   return {
-    get(sessionId: string): CachedSession | null {
-      const e = entries.get(sessionId);
+    get(id: string): V | null {
+      const e = entries.get(id);
       if (!e) return null;
       if (e.validUntil <= now() || e.epoch !== listenEpoch()) {
-        entries.delete(sessionId);
+        entries.delete(id);
         return null;
       }
-      return e;
+      return e.value;
     },
 
-    /** Call before reading the session; pass the result to put(). */
-    ticket() {
-      return { revocations, epoch: listenEpoch() };
+    /** Call before reading the row; pass the result to put(). */
+    ticket(): Ticket {
+      return { drops, epoch: listenEpoch() };
     },
 
-    put(sessionId: string, session: CachedSession, ticket: { revocations: number; epoch: number | null }) {
-      if (ticket.epoch === null || ticket.epoch !== listenEpoch() || ticket.revocations !== revocations) return;
-      setBounded(
-        entries,
-        sessionId,
-        { userId: session.userId, role: session.role, validUntil: now() + ttlMs, epoch: ticket.epoch },
-        maxEntries,
-      );
+    put(id: string, value: V, ticket: Ticket) {
+      if (ticket.epoch === null || ticket.epoch !== listenEpoch() || ticket.drops !== drops) return;
+      setBounded(entries, id, { value, validUntil: now() + ttlMs, epoch: ticket.epoch }, maxEntries);
     },
 
-    revoke(sessionIds: readonly string[]) {
-      revocations++;
-      for (const id of sessionIds) entries.delete(id);
+    drop(ids: readonly string[]) {
+      drops++;
+      for (const id of ids) entries.delete(id);
     },
 
     size: () => entries.size,
   };
+}
+
+export function createSessionCache(options: AnnouncedCacheOptions) {
+  return createAnnouncedCache<CachedSession>(options);
 }
 
 export type SessionCache = ReturnType<typeof createSessionCache>;
