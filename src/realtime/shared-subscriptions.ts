@@ -16,7 +16,8 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { RoomEventMessage } from '../domain/events.js';
 import { ROOM_FEED, type RoomFeed } from '../services/events.js';
-import { createRoomFanout, type FanoutTarget } from './room-fanout.js';
+import type { FanoutTarget } from './frames.js';
+import { createRoomFanout } from './room-fanout.js';
 
 /**
  * Subscription fields whose events read the same for every viewer allowed to
