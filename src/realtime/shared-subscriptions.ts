@@ -1,7 +1,10 @@
-// Shared subscriptions: a subscription whose result cannot depend on who is
+// Subscriptions whose frames are written directly, without graphql-ws's
+// iteration. Shared ones: a subscription whose result cannot depend on who is
 // watching executes once per (event, operation) and is encoded once for every
 // subscriber on this instance (room-fanout.ts writes the frames), instead of
-// once per subscriber. Auth still runs per subscriber, at subscribe time.
+// once per subscriber. Per-user ones (`events`): executed per subscriber, each
+// live event written synchronously (user-delivery.ts). Auth still runs per
+// subscriber, at subscribe time.
 import {
   createSourceEventStream,
   execute,
@@ -14,9 +17,10 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { RoomEventMessage } from '../domain/events.js';
-import { ROOM_FEED, type RoomFeed } from '../services/events.js';
-import { createRoomFanout, type FanoutTarget } from './room-fanout.js';
+import { ROOM_FEED, USER_FEED, type RoomFeed, type UserFeed } from '../services/events.js';
+import type { FanoutTarget } from './frames.js';
+import { createRoomFanout } from './room-fanout.js';
+import { deliverUserFeed } from './user-delivery.js';
 
 /**
  * Subscription fields whose events read the same for every viewer allowed to
@@ -28,19 +32,25 @@ import { createRoomFanout, type FanoutTarget } from './room-fanout.js';
  */
 export const SHARED_SUBSCRIPTION_FIELDS: ReadonlySet<string> = new Set(['waitingRoom']);
 
-/**
- * A subscription whose root selections are only fields listed above (no
- * fragments, no directives) may share results with the same operation.
- */
-export function isSharedOperation(document: DocumentNode, operationName: string | null | undefined): boolean {
+/** Subscription fields whose stream offers USER_FEED: executed per subscriber, written directly. */
+const USER_FEED_FIELDS: ReadonlySet<string> = new Set(['events']);
+
+/** A subscription whose root selections are only `fields` (no fragments, no directives). */
+function selectsOnly(
+  fields: ReadonlySet<string>,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): boolean {
   const op = getOperationAST(document, operationName);
   return (
     op?.operation === OperationTypeNode.SUBSCRIPTION &&
-    op.selectionSet.selections.every(
-      (s) => s.kind === Kind.FIELD && !s.directives?.length && SHARED_SUBSCRIPTION_FIELDS.has(s.name.value),
-    )
+    op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && !s.directives?.length && fields.has(s.name.value))
   );
 }
+
+/** A subscription of only the fields listed above may share results with the same operation. */
+export const isSharedOperation = (document: DocumentNode, operationName: string | null | undefined) =>
+  selectsOnly(SHARED_SUBSCRIPTION_FIELDS, document, operationName);
 
 // Same parsed document (yoga caches parses by text), operation name and
 // variables: the same operation, so the same result for the same event.
@@ -59,44 +69,49 @@ function operationKey(args: ExecutionArgs): string {
 export const DIRECT_DELIVERY = Symbol('directDelivery');
 
 /**
- * Envelop plugin for shared operations over graphql-ws: resolves the source
- * stream as graphql-js does (the field's subscribe and auth run for this
- * subscriber), then hands the subscription to the room fan-out, which executes
- * and masks each event once per operation and writes the frames itself. What
- * it returns to the envelop chain and graphql-ws yields nothing and never ends
- * by itself; its return() (client `complete`, socket closed) leaves the room.
- * So the per-result wrappers (error masking, done once in the fan-out) and
- * graphql-ws's per-socket stringify never run. A source without a room feed
- * goes the ordinary way.
+ * Envelop plugin for shared and per-user operations over graphql-ws: resolves
+ * the source stream as graphql-js does (the field's subscribe and auth run for
+ * this subscriber), then hands the subscription to the room fan-out (which
+ * executes and masks each event once per operation) or to the per-user
+ * delivery, which write the frames themselves. What it returns to the envelop
+ * chain and graphql-ws yields nothing and never ends by itself; its return()
+ * (client `complete`, socket closed) stops the frames. So the per-result
+ * wrappers (error masking, done here) and graphql-ws's per-socket stringify
+ * never run. A source without a feed goes the ordinary way.
  */
 export function sharedSubscriptionExecution(opts: { maskError: (error: GraphQLError) => GraphQLError }): Plugin {
   const mask = (result: ExecutionResult): ExecutionResult =>
     result.errors ? { ...result, errors: result.errors.map(opts.maskError) } : result;
-  const fanout = createRoomFanout({
-    onError: (err) => ({
-      data: null,
-      errors: [opts.maskError(new GraphQLError(String(err), { originalError: err as Error }))],
-    }),
+  const onError = (err: unknown): ExecutionResult => ({
+    data: null,
+    errors: [opts.maskError(new GraphQLError(String(err), { originalError: err as Error }))],
   });
+  const fanout = createRoomFanout({ onError });
   return {
     onSubscribe({ args, setSubscribeFn }) {
       const target = (args.rootValue as { [DIRECT_DELIVERY]?: FanoutTarget } | undefined)?.[DIRECT_DELIVERY];
-      if (!target || !isSharedOperation(args.document as DocumentNode, args.operationName as string | null | undefined))
-        return;
-      const key = operationKey(args);
+      if (!target) return;
+      const document = args.document as DocumentNode;
+      const operationName = args.operationName as string | null | undefined;
+      const shared = isSharedOperation(document, operationName);
+      if (!shared && !selectsOnly(USER_FEED_FIELDS, document, operationName)) return;
+      const key = shared ? operationKey(args) : '';
       setSubscribeFn(async (subArgs: ExecutionArgs) => {
         const source = await createSourceEventStream(subArgs);
-        const feed = (source as { [ROOM_FEED]?: RoomFeed })[ROOM_FEED];
-        if (!feed) return source;
+        const roomFeed = shared ? (source as { [ROOM_FEED]?: RoomFeed })[ROOM_FEED] : undefined;
+        const userFeed = shared ? undefined : (source as { [USER_FEED]?: UserFeed })[USER_FEED];
+        if (!roomFeed && !userFeed) return source;
         const events = source as AsyncIterableIterator<unknown>;
-        const run = (event: RoomEventMessage) => {
+        const run = (event: unknown) => {
           const result = execute({ ...subArgs, rootValue: event });
           return result instanceof Promise ? result.then(mask) : mask(result);
         };
         // Joined before the per-subscriber stream is released, so no event falls between the two.
         let leave: () => void;
         try {
-          leave = await fanout.join(feed, key, run, target);
+          leave = roomFeed
+            ? await fanout.join(roomFeed, key, run, target)
+            : deliverUserFeed(userFeed!, run, target, onError);
         } finally {
           await events.return?.();
         }

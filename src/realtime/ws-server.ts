@@ -31,7 +31,7 @@ import type { FieldCount } from '../domain/realtime-stats.js';
 import { clientIp, upgradeOriginAllowed } from '../infra/client-origin.js';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
-import type { FanoutTarget } from './room-fanout.js';
+import type { FanoutTarget } from './frames.js';
 import { DIRECT_DELIVERY } from './shared-subscriptions.js';
 import type { SocketAuth } from './socket-auth.js';
 

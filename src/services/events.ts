@@ -2,7 +2,8 @@
 // stores its user events in the same database transaction, then publishes
 // them (and room counts) only after commit: both or neither.
 // `userStream()` replays stored events after a cursor and continues live,
-// with no gap and no duplicate at the seam. Every stream ends, at this
+// with no gap and no duplicate at the seam (as an iterator, or pushed to a
+// transport that writes frames itself: USER_FEED). Every stream ends, at this
 // instance's shutdown, with a SERVER_SHUTDOWN that is neither stored nor
 // published: `announceShutdown()`. MAINTENANCE_MODE is live-only as well:
 // `announceLive()` hands it to every open `events` stream of this instance.
@@ -18,7 +19,7 @@ import {
   type UserEventMessage,
 } from '../domain/events.js';
 import { DIFFICULTY_ORDER } from '../domain/matching.js';
-import { closable, type AsyncQueue } from '../infra/async-queue.js';
+import { AsyncQueue } from '../infra/async-queue.js';
 import { subscribeQueue } from '../infra/pubsub.js';
 import type { Db, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -39,6 +40,28 @@ export interface RoomFeed {
   /** Calls `onEvent` with every message of the room until the returned function is called. */
   listen(onEvent: (event: RoomEventMessage) => void): Promise<() => void>;
   final(lastDelivered: RoomEventMessage | undefined): Promise<RoomEventMessage>;
+  notice: ShutdownNotice;
+}
+
+/**
+ * What a user stream also offers a transport that writes frames itself
+ * (src/realtime/user-delivery.ts): the stream's events pushed in order, the
+ * live ones synchronously from the pub/sub callback, without a queue or
+ * iterator per event; and the SERVER_SHUTDOWN item to end with.
+ */
+export const USER_FEED = Symbol('userFeed');
+export interface UserSink {
+  /** The next event, live: hand it on now, after those handed before. */
+  push(event: UserEventMessage): void;
+  /** The next event, read from the table (replay, a gap): resolves when the next one may follow (it was written). */
+  write(event: UserEventMessage): Promise<void>;
+  /** The table could not be read: the stream stopped; the client resumes by cursor. */
+  fail(err: unknown): void;
+}
+export interface UserFeed {
+  /** Takes the stream over from its iterator (which then yields nothing). Returns the function that ends it. */
+  start(sink: UserSink): () => void;
+  final(lastDelivered: UserEventMessage | undefined): UserEventMessage;
   notice: ShutdownNotice;
 }
 
@@ -145,8 +168,8 @@ export function createEvents({
   log: Logger;
 }) {
   const shutdownNotice = createShutdownNotice();
-  /** The live queue of every open `events` stream here, for live-only notices (MAINTENANCE_MODE). */
-  const userQueues = new Set<AsyncQueue<LiveOnlyMessage>>();
+  /** How every open `events` stream here takes a live message, for live-only notices (MAINTENANCE_MODE). */
+  const userStreams = new Set<(message: LiveOnlyMessage) => void>();
   const beforeStore: BeforeStore[] = [];
 
   async function publish(
@@ -221,9 +244,9 @@ export function createEvents({
      */
     announceLive<T extends 'MAINTENANCE_MODE'>(type: T, payload: EventPayload<T>): number {
       const at = new Date().toISOString();
-      for (const q of userQueues)
-        q.push({ userId: '', seq: '0', type, at, interviewId: null, payload, [LIVE_ONLY]: true });
-      return userQueues.size;
+      for (const live of userStreams)
+        live({ userId: '', seq: '0', type, at, interviewId: null, payload, [LIVE_ONLY]: true });
+      return userStreams.size;
     },
 
     /** Publishes without storing: ephemeral session events (typing, presence in the session). */
@@ -267,63 +290,146 @@ export function createEvents({
 
     /**
      * Stored events after `after` in order, then live ones. Subscribes before
-     * replaying; a live event that skips ahead (published out of order by
-     * another instance) is preceded by the missing ones read from the table.
+     * replaying; live events wait while the table is read. A live event that
+     * skips ahead (published out of order by another instance) is preceded by
+     * the missing ones read from the table. Read as an iterator, or pushed
+     * (USER_FEED); either way through the one ordering below.
      */
-    userStream(userId: string, after: bigint | null): Promise<AsyncIterableIterator<UserEventMessage>> {
+    userStream(
+      userId: string,
+      after: bigint | null,
+    ): Promise<AsyncIterableIterator<UserEventMessage> & { [USER_FEED]: UserFeed }> {
       return shutdownNotice.opening(async () => {
-        const live: AsyncQueue<LiveOnlyMessage> = await subscribeQueue(pubsub, channels.user(userId), () =>
-          userQueues.delete(live),
-        );
-        userQueues.add(live);
-        const start = after ?? (await this.cursor(userId));
-        const readAfter = (from: bigint, upTo: bigint | null) =>
-          db.event
-            .findMany({
-              where: { userId, seq: upTo === null ? { gt: from } : { gt: from, lte: upTo } },
+        let sink: UserSink | null = null;
+        let fed = false;
+        let ended = false;
+        /** Replaying or filling a gap: live messages wait here, in order. */
+        let reading = true;
+        const held: LiveOnlyMessage[] = [];
+        let last = 0n;
+        const live = (message: LiveOnlyMessage) => {
+          if (ended) return;
+          if (reading) return void held.push(message);
+          if (handOn(message)) return;
+          reading = true;
+          held.push(message);
+          void catchUp(false);
+        };
+        const subId = await pubsub.subscribe(channels.user(userId), live, {});
+        const end = () => {
+          if (ended) return;
+          ended = true;
+          held.length = 0;
+          userStreams.delete(live);
+          pubsub.unsubscribe(subId);
+        };
+        userStreams.add(live);
+        let start: bigint;
+        try {
+          start = after ?? (await this.cursor(userId));
+        } catch (err) {
+          end();
+          throw err;
+        }
+        last = start;
+
+        /** Hands on a live message that is next in order or already had (true); false for a gap before it. */
+        function handOn(message: LiveOnlyMessage): boolean {
+          if (message[LIVE_ONLY]) {
+            sink!.push({ ...message, userId, seq: last.toString() });
+            return true;
+          }
+          const seq = BigInt(message.seq);
+          if (seq > last + 1n) return false;
+          if (seq === last + 1n) {
+            last = seq;
+            sink!.push(message);
+          }
+          return true;
+        }
+        /** Hands on stored events after the last one up to `upTo` (all when null), each after the one before was written. */
+        async function read(upTo: bigint | null) {
+          for (;;) {
+            const rows = await db.event.findMany({
+              where: { userId, seq: upTo === null ? { gt: last } : { gt: last, lte: upTo } },
               orderBy: { seq: 'asc' },
               take: REPLAY_BATCH,
-            })
-            .then((rows) => rows.map(toMessage));
-
-        async function* run(): AsyncGenerator<UserEventMessage> {
-          let last = start;
-          for (;;) {
-            const batch = await readAfter(last, null);
-            for (const e of batch) {
-              yield e;
-              last = BigInt(e.seq);
+            });
+            for (const row of rows) {
+              if (ended) return;
+              last = row.seq;
+              await sink!.write(toMessage(row));
             }
-            if (batch.length < REPLAY_BATCH) break;
-          }
-          for await (const e of live) {
-            if (e[LIVE_ONLY]) {
-              yield { ...e, userId, seq: last.toString() };
-              continue;
-            }
-            const seq = BigInt(e.seq);
-            if (seq <= last) continue;
-            while (seq > last + 1n) {
-              const missing = await readAfter(last, seq - 1n);
-              if (missing.length === 0) break;
-              for (const m of missing) {
-                yield m;
-                last = BigInt(m.seq);
-              }
-            }
-            yield e;
-            last = seq;
+            if (rows.length < REPLAY_BATCH) return;
           }
         }
+        async function catchUp(replay: boolean) {
+          try {
+            if (replay) await read(null);
+            while (!ended && held.length > 0) {
+              const message = held.shift()!;
+              if (handOn(message)) continue;
+              const seq = BigInt(message.seq);
+              await read(seq - 1n);
+              // Rows still missing (pruned): the live event goes on regardless.
+              if (!ended && !handOn(message)) {
+                last = seq;
+                sink!.push(message);
+              }
+            }
+            reading = false;
+          } catch (err) {
+            end();
+            sink!.fail(err);
+          }
+        }
+        const begin = (s: UserSink) => {
+          if (sink) return false;
+          sink = s;
+          void catchUp(true);
+          return true;
+        };
+
         // Its id is the last cursor this stream delivered, so `events(after: id)` elsewhere resumes exactly.
-        return shutdownNotice.wrap(closable(run(), live), (last) => ({
+        const final = (lastDelivered: UserEventMessage | undefined): UserEventMessage => ({
           userId,
-          seq: last?.seq ?? start.toString(),
+          seq: lastDelivered?.seq ?? start.toString(),
           type: 'SERVER_SHUTDOWN',
           at: new Date().toISOString(),
           interviewId: null,
           payload: SHUTDOWN_PAYLOAD,
-        }));
+        });
+        const feed: UserFeed = {
+          start(s) {
+            if (!begin(s)) throw new Error('This user stream is already being read.');
+            fed = true;
+            return end;
+          },
+          final,
+          notice: shutdownNotice,
+        };
+        // The iterator: the same ordering into a queue. Its replay is not paced by the
+        // reader; the socket path (USER_FEED) is, and iterator readers start live (matchFound).
+        const queue = new AsyncQueue<UserEventMessage>(() => void (fed || end()));
+        let failure: Error | undefined;
+        const iterator: AsyncIterableIterator<UserEventMessage> = {
+          async next() {
+            begin({
+              push: (e) => queue.push(e),
+              write: async (e) => queue.push(e),
+              fail: (err) => {
+                failure = err instanceof Error ? err : new Error(String(err));
+                queue.close();
+              },
+            });
+            const r = await queue.next();
+            if (r.done && failure) throw failure;
+            return r;
+          },
+          return: () => queue.return(),
+          [Symbol.asyncIterator]: () => iterator,
+        };
+        return Object.assign(shutdownNotice.wrap(iterator, final), { [USER_FEED]: feed });
       });
     },
 
