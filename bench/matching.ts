@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createEvents } from '../src/services/events.js';
 import { createMatching } from '../src/services/matching.js';
-import { createDb } from '../src/infra/db.js';
+import { createDatabase } from '../src/infra/db.js';
 import { createLogger } from '../src/infra/logger.js';
 import { migrate } from '../src/infra/migrate.js';
 import { loadConfig } from '../src/config.js';
@@ -87,14 +87,15 @@ async function database() {
     await c.end();
 
     const config = loadConfig({ DATABASE_URL: url.toString(), JWT_SECRET: 'x'.repeat(40), NODE_ENV: 'test' });
-    const db = createDb(url.toString());
+    const database = createDatabase(url.toString());
+    const { db, sql } = database;
     const log = createLogger('warn');
-    const events = createEvents({ db, pubsub: new PubSub(), log });
+    const events = createEvents({ db, sql, pubsub: new PubSub(), log });
     const matching = createMatching({ db, events, config });
     const t1 = performance.now();
     const interviews = await matching.pairSlot(slotId);
     const run = ms(t1);
-    await db.$disconnect();
+    await database.close();
     return { run, baseline, interviews: interviews.length };
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -35,7 +35,7 @@ import { createCodePad } from './services/code-pad.js';
 import { createQuestions, loadStarterQuestions } from './services/questions.js';
 import { createReports } from './services/reports.js';
 import { createMaintenance } from './services/maintenance.js';
-import { createNotifications } from './services/notifications.js';
+import { OFFLINE_NOTICE_TYPES, createNotifications } from './services/notifications.js';
 import { createProfiles } from './services/profiles.js';
 import { createReminders } from './services/reminders.js';
 import { serveUnsubscribe } from './unsubscribe-page.js';
@@ -93,7 +93,7 @@ export async function buildApp(
     pubsub,
     log,
   });
-  const events = createEvents({ db, pubsub, log });
+  const events = createEvents({ db, sql, pubsub, log });
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
   const presence = createPresence(pubsubHandle.redis, { ttlMs: config.presenceTtlMs });
@@ -112,7 +112,7 @@ export async function buildApp(
     log,
   });
   const notifications = createNotifications({ db, events, config, userPresence, log });
-  events.beforeStore((tx, stored) => notifications.offlineNotices(tx, stored));
+  events.beforeStore([...OFFLINE_NOTICE_TYPES], (tx, stored) => notifications.offlineNotices(tx, stored));
   const reminders = createReminders({ events, config, notifications });
   const profiles = createProfiles({ events });
   const questions = createQuestions({ db });
