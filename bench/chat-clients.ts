@@ -151,7 +151,9 @@ async function sendOne(u: ChatUser, n: number): Promise<void> {
       sendOk(id, start);
     }
   } catch (err) {
-    fail((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    // fetch rejects with "fetch failed" and the reason (refused, reset, timed out) in its cause.
+    const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+    fail(e.code ?? (e.cause ? `${e.message}: ${e.cause.code ?? e.cause.message}` : e.message));
   }
 }
 
