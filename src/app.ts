@@ -45,6 +45,13 @@ const SHUTDOWN_DRAIN_MS = 8_000;
 /** How long sockets get to receive SERVER_SHUTDOWN before they are closed; part of the drain. */
 const SHUTDOWN_NOTICE_MS = 2_000;
 const READY_CHECK_TIMEOUT_MS = 2_000;
+/**
+ * Idle keep-alive connections live this long (Node's default is 5 s). When the event loop
+ * lags, the close timer fires before a request already waiting on the socket is read, and the
+ * client's send fails mid-flight (bench:chat's `fetch failed`: "other side closed"). Above the
+ * usual 60 s idle timeout of load balancers, which must close first.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface App {
   services: Services;
@@ -130,7 +137,7 @@ export async function buildApp(
 
   const yoga = createGraphQL(services, infra, metrics, createPersistedQueryStore(pubsubHandle.redis, log));
   const webApp = createWebStatic(opts.webDist);
-  const httpServer = createServer((req, res) => void route(req, res));
+  const httpServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();

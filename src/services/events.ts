@@ -94,9 +94,9 @@ export async function roomCounts(db: Db | Tx, slotId: string): Promise<RoomCount
 }
 
 /**
- * Writes user events with per-user cursors (two statements, on either kind of
- * transaction). User rows are locked in id order, so concurrent writers never
- * deadlock and each user's cursors commit in order. NO KEY UPDATE, not UPDATE:
+ * Writes user events with per-user cursors (on either kind of transaction).
+ * User rows are locked in id order, so concurrent writers never deadlock and
+ * each user's cursors commit in order. NO KEY UPDATE, not UPDATE:
  * a row the transaction inserted that references a user (a message's sender)
  * holds a key-share lock on that user, which FOR UPDATE waits for, so two peers
  * messaging each other at once deadlocked. The update is its own statement, so
@@ -117,10 +117,13 @@ export async function storeUserEvents(
     return { u: e.userId, k, t: e.type, i: e.interviewId ?? null, p: e.payload };
   });
   const ids = [...perUser.keys()].sort();
+  // One user: the update's own row lock is all there is, in no order to keep (chat's hot path).
+  if (ids.length > 1)
+    await query(
+      `SELECT id FROM "User" WHERE id = ANY(string_to_array($1, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+      [ids.join(',')],
+    );
   // Bulk rows travel as JSON text parameters: far cheaper than one array parameter per column.
-  await query(`SELECT id FROM "User" WHERE id = ANY(string_to_array($1, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [
-    ids.join(','),
-  ]);
   const bases = await query<{ id: string; base: string }>(
     `WITH bumped AS (
        UPDATE "User" u SET "eventSeq" = u."eventSeq" + c.n
