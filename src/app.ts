@@ -46,10 +46,10 @@ const SHUTDOWN_DRAIN_MS = 8_000;
 const SHUTDOWN_NOTICE_MS = 2_000;
 const READY_CHECK_TIMEOUT_MS = 2_000;
 /**
- * Idle keep-alive connections live this long (Node's default is 5 s). When the event loop
- * lags, the close timer fires before a request already waiting on the socket is read, and the
- * client's send fails mid-flight (bench:chat's `fetch failed`: "other side closed"). Above the
- * usual 60 s idle timeout of load balancers, which must close first.
+ * Idle keep-alive connections live this long (Node's default is 5 s). A client that runs behind
+ * sends its next request on a socket the server has already closed and has not yet heard the
+ * close: a POST is not retried, so the send fails ("other side closed", bench:chat's `fetch
+ * failed`). Above the usual 60 s idle timeout of load balancers, which must close first.
  */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
