@@ -1,6 +1,7 @@
 // Child process: the chat users of bench:chat. Holds both users of its pairs,
 // each with one socket, and sends messages the way each stack's client would:
-//   mockmate  sendMessage over HTTP (keep-alive fetch) with the user's token;
+//   mockmate  sendMessage over HTTP (keep-alive fetch) with the user's token, or
+//             (send 'ws', an extra data point) as a mutation on the user's own socket;
 //             the peer's socket is subscribed to `events` and sees MESSAGE_SENT;
 //   socketio  emit('msg', …) with an ack; the peer's socket gets 'm'.
 // A message counts as delivered when its id arrives on the peer's socket; the
@@ -20,6 +21,10 @@ type Protocol = 'graphql-ws' | 'socketio';
 const SEND = 'mutation Send($i: ID!, $b: String!) { sendMessage(interviewId: $i, body: $b) { id } }';
 
 let protocol: Protocol = 'graphql-ws';
+let sendOver: 'http' | 'ws' = 'http';
+/** Mutations sent on a socket (send 'ws'), by operation id. */
+const pendingOps = new Map<string, { resolve: (id: string) => void; reject: (err: Error) => void }>();
+let opSeq = 0;
 let httpUrl = '';
 let users: ChatUser[] = [];
 const sockets = new Map<string, WebSocket>();
@@ -87,6 +92,7 @@ function open(u: ChatUser): Promise<string | null> {
       const text = raw.toString('utf8');
       if (protocol === 'graphql-ws') {
         const m = JSON.parse(text) as {
+          id?: string;
           type: string;
           payload?: { data?: { events?: { type: string; payload: { messageId?: string } } } };
         };
@@ -101,6 +107,19 @@ function open(u: ChatUser): Promise<string | null> {
           return done(null);
         }
         if (m.type === 'ping') return ws.send('{"type":"pong"}');
+        const op = m.id === undefined ? undefined : pendingOps.get(m.id);
+        if (op && m.id !== undefined) {
+          if (m.type === 'complete') return;
+          pendingOps.delete(m.id);
+          // next: an execution result; error: a list of GraphQL errors.
+          const result = m.payload as {
+            data?: { sendMessage?: { id: string } };
+            errors?: { extensions?: { code?: string } }[];
+          };
+          const errors = m.type === 'error' ? (m.payload as unknown as typeof result.errors) : result.errors;
+          const id = result.data?.sendMessage?.id;
+          return id ? op.resolve(id) : op.reject(new Error(errors?.[0]?.extensions?.code ?? m.type));
+        }
         const e = m.payload?.data?.events;
         if (e?.type === 'MESSAGE_SENT' && e.payload.messageId) receipt(e.payload.messageId, t);
       } else {
@@ -125,7 +144,22 @@ async function sendOne(u: ChatUser, n: number): Promise<void> {
   const start = now();
   const body = `message ${n} from ${u.id.slice(0, 8)}`;
   try {
-    if (protocol === 'graphql-ws') {
+    if (protocol === 'graphql-ws' && sendOver === 'ws') {
+      const ws = sockets.get(u.id)!;
+      const opId = `s${++opSeq}`;
+      const id = await new Promise<string>((resolve, reject) => {
+        pendingOps.set(opId, { resolve, reject });
+        ws.send(
+          JSON.stringify({
+            id: opId,
+            type: 'subscribe',
+            payload: { query: SEND, variables: { i: u.interviewId, b: body } },
+          }),
+          (err) => err && reject(err),
+        );
+      });
+      sendOk(id, start);
+    } else if (protocol === 'graphql-ws') {
       const res = await fetch(httpUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${u.token}` },
@@ -151,14 +185,23 @@ async function sendOne(u: ChatUser, n: number): Promise<void> {
       sendOk(id, start);
     }
   } catch (err) {
-    fail((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    // fetch rejects with "fetch failed" and the reason (refused, reset, timed out) in its cause.
+    const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+    fail(e.code ?? (e.cause ? `${e.message}: ${e.cause.code ?? e.cause.message}` : e.message));
   }
 }
 
 serveParent(
   {
-    async connect(arg: { protocol: Protocol; url: string; users: ChatUser[]; concurrency: number }) {
+    async connect(arg: {
+      protocol: Protocol;
+      send: 'http' | 'ws';
+      url: string;
+      users: ChatUser[];
+      concurrency: number;
+    }) {
       protocol = arg.protocol;
+      sendOver = arg.send;
       httpUrl = arg.url;
       users = arg.users;
       const failuresOpen = new Map<string, number>();

@@ -19,6 +19,8 @@
 // `events(after:)` replays it), one transaction for all of it.
 //
 // Settings (env or --name=value): PAIRS=1000 PEAK_S=20 PACED_S=20 CLIENT_PROCS=2 SERVERS=mockmate,socketio
+// MOCKMATE_SEND=http (the official transport) or ws: an extra data point, sendMessage as a
+// mutation on each user's own graphql-ws socket instead of an HTTP request.
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   CLIENT_CPUS,
@@ -54,8 +56,12 @@ const PEAK_S = intSetting('PEAK_S', 20);
 const PACED_S = intSetting('PACED_S', 20);
 const PROCS = Math.max(1, intSetting('CLIENT_PROCS', 2));
 const SERVERS = strSetting('SERVERS', 'mockmate,socketio').split(',');
+const MOCKMATE_SEND = strSetting('MOCKMATE_SEND', 'http') === 'ws' ? 'ws' : 'http';
 const LABEL: Record<string, string> = {
-  mockmate: 'MockMate (sendMessage over HTTP, events over graphql-ws)',
+  mockmate:
+    MOCKMATE_SEND === 'ws'
+      ? 'MockMate (sendMessage and events over graphql-ws)'
+      : 'MockMate (sendMessage over HTTP, events over graphql-ws)',
   socketio: 'Socket.IO 4 + PostgreSQL insert',
 };
 
@@ -159,7 +165,13 @@ await main(async () => {
         clients.map((c, p) =>
           c.call<{ ready: number; failures: Record<string, number> }>(
             'connect',
-            { protocol: kind === 'mockmate' ? 'graphql-ws' : 'socketio', url, users: shares[p], concurrency: 50 },
+            {
+              protocol: kind === 'mockmate' ? 'graphql-ws' : 'socketio',
+              send: MOCKMATE_SEND,
+              url,
+              users: shares[p],
+              concurrency: 50,
+            },
             600_000,
           ),
         ),

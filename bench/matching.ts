@@ -93,7 +93,7 @@ async function database() {
     const log = createLogger('warn');
     const pubsub = new PubSub();
     const users = createUserRows({ sql, pubsub, listenEpoch: () => 0, log });
-    const events = createEvents({ db, pubsub, users, log });
+    const events = createEvents({ db, sql, pubsub, users, log });
     const matching = createMatching({ db, events, config });
     const t1 = performance.now();
     const interviews = await matching.pairSlot(slotId);

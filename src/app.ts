@@ -36,7 +36,7 @@ import { createCodePad } from './services/code-pad.js';
 import { createQuestions, loadStarterQuestions } from './services/questions.js';
 import { createReports } from './services/reports.js';
 import { createMaintenance } from './services/maintenance.js';
-import { createNotifications } from './services/notifications.js';
+import { OFFLINE_NOTICE_TYPES, createNotifications } from './services/notifications.js';
 import { createProfiles } from './services/profiles.js';
 import { createReminders } from './services/reminders.js';
 import { serveUnsubscribe } from './unsubscribe-page.js';
@@ -46,6 +46,13 @@ const SHUTDOWN_DRAIN_MS = 8_000;
 /** How long sockets get to receive SERVER_SHUTDOWN before they are closed; part of the drain. */
 const SHUTDOWN_NOTICE_MS = 2_000;
 const READY_CHECK_TIMEOUT_MS = 2_000;
+/**
+ * Idle keep-alive connections live this long (Node's default is 5 s). A client that runs behind
+ * sends its next request on a socket the server has already closed and has not yet heard the
+ * close: a POST is not retried, so the send fails ("other side closed", bench:chat's `fetch
+ * failed`). Above the usual 60 s idle timeout of load balancers, which must close first.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface App {
   services: Services;
@@ -97,7 +104,7 @@ export async function buildApp(
     pubsub,
     log,
   });
-  const events = createEvents({ db, pubsub, users, log });
+  const events = createEvents({ db, sql, pubsub, users, log });
   const bookings = createBookings({ db, sql, events, config });
   const matching = createMatching({ db, events, config });
   const presence = createPresence(pubsubHandle.redis, { ttlMs: config.presenceTtlMs });
@@ -116,7 +123,7 @@ export async function buildApp(
     log,
   });
   const notifications = createNotifications({ db, events, config, userPresence, users, log });
-  events.beforeStore((tx, stored) => notifications.offlineNotices(tx, stored));
+  events.beforeStore([...OFFLINE_NOTICE_TYPES], (tx, stored) => notifications.offlineNotices(tx, stored));
   const reminders = createReminders({ events, config, notifications });
   const profiles = createProfiles({ events });
   const questions = createQuestions({ db });
@@ -134,7 +141,7 @@ export async function buildApp(
 
   const yoga = createGraphQL(services, infra, metrics, createPersistedQueryStore(pubsubHandle.redis, log));
   const webApp = createWebStatic(opts.webDist);
-  const httpServer = createServer((req, res) => void route(req, res));
+  const httpServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (req, res) => void route(req, res));
   // Requests Node's parser refuses (headers too large, malformed) get a coded body too.
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();

@@ -770,3 +770,62 @@ describe('typing', () => {
     expect(results.flatMap(codes)).toEqual(['RATE_LIMITED']);
   });
 });
+
+describe('a message and its events: both or neither', () => {
+  it('a message whose MESSAGE_SENT cannot be stored is not stored either, and nothing is announced', async () => {
+    const { a, b, interviewId } = await pair();
+    const bEvents = await eventsOf(b);
+    const cursor = async () =>
+      (await stack.db.query<{ seq: string }>(`SELECT "eventSeq"::text AS seq FROM "User" WHERE id = $1`, [b.id]))[0]!
+        .seq;
+    const before = await cursor();
+    // A real failure of the event store, in this interview only: PostgreSQL refuses the event row.
+    await stack.db.query(`
+      CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'event store refused'; END $$;
+      CREATE TRIGGER refuse_event BEFORE INSERT ON "Event" FOR EACH ROW
+      WHEN (NEW."interviewId" = '${interviewId}'::uuid AND NEW.type = 'MESSAGE_SENT') EXECUTE FUNCTION refuse_event()`);
+    try {
+      const refused = await gql(stack.url, Send, { interviewId, body: 'lost in the store' }, as(a));
+      expect(codes(refused)).toEqual(['INTERNAL_SERVER_ERROR']);
+    } finally {
+      await stack.db.query(`DROP TRIGGER refuse_event ON "Event"; DROP FUNCTION refuse_event()`);
+    }
+    expect(
+      await stack.db.query(`SELECT id FROM "Message" WHERE "interviewId" = $1 AND body = 'lost in the store'`, [
+        interviewId,
+      ]),
+    ).toEqual([]);
+    expect(await cursor()).toBe(before);
+
+    // Publishing comes after commit, and a send's publish before its reply: the peer's next event is the next message.
+    const next = (await ok(stack.url, Send, { interviewId, body: 'stored' }, as(a))).sendMessage;
+    expect(await bEvents.next()).toMatchObject({ type: 'MESSAGE_SENT', payload: { messageId: next.id } });
+    expect(BigInt(await cursor())).toBe(BigInt(before) + 1n);
+  });
+
+  it('a plain-SQL transaction refuses events whose beforeStore hook needs Prisma, and writes nothing', async () => {
+    const { a, b, interviewId } = await pair();
+    const messageId = '00000000-0000-4000-8000-0000000000aa';
+    const [interview] = await stack.db.query<{ slotId: string }>(`SELECT "slotId" FROM "Interview" WHERE id = $1`, [
+      interviewId,
+    ]);
+    const slotId = interview!.slotId;
+    await expect(
+      stack.app.services.events.sqlTransaction(async (client, emit) => {
+        await client.query(
+          `INSERT INTO "Message" (id, "interviewId", "senderId", body) VALUES ($1, $2, $3, 'half-written')`,
+          [messageId, interviewId, a.id],
+        );
+        // MATCHED may queue an offline email (notifications' hook), which runs on Prisma.
+        emit.user({
+          userId: b.id,
+          type: 'MATCHED',
+          interviewId,
+          payload: { slotId, peerId: a.id, role: 'INTERVIEWER' },
+        });
+      }),
+    ).rejects.toThrow('MATCHED events have a beforeStore hook');
+    expect(await stack.db.query(`SELECT id FROM "Message" WHERE id = $1`, [messageId])).toEqual([]);
+  });
+});

@@ -75,6 +75,12 @@ describe('operational endpoints', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
+  it('keeps idle connections 65 s, longer than a load balancer, so a client reusing one is not cut off at 5 s', async () => {
+    const res = await fetch(`${base}/health`);
+    await res.text();
+    expect(res.headers.get('keep-alive')).toBe('timeout=65');
+  });
+
   it('/ready answers 200 when the database and Redis are reachable', async () => {
     const res = await fetch(`${base}/ready`);
     expect(res.status).toBe(200);

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { channels, type UserEventInput, type UserEventMessage } from '../src/domain/events.js';
 import { MAX_BUFFERED_BYTES, SLOW_SOCKET_CLOSE } from '../src/realtime/frames.js';
 import { storeUserEvents } from '../src/services/events.js';
+import { prismaQuery } from '../src/infra/db.js';
 import { registerUser, type TestUser } from './support/fixtures.js';
 import { startTestStack } from './support/server.js';
 
@@ -73,7 +74,7 @@ const message = (userId: string, n: number): UserEventInput => ({
 });
 /** Stored without being published: what a lost or late publish leaves behind. */
 const storeOnly = (events: UserEventInput[]) =>
-  stack.app.infra.db.$transaction((tx) => storeUserEvents(tx, events), { timeout: 60_000 });
+  stack.app.infra.db.$transaction((tx) => storeUserEvents(prismaQuery(tx), events), { timeout: 60_000 });
 /** Stored and published after commit, as every state change does. */
 const emit = (userId: string, n: number) =>
   stack.app.services.events.transaction(async (_tx, e) => e.user(message(userId, n)));

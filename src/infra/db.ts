@@ -79,6 +79,17 @@ export function releaseDroppedClients(pool: pg.Pool) {
 
 export type SqlClient = pg.PoolClient;
 
+/** One statement with positional parameters ($1, …) and its rows: code shared by Prisma and plain-SQL transactions. */
+export type Query = <R>(text: string, values: unknown[]) => Promise<R[]>;
+export const prismaQuery =
+  (tx: Tx): Query =>
+  (text, values) =>
+    tx.$queryRawUnsafe(text, ...values);
+export const pgQuery =
+  (client: SqlClient): Query =>
+  async <R>(text: string, values: unknown[]) =>
+    (await client.query(text, values)).rows as R[];
+
 /** BEGIN … COMMIT on one pooled connection; ROLLBACK when `fn` throws. */
 export async function sqlTransaction<T>(sql: Sql, fn: (client: SqlClient) => Promise<T>): Promise<T> {
   const client = await sql.connect();

@@ -97,8 +97,9 @@ builder.mutationFields((t) => {
       description: `Participants only. At most 20 messages (sent or edited) per 10 seconds, then RATE_LIMITED with retryAfterSeconds. A cancelled interview's chat is read-only (CONFLICT).`,
       authScopes: { signedIn: true },
       args: { interviewId: t.arg.id({ required: true, validate: uuid }), body: bodyArg() },
-      resolve: (query, _root, args, ctx) =>
-        ctx.services.chat.sendMessage(ctx.viewer!, String(args.interviewId), args.body, query),
+      // Plain SQL like bookSlot, returning the bare row: Pothos loads a selected relation itself.
+      resolve: (_query, _root, args, ctx) =>
+        ctx.services.chat.sendMessage(ctx.viewer!, String(args.interviewId), args.body),
     }),
     editMessage: t.prismaField({
       type: 'Message',

@@ -11,6 +11,7 @@ import type { PubSubEngine } from 'graphql-subscriptions';
 import {
   channels,
   type EventPayload,
+  type EventType,
   type RoomCounts,
   type RoomEventMessage,
   type RoomEventType,
@@ -21,7 +22,16 @@ import {
 import { DIFFICULTY_ORDER } from '../domain/matching.js';
 import { AsyncQueue } from '../infra/async-queue.js';
 import { subscribeQueue } from '../infra/pubsub.js';
-import type { Db, Tx } from '../infra/db.js';
+import {
+  pgQuery,
+  prismaQuery,
+  sqlTransaction,
+  type Db,
+  type Query,
+  type Sql,
+  type SqlClient,
+  type Tx,
+} from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { UserRows } from './user-rows.js';
 import { createShutdownNotice, type ShutdownNotice } from '../infra/shutdown-notice.js';
@@ -75,6 +85,8 @@ export interface Emitter {
   /** This user's row changed: every instance drops its copy before the events are published (UserRows). */
   userRow(userId: string): void;
 }
+/** What a plain-SQL transaction may announce (room counts are read with Prisma). */
+export type SqlEmitter = Pick<Emitter, 'user' | 'session' | 'peers'>;
 
 interface StoredRow {
   userId: string;
@@ -108,48 +120,61 @@ export async function roomCounts(db: Db | Tx, slotId: string): Promise<RoomCount
 }
 
 /**
- * Writes user events with per-user cursors. User rows are locked in id order,
- * so concurrent writers never deadlock and each user's cursors commit in order.
- * NO KEY UPDATE, not UPDATE: a row the transaction inserted that references a
- * user (a message's sender) holds a key-share lock on that user, which FOR
- * UPDATE waits for, so two peers messaging each other at once deadlocked.
+ * Writes user events with per-user cursors (on either kind of transaction).
+ * User rows are locked in id order, so concurrent writers never deadlock and
+ * each user's cursors commit in order. NO KEY UPDATE, not UPDATE:
+ * a row the transaction inserted that references a user (a message's sender)
+ * holds a key-share lock on that user, which FOR UPDATE waits for, so two peers
+ * messaging each other at once deadlocked. The update is its own statement, so
+ * its snapshot is taken after the locks: folded into the locking statement it
+ * met row versions from before a concurrent commit and deadlocked on them.
  */
-export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new Date()): Promise<UserEventMessage[]> {
+export async function storeUserEvents(
+  query: Query,
+  events: UserEventInput[],
+  at = new Date(),
+): Promise<UserEventMessage[]> {
   if (events.length === 0) return [];
   const perUser = new Map<string, number>();
-  for (const e of events) perUser.set(e.userId, (perUser.get(e.userId) ?? 0) + 1);
-  const ids = [...perUser.keys()].sort();
-  // Bulk rows travel as one JSON text parameter: far cheaper than one array parameter per column.
-  await tx.$queryRaw`SELECT id FROM "User" WHERE id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
-  const bumped = await tx.$queryRaw<{ id: string; eventSeq: bigint }[]>`
-    UPDATE "User" u SET "eventSeq" = u."eventSeq" + c.n
-    FROM json_to_recordset(${JSON.stringify(ids.map((id) => ({ id, n: perUser.get(id) })))}::json) AS c(id uuid, n int)
-    WHERE u.id = c.id
-    RETURNING u.id, u."eventSeq"`;
-  const next = new Map(bumped.map((r) => [r.id, r.eventSeq - BigInt(perUser.get(r.id)!) + 1n]));
-  const rows: StoredRow[] = events.map((e) => {
-    const seq = next.get(e.userId)!;
-    next.set(e.userId, seq + 1n);
-    return {
-      userId: e.userId,
-      seq,
-      type: e.type,
-      interviewId: e.interviewId ?? null,
-      payload: e.payload,
-      createdAt: at,
-    };
+  // k: the event's place among its user's events in this batch (1, 2, …), so seq = the old cursor + k.
+  const rows = events.map((e) => {
+    const k = (perUser.get(e.userId) ?? 0) + 1;
+    perUser.set(e.userId, k);
+    return { u: e.userId, k, t: e.type, i: e.interviewId ?? null, p: e.payload };
   });
-  const json = JSON.stringify(
-    rows.map((r) => ({ u: r.userId, s: r.seq.toString(), t: r.type, i: r.interviewId, p: r.payload })),
+  const ids = [...perUser.keys()].sort();
+  // One user: the update's own row lock is all there is, in no order to keep (chat's hot path).
+  if (ids.length > 1)
+    await query(
+      `SELECT id FROM "User" WHERE id = ANY(string_to_array($1, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+      [ids.join(',')],
+    );
+  // Bulk rows travel as JSON text parameters: far cheaper than one array parameter per column.
+  const bases = await query<{ id: string; base: string }>(
+    `WITH bumped AS (
+       UPDATE "User" u SET "eventSeq" = u."eventSeq" + c.n
+       FROM json_to_recordset($1::json) AS c(id uuid, n int)
+       WHERE u.id = c.id
+       RETURNING u.id, u."eventSeq" - c.n AS base),
+     stored AS (
+       INSERT INTO "Event" ("userId", seq, type, "interviewId", payload, "createdAt")
+       SELECT x.u, b.base + x.k, x.t::"EventType", x.i, x.p, $3::timestamptz
+       FROM json_to_recordset($2::json) AS x(u uuid, k int, t text, i uuid, p jsonb) JOIN bumped b ON b.id = x.u)
+     SELECT id::text AS id, base::text AS base FROM bumped`,
+    [JSON.stringify(ids.map((id) => ({ id, n: perUser.get(id) }))), JSON.stringify(rows), at.toISOString()],
   );
-  await tx.$executeRaw`
-    INSERT INTO "Event" ("userId", seq, type, "interviewId", payload, "createdAt")
-    SELECT u, s, t::"EventType", i, p, ${at}
-    FROM json_to_recordset(${json}::json) AS x(u uuid, s bigint, t text, i uuid, p jsonb)`;
-  return rows.map(toMessage);
+  const base = new Map(bases.map((b) => [b.id, BigInt(b.base)]));
+  return rows.map((r) => {
+    const b = base.get(r.u);
+    if (b === undefined) throw new Error(`no user ${r.u} to store a ${r.t} event for`);
+    return toMessage({ userId: r.u, seq: b + BigInt(r.k), type: r.t, interviewId: r.i, payload: r.p, createdAt: at });
+  });
 }
 
-/** Runs inside events.transaction after the change, before its user events are stored (offline notices). */
+/**
+ * Runs inside events.transaction after the change, before its user events of the types it
+ * registered for are stored (offline notices).
+ */
 export type BeforeStore = (tx: Tx, events: UserEventInput[]) => Promise<void>;
 
 /** Live-only user events (not stored): delivered between stored ones, carrying the stream's last cursor. */
@@ -158,11 +183,13 @@ type LiveOnlyMessage = UserEventMessage & { [LIVE_ONLY]?: true };
 
 export function createEvents({
   db,
+  sql,
   pubsub,
   users,
   log,
 }: {
   db: Db;
+  sql: Sql;
   pubsub: PubSubEngine;
   users: UserRows;
   log: Logger;
@@ -170,7 +197,7 @@ export function createEvents({
   const shutdownNotice = createShutdownNotice();
   /** How every open `events` stream here takes a live message, for live-only notices (MAINTENANCE_MODE). */
   const userStreams = new Set<(message: LiveOnlyMessage) => void>();
-  const beforeStore: BeforeStore[] = [];
+  const beforeStore: { types: Set<EventType>; hook: BeforeStore }[] = [];
 
   async function publish(
     userEvents: UserEventMessage[],
@@ -193,49 +220,87 @@ export function createEvents({
       );
   }
 
+  /** Collects what a transaction announces while it runs; `publish` sends it after commit. */
+  function collector() {
+    const userEvents: UserEventInput[] = [];
+    const roomChanges = new Map<string, RoomEventType>();
+    const sessionEvents: Omit<SessionEventMessage, 'at'>[] = [];
+    let peersChanged = false;
+    const changedUsers = new Set<string>();
+    const emit: Emitter = {
+      user: (e) => void userEvents.push(e),
+      room: (slotId, type) => void roomChanges.set(slotId, type),
+      session: (e) => void sessionEvents.push(e),
+      peers: () => void (peersChanged = true),
+      userRow: (userId) => void changedUsers.add(userId),
+    };
+    return {
+      emit,
+      userEvents,
+      roomChanges,
+      async publish(stored: UserEventMessage[], rooms: RoomEventMessage[]) {
+        // First, so that no instance relays an event about the change while still holding the old row.
+        await users.changed([...changedUsers]);
+        const at = new Date().toISOString();
+        return publish(
+          stored,
+          rooms,
+          sessionEvents.map((e) => ({ ...e, at })),
+          peersChanged,
+        );
+      },
+    };
+  }
+
   return {
     /** Runs `fn` in a transaction; events it emits are stored in it and published after commit. */
     async transaction<T>(fn: (tx: Tx, emit: Emitter) => Promise<T>, options: { timeout?: number } = {}): Promise<T> {
-      const userEvents: UserEventInput[] = [];
-      const roomChanges = new Map<string, RoomEventType>();
-      const sessionEvents: Omit<SessionEventMessage, 'at'>[] = [];
-      let peersChanged = false;
-      const changedUsers = new Set<string>();
-      const emit: Emitter = {
-        user: (e) => void userEvents.push(e),
-        room: (slotId, type) => void roomChanges.set(slotId, type),
-        session: (e) => void sessionEvents.push(e),
-        peers: () => void (peersChanged = true),
-        userRow: (userId) => void changedUsers.add(userId),
-      };
+      const collected = collector();
       const { result, stored, rooms } = await db.$transaction(
         async (tx) => {
-          const result = await fn(tx, emit);
-          for (const hook of beforeStore) if (userEvents.length) await hook(tx, userEvents);
-          const stored = await storeUserEvents(tx, userEvents);
+          const result = await fn(tx, collected.emit);
+          for (const { types, hook } of beforeStore) {
+            const theirs = collected.userEvents.filter((e) => types.has(e.type));
+            if (theirs.length) await hook(tx, theirs);
+          }
+          const stored = await storeUserEvents(prismaQuery(tx), collected.userEvents);
           const at = new Date().toISOString();
           const rooms = await Promise.all(
-            [...roomChanges].map(async ([slotId, type]) => ({ type, slotId, at, ...(await roomCounts(tx, slotId)) })),
+            [...collected.roomChanges].map(async ([slotId, type]) => ({
+              type,
+              slotId,
+              at,
+              ...(await roomCounts(tx, slotId)),
+            })),
           );
           return { result, stored, rooms };
         },
         { timeout: options.timeout ?? 15_000, maxWait: 10_000 },
       );
-      // First, so that no instance relays an event about the change while still holding the old row.
-      await users.changed([...changedUsers]);
-      const at = new Date().toISOString();
-      await publish(
-        stored,
-        rooms,
-        sessionEvents.map((e) => ({ ...e, at })),
-        peersChanged,
-      );
+      await collected.publish(stored, rooms);
       return result;
     },
 
-    /** Adds work to every transaction that stores user events, committed with them (e.g. emails). */
-    beforeStore(hook: BeforeStore) {
-      beforeStore.push(hook);
+    /**
+     * `transaction()` on a plain-SQL connection, for hot paths (Prisma compiles every query first):
+     * user and session events only. Room counts and beforeStore hooks run on Prisma, so an event
+     * type a hook registered for is refused here.
+     */
+    async sqlTransaction<T>(fn: (client: SqlClient, emit: SqlEmitter) => Promise<T>): Promise<T> {
+      const collected = collector();
+      const { result, stored } = await sqlTransaction(sql, async (client) => {
+        const result = await fn(client, collected.emit);
+        const hooked = collected.userEvents.find((e) => beforeStore.some(({ types }) => types.has(e.type)));
+        if (hooked) throw new Error(`${hooked.type} events have a beforeStore hook: store them with transaction()`);
+        return { result, stored: await storeUserEvents(pgQuery(client), collected.userEvents) };
+      });
+      await collected.publish(stored, []);
+      return result;
+    },
+
+    /** Adds work to every transaction that stores user events of `types`, committed with them (e.g. emails). */
+    beforeStore(types: EventType[], hook: BeforeStore) {
+      beforeStore.push({ types: new Set(types), hook });
     },
 
     /**

@@ -8,7 +8,7 @@
 import type { Config } from '../config.js';
 import { instantRequestEmail, matchedEmail, type EmailContent } from '../domain/emails.js';
 import { badInput } from '../domain/errors.js';
-import type { UserEventInput } from '../domain/events.js';
+import type { EventType, UserEventInput } from '../domain/events.js';
 import {
   unsubscribeLink,
   unsubscribeToken,
@@ -45,6 +45,10 @@ export async function queueEmail(tx: Tx, to: string, content: EmailContent, unsu
     },
   });
 }
+
+/** The user events that may queue an email to an offline user (the offlineNotices hook). */
+export const OFFLINE_NOTICE_TYPES = ['MATCHED', 'INSTANT_REQUEST_RECEIVED'] as const satisfies readonly EventType[];
+type OfflineNoticeType = (typeof OFFLINE_NOTICE_TYPES)[number];
 
 export function createNotifications({
   db,
@@ -136,9 +140,8 @@ export function createNotifications({
      * than fail the change the event reports.
      */
     async offlineNotices(tx: Tx, stored: UserEventInput[]) {
-      const notable = stored.filter(
-        (e): e is Extract<UserEventInput, { type: 'MATCHED' | 'INSTANT_REQUEST_RECEIVED' }> =>
-          e.type === 'MATCHED' || e.type === 'INSTANT_REQUEST_RECEIVED',
+      const notable = stored.filter((e): e is Extract<UserEventInput, { type: OfflineNoticeType }> =>
+        (OFFLINE_NOTICE_TYPES as readonly EventType[]).includes(e.type),
       );
       if (notable.length === 0) return;
       const ids = [...new Set(notable.map((e) => e.userId))];

@@ -28,7 +28,15 @@ export async function requireParticipant(
   words: { what?: string; action?: string } = {},
 ): Promise<string[]> {
   const ps = await db.interviewParticipant.findMany({ where: { interviewId }, select: { userId: true } });
-  const ids = ps.map((p) => p.userId);
+  return participantsFor(
+    viewer,
+    ps.map((p) => p.userId),
+    words,
+  );
+}
+
+/** `ids` (the interview's participants) when the viewer is one of them; else requireParticipant's refusal. */
+export function participantsFor(viewer: Viewer, ids: string[], words: { what?: string; action?: string } = {}) {
   if (!ids.includes(viewer.id)) throw notAParticipant(viewer, ids.length > 0, words);
   return ids;
 }
