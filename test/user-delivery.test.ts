@@ -78,6 +78,7 @@ const storeOnly = (events: UserEventInput[]) =>
 /** Stored and published after commit, as every state change does. */
 const emit = (userId: string, n: number) =>
   stack.app.services.events.transaction(async (_tx, e) => e.user(message(userId, n)));
+const cursorOf = (userId: string) => stack.app.services.events.cursor(userId);
 const range = (from: bigint, to: bigint) => {
   const out: string[] = [];
   for (let i = from; i <= to; i++) out.push(i.toString());
@@ -118,9 +119,9 @@ it('closes a socket too slow to read with 1013, after the events it had in order
   const [slow, other] = [await registerUser(stack.url), await registerUser(stack.url)];
   const s = await openSocket(slow);
   const o = await openSocket(other);
-  s.subscribeEvents('slow');
-  o.subscribeEvents('other');
-  // Subscribed once an event reaches each (graphql-ws does not acknowledge a subscribe).
+  // From the current cursor: the first event arrives whether it commits before the stream stands or after.
+  s.subscribeEvents('slow', await cursorOf(slow.id));
+  o.subscribeEvents('other', await cursorOf(other.id));
   await emit(slow.id, 0);
   await emit(other.id, 0);
   await s.until('first event', () => s.ids('slow').length === 1);
@@ -156,8 +157,9 @@ it('closes a socket too slow to read with 1013, after the events it had in order
 it('complete stops the frames of that subscription only', async () => {
   const user = await registerUser(stack.url);
   const s = await openSocket(user);
-  s.subscribeEvents('a');
-  s.subscribeEvents('b');
+  const from = await cursorOf(user.id);
+  s.subscribeEvents('a', from);
+  s.subscribeEvents('b', from);
   await emit(user.id, 0);
   await s.until('both live', () => s.ids('a').length === 1 && s.ids('b').length === 1);
   s.socket.send(JSON.stringify({ id: 'b', type: 'complete' }));
