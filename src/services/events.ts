@@ -90,37 +90,43 @@ export async function roomCounts(db: Db | Tx, slotId: string): Promise<RoomCount
  */
 export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new Date()): Promise<UserEventMessage[]> {
   if (events.length === 0) return [];
-  const perUser = new Map<string, number>();
-  for (const e of events) perUser.set(e.userId, (perUser.get(e.userId) ?? 0) + 1);
-  const ids = [...perUser.keys()].sort();
-  // Bulk rows travel as one JSON text parameter: far cheaper than one array parameter per column.
-  await tx.$queryRaw`SELECT id FROM "User" WHERE id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
-  const bumped = await tx.$queryRaw<{ id: string; eventSeq: bigint }[]>`
-    UPDATE "User" u SET "eventSeq" = u."eventSeq" + c.n
-    FROM json_to_recordset(${JSON.stringify(ids.map((id) => ({ id, n: perUser.get(id) })))}::json) AS c(id uuid, n int)
-    WHERE u.id = c.id
-    RETURNING u.id, u."eventSeq"`;
-  const next = new Map(bumped.map((r) => [r.id, r.eventSeq - BigInt(perUser.get(r.id)!) + 1n]));
-  const rows: StoredRow[] = events.map((e) => {
+  const ids = [...new Set(events.map((e) => e.userId))].sort();
+  // Bulk rows travel as one text parameter, and only a count or one text comes back: Prisma copies every
+  // parameter and result through its engine, which cost seconds for a pairing run's 100,000 events.
+  await tx.$queryRaw`SELECT count(*) FROM (
+    SELECT 1 FROM "User" WHERE id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE) l`;
+  // One statement bumps each user's cursor and inserts the events numbered after it, in input order.
+  const json = JSON.stringify(events.map((e) => ({ u: e.userId, t: e.type, i: e.interviewId ?? null, p: e.payload })));
+  const [{ bases }] = await tx.$queryRaw<[{ bases: string }]>`
+    WITH x AS (
+      SELECT * FROM ROWS FROM (json_to_recordset(${json}::json) AS (u uuid, t text, i uuid, p jsonb)) WITH ORDINALITY AS x(u, t, i, p, k)),
+    b AS (
+      UPDATE "User" SET "eventSeq" = "eventSeq" + c.n
+      FROM (SELECT u, count(*) AS n FROM x GROUP BY u) c WHERE "User".id = c.u
+      RETURNING "User".id, "User"."eventSeq" - c.n AS base),
+    e AS (
+      INSERT INTO "Event" ("userId", seq, type, "interviewId", payload, "createdAt")
+      SELECT x.u, b.base + row_number() OVER (PARTITION BY x.u ORDER BY x.k), x.t::"EventType", x.i, x.p, ${at}
+      FROM x JOIN b ON b.id = x.u)
+    SELECT string_agg(id || ' ' || base, ',') AS bases FROM b`;
+  const next = new Map(
+    bases.split(',').map((pair) => {
+      const [id, base] = pair.split(' ');
+      return [id!, BigInt(base!) + 1n];
+    }),
+  );
+  return events.map((e) => {
     const seq = next.get(e.userId)!;
     next.set(e.userId, seq + 1n);
-    return {
+    return toMessage({
       userId: e.userId,
       seq,
       type: e.type,
       interviewId: e.interviewId ?? null,
       payload: e.payload,
       createdAt: at,
-    };
+    });
   });
-  const json = JSON.stringify(
-    rows.map((r) => ({ u: r.userId, s: r.seq.toString(), t: r.type, i: r.interviewId, p: r.payload })),
-  );
-  await tx.$executeRaw`
-    INSERT INTO "Event" ("userId", seq, type, "interviewId", payload, "createdAt")
-    SELECT u, s, t::"EventType", i, p, ${at}
-    FROM json_to_recordset(${json}::json) AS x(u uuid, s bigint, t text, i uuid, p jsonb)`;
-  return rows.map(toMessage);
 }
 
 /** Runs inside events.transaction after the change, before its user events are stored (offline notices). */
