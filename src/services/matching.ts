@@ -35,7 +35,14 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
           if (pairs.length === 0) return [];
 
           const interviewIds = pairs.map(() => randomUUID());
-          const participants: { i: string; u: string; r: string; d: string; b: string }[] = [];
+          // Participants in pair order: the two of pair n are at 2n and 2n + 1.
+          const participants: {
+            interviewId: string;
+            userId: string;
+            role: string;
+            difficulty: Difficulty;
+            bookingId: string;
+          }[] = [];
           pairs.forEach((pair, n) => {
             const interviewId = interviewIds[n]!;
             const [first, second] = assignRoles(pair);
@@ -43,7 +50,13 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
               [first, second],
               [second, first],
             ] as const) {
-              participants.push({ i: interviewId, u: me.entry.userId, r: me.role, d: me.difficulty, b: me.entry.id });
+              participants.push({
+                interviewId,
+                userId: me.entry.userId,
+                role: me.role,
+                difficulty: me.difficulty,
+                bookingId: me.entry.id,
+              });
               emit.user({
                 userId: me.entry.userId,
                 type: 'MATCHED',
@@ -52,29 +65,37 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
               });
             }
           });
-          // Bulk rows travel as one JSON text parameter (see storeUserEvents).
-          const json = JSON.stringify(participants);
+          // One statement, and only ids and roles as comma-separated text: Prisma copies each parameter
+          // through its engine, which cost seconds per JSON recordset at 100,000 bookings. The participant
+          // rows come from the bookings it marks MATCHED, so a booking no longer WAITING gets neither.
           const now = new Date();
-          await tx.$executeRaw`
-            INSERT INTO "Interview" (id, "slotId", type, status, "matchedAt", "createdAt")
-            SELECT i, ${slotId}::uuid, ${slot.type}::"InterviewType", 'SCHEDULED', ${now}, ${now}
-            FROM unnest(string_to_array(${interviewIds.join(',')}, ',')::uuid[]) AS i`;
-          await tx.$executeRaw`
-            INSERT INTO "InterviewParticipant" ("interviewId", "userId", role, difficulty, "bookingId")
-            SELECT i, u, r::"ParticipantRole", d::"Difficulty", b
-            FROM json_to_recordset(${json}::json) AS x(i uuid, u uuid, r text, d text, b uuid)`;
-          const updated = await tx.$executeRaw`
-            UPDATE "Booking" SET status = 'MATCHED', "interviewId" = x.i, "updatedAt" = ${now}
-            FROM json_to_recordset(${json}::json) AS x(i uuid, b uuid)
-            WHERE "Booking".id = x.b AND "Booking".status = 'WAITING'`;
-          if (updated !== participants.length) {
-            throw new Error(`pairing ${slotId}: ${updated} of ${participants.length} bookings were still waiting`);
+          const [{ matched }] = await tx.$queryRaw<[{ matched: bigint }]>`
+            WITH v AS (
+              SELECT * FROM unnest(string_to_array(${interviewIds.join(',')}, ',')::uuid[]) WITH ORDINALITY AS v(i, n)),
+            o AS (
+              SELECT o.b, o.r, v.i FROM unnest(
+                string_to_array(${participants.map((p) => p.bookingId).join(',')}, ',')::uuid[],
+                string_to_array(${participants.map((p) => p.role).join(',')}, ',')::"ParticipantRole"[]
+              ) WITH ORDINALITY AS o(b, r, k) JOIN v ON v.n = (o.k + 1) / 2),
+            iv AS (
+              INSERT INTO "Interview" (id, "slotId", type, status, "matchedAt", "createdAt")
+              SELECT i, ${slotId}::uuid, ${slot.type}::"InterviewType", 'SCHEDULED', ${now}, ${now} FROM v),
+            bk AS (
+              UPDATE "Booking" SET status = 'MATCHED', "interviewId" = o.i, "updatedAt" = ${now}
+              FROM o WHERE "Booking".id = o.b AND "Booking".status = 'WAITING'
+              RETURNING "Booking".id, "Booking"."userId", "Booking".difficulty, o.i, o.r),
+            ip AS (
+              INSERT INTO "InterviewParticipant" ("interviewId", "userId", role, difficulty, "bookingId")
+              SELECT i, "userId", r, difficulty, id FROM bk)
+            SELECT count(*) AS matched FROM bk`;
+          if (Number(matched) !== participants.length) {
+            throw new Error(`pairing ${slotId}: ${matched} of ${participants.length} bookings were still waiting`);
           }
           const byInterview = new Map<string, { userId: string; difficulty: Difficulty }[]>();
           for (const p of participants) {
-            const list = byInterview.get(p.i) ?? [];
-            list.push({ userId: p.u, difficulty: p.d as Difficulty });
-            byInterview.set(p.i, list);
+            const list = byInterview.get(p.interviewId) ?? [];
+            list.push({ userId: p.userId, difficulty: p.difficulty });
+            byInterview.set(p.interviewId, list);
           }
           await assignQuestions(
             tx,
