@@ -1,4 +1,5 @@
 // The scheduled jobs' code, run directly against a real database.
+import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES } from '../src/domain/events.js';
 import { plannedSlots, DEFAULT_GRID } from '../src/domain/slots.js';
 import { EventType as PrismaEventType } from '../src/generated/prisma/enums.js';
@@ -74,6 +75,85 @@ it('match-waiting-rooms pairs open rooms only', async () => {
   );
   expect(statuses.filter((s) => s.slotId === open.id).map((s) => s.status)).toEqual(['MATCHED', 'MATCHED']);
   expect(statuses.filter((s) => s.slotId === closed.id).map((s) => s.status)).toEqual(['WAITING', 'WAITING']);
+});
+
+it('a pairing run that fails anywhere leaves nothing half-written, and a later run pairs everyone once', async () => {
+  const { matching } = stack.app.services;
+  const slot = await createSlot(stack.url, admin, 5);
+  const users = await Promise.all([0, 1, 2, 3].map(() => registerUser(stack.url)));
+  const bookings = await Promise.all(users.map((u) => book(stack.url, u, slot.id, 'HARD')));
+  const ids = bookings.map((b) => b.id);
+  await stack.db.query(`UPDATE "Booking" SET status = 'WAITING', "joinedAt" = now() WHERE id = ANY($1::uuid[])`, [ids]);
+  const cursors = () =>
+    stack.db.query<{ eventSeq: string }>(`SELECT "eventSeq" FROM "User" WHERE id = ANY($1::uuid[]) ORDER BY id`, [
+      users.map((u) => u.id),
+    ]);
+  const before = await cursors();
+  // The last write of the run (its events) fails: everything written before it must go too.
+  await stack.db.query(`CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN RAISE EXCEPTION 'event insert refused'; END $$`);
+  await stack.db.query(`CREATE TRIGGER fail_event BEFORE INSERT ON "Event" FOR EACH ROW EXECUTE FUNCTION fail_event()`);
+  try {
+    await expect(matching.pairSlot(slot.id)).rejects.toThrow(/event insert refused/);
+  } finally {
+    await stack.db.query(`DROP TRIGGER fail_event ON "Event"; DROP FUNCTION fail_event()`);
+  }
+  const left = await stack.db.query<{ n: string }>(
+    `SELECT (SELECT count(*) FROM "Interview" WHERE "slotId" = $1)
+          + (SELECT count(*) FROM "InterviewParticipant" WHERE "bookingId" = ANY($2::uuid[]))
+          + (SELECT count(*) FROM "Booking" WHERE id = ANY($2::uuid[]) AND status <> 'WAITING')
+          + (SELECT count(*) FROM "Event" WHERE "userId" = ANY($3::uuid[])) AS n`,
+    [slot.id, ids, users.map((u) => u.id)],
+  );
+  expect(Number(left[0]!.n)).toBe(0);
+  expect(await cursors()).toEqual(before);
+
+  expect(await matching.pairSlot(slot.id)).toHaveLength(2);
+  expect(await matching.pairSlot(slot.id)).toHaveLength(0);
+  const paired = await stack.db.query<{ n: string }>(
+    `SELECT count(DISTINCT "bookingId") AS n FROM "InterviewParticipant" WHERE "bookingId" = ANY($1::uuid[])`,
+    [ids],
+  );
+  expect(Number(paired[0]!.n)).toBe(4);
+  const matched = await stack.db.query<{ userId: string; seq: string }>(
+    `SELECT "userId", seq FROM "Event" WHERE type = 'MATCHED' AND "userId" = ANY($1::uuid[])`,
+    [users.map((u) => u.id)],
+  );
+  expect(matched).toHaveLength(4);
+  expect(new Set(matched.map((e) => e.userId)).size).toBe(4);
+});
+
+it('events are stored only for users that exist (Event has no foreign keys: storeUserEvents checks)', async () => {
+  const { events } = stack.app.services;
+  const user = await registerUser(stack.url);
+  const [{ eventSeq }] = (await stack.db.query<{ eventSeq: string }>(`SELECT "eventSeq" FROM "User" WHERE id = $1`, [
+    user.id,
+  ])) as [{ eventSeq: string }];
+  const payload = { slotId: randomUUID(), peerId: user.id, role: 'INTERVIEWER' as const };
+  await expect(
+    events.transaction(async (_tx, emit) => {
+      emit.user({ userId: user.id, type: 'MATCHED', interviewId: null, payload });
+      emit.user({ userId: randomUUID(), type: 'MATCHED', interviewId: null, payload });
+    }),
+  ).rejects.toThrow(/1 unknown user/);
+  const after = await stack.db.query<{ eventSeq: string }>(`SELECT "eventSeq" FROM "User" WHERE id = $1`, [user.id]);
+  expect(after[0]!.eventSeq).toBe(eventSeq);
+  expect(await stack.db.query(`SELECT 1 FROM "Event" WHERE "userId" = $1 AND seq > $2`, [user.id, eventSeq])).toEqual(
+    [],
+  );
+});
+
+it('every stored event refers to an existing user, and to an existing interview when it names one', async () => {
+  const dangling = await stack.db.query(
+    `SELECT e."userId", e.seq FROM "Event" e LEFT JOIN "User" u ON u.id = e."userId"
+     LEFT JOIN "Interview" i ON i.id = e."interviewId"
+     WHERE u.id IS NULL OR (e."interviewId" IS NOT NULL AND i.id IS NULL)`,
+  );
+  const [{ n }] = (await stack.db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM "Event" WHERE "interviewId" IS NOT NULL`,
+  )) as [{ n: string }];
+  expect(Number(n)).toBeGreaterThan(0);
+  expect(dangling).toEqual([]);
 });
 
 it('prune-events deletes events older than the retention', async () => {

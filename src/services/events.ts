@@ -93,8 +93,10 @@ export async function storeUserEvents(tx: Tx, events: UserEventInput[], at = new
   const ids = [...new Set(events.map((e) => e.userId))].sort();
   // Bulk rows travel as one text parameter, and only a count or one text comes back: Prisma copies every
   // parameter and result through its engine, which cost seconds for a pairing run's 100,000 events.
-  await tx.$queryRaw`SELECT count(*) FROM (
+  const [{ locked }] = await tx.$queryRaw<[{ locked: bigint }]>`SELECT count(*) AS locked FROM (
     SELECT 1 FROM "User" WHERE id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE) l`;
+  // Event has no foreign keys (migration 20261202000000): this is the check.
+  if (Number(locked) !== ids.length) throw new Error(`storing events: ${ids.length - Number(locked)} unknown user(s)`);
   // One statement bumps each user's cursor and inserts the events numbered after it, in input order.
   const json = JSON.stringify(events.map((e) => ({ u: e.userId, t: e.type, i: e.interviewId ?? null, p: e.payload })));
   const [{ bases }] = await tx.$queryRaw<[{ bases: string }]>`
