@@ -123,6 +123,65 @@ it('a pairing run that fails anywhere leaves nothing half-written, and a later r
   expect(new Set(matched.map((e) => e.userId)).size).toBe(4);
 });
 
+it('a chunked run pairs by the rule when someone leaves between chunks, and never pairs a booking twice', async () => {
+  const { matching } = stack.app.services;
+  const slot = await createSlot(stack.url, admin, 5);
+  const users = await Promise.all([0, 1, 2, 3, 4, 5].map(() => registerUser(stack.url)));
+  const b = await Promise.all(users.map((u) => book(stack.url, u, slot.id, 'EASY')));
+  // Joined in this order: b0 first.
+  for (const [i, booking] of b.entries())
+    await stack.db.query(
+      `UPDATE "Booking" SET status = 'WAITING', "joinedAt" = now() + $2 * interval '1 second' WHERE id = $1`,
+      [booking.id, i],
+    );
+  // The first chunk's commit also cancels b3, as if its user left the room between chunks.
+  await stack.db.query(`CREATE FUNCTION leave_room() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    UPDATE "Booking" SET status = 'CANCELLED' WHERE id = '${b[3]!.id}' AND status = 'WAITING'; RETURN NULL; END $$`);
+  await stack.db.query(
+    `CREATE TRIGGER leave_room AFTER INSERT ON "Interview" FOR EACH STATEMENT EXECUTE FUNCTION leave_room()`,
+  );
+  try {
+    // One pair per chunk: (b0, b1) commits; (b2, b3) finds b3 gone and writes nothing; the room is read again.
+    expect(await matching.pairSlot(slot.id, 1)).toHaveLength(2);
+  } finally {
+    await stack.db.query(`DROP TRIGGER leave_room ON "Interview"; DROP FUNCTION leave_room()`);
+  }
+  const rows = await stack.db.query<{ id: string; status: string; interviewId: string | null }>(
+    `SELECT id, status, "interviewId" FROM "Booking" WHERE "slotId" = $1`,
+    [slot.id],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const state = b.map((x) => byId.get(x.id)!);
+  expect(state.map((r) => r.status)).toEqual(['MATCHED', 'MATCHED', 'MATCHED', 'CANCELLED', 'MATCHED', 'WAITING']);
+  expect(state[0]!.interviewId).toBe(state[1]!.interviewId);
+  expect(state[2]!.interviewId).toBe(state[4]!.interviewId);
+  const participants = await stack.db.query<{ bookingId: string }>(
+    `SELECT p."bookingId" FROM "InterviewParticipant" p JOIN "Interview" i ON i.id = p."interviewId" WHERE i."slotId" = $1`,
+    [slot.id],
+  );
+  expect(participants.map((p) => p.bookingId).sort()).toEqual([b[0]!.id, b[1]!.id, b[2]!.id, b[4]!.id].sort());
+});
+
+it('concurrent chunked runs on one room pair each booking once', async () => {
+  const { matching } = stack.app.services;
+  const slot = await createSlot(stack.url, admin, 5);
+  const users = await Promise.all(Array.from({ length: 10 }, () => registerUser(stack.url)));
+  const b = await Promise.all(users.map((u, i) => book(stack.url, u, slot.id, i % 2 ? 'MEDIUM' : 'HARD')));
+  await stack.db.query(`UPDATE "Booking" SET status = 'WAITING', "joinedAt" = now() WHERE id = ANY($1::uuid[])`, [
+    b.map((x) => x.id),
+  ]);
+  const runs = await Promise.all([matching.pairSlot(slot.id, 1), matching.pairSlot(slot.id, 2)]);
+  expect(runs.flat()).toHaveLength(5);
+  const [row] = await stack.db.query<{ participants: string; bookings: string; matched: string; events: string }>(
+    `SELECT count(*) AS participants, count(DISTINCT p."bookingId") AS bookings,
+       (SELECT count(*) FROM "Booking" WHERE "slotId" = $1 AND status = 'MATCHED') AS matched,
+       (SELECT count(*) FROM "Event" WHERE type = 'MATCHED' AND "userId" = ANY($2::uuid[])) AS events
+     FROM "InterviewParticipant" p JOIN "Interview" i ON i.id = p."interviewId" WHERE i."slotId" = $1`,
+    [slot.id, users.map((u) => u.id)],
+  );
+  expect(row).toEqual({ participants: '10', bookings: '10', matched: '10', events: '10' });
+});
+
 it('events are stored only for users that exist (Event has no foreign keys: storeUserEvents checks)', async () => {
   const { events } = stack.app.services;
   const user = await registerUser(stack.url);
