@@ -37,7 +37,7 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
       async (tx, emit) => {
         await lockSlot(tx, slotId, 'UPDATE');
         const interviewIds = pairs.map(() => randomUUID());
-        // Participants in pair order: the two of pair n are at 2n and 2n + 1.
+        // Participants in pair order, each with its interview: the first of pair n is at 2n.
         const participants: {
           interviewId: string;
           userId: string;
@@ -75,17 +75,16 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
         // (same join time: one who left and joined again may now sort elsewhere) gets neither.
         const now = new Date();
         const [{ matched }] = await tx.$queryRaw<[{ matched: bigint }]>`
-          WITH v AS (
-            SELECT * FROM unnest(string_to_array(${interviewIds.join(',')}, ',')::uuid[]) WITH ORDINALITY AS v(i, n)),
-          o AS (
-            SELECT o.b, o.r, o.j, v.i FROM unnest(
+          WITH o AS (
+            SELECT * FROM unnest(
               string_to_array(${participants.map((p) => p.bookingId).join(',')}, ',')::uuid[],
               string_to_array(${participants.map((p) => p.role).join(',')}, ',')::"ParticipantRole"[],
-              string_to_array(${participants.map((p) => p.joinedAt?.toISOString() ?? '').join(',')}, ',', '')::timestamptz[]
-            ) WITH ORDINALITY AS o(b, r, j, k) JOIN v ON v.n = (o.k + 1) / 2),
+              string_to_array(${participants.map((p) => p.joinedAt?.toISOString() ?? '').join(',')}, ',', '')::timestamptz[],
+              string_to_array(${participants.map((p) => p.interviewId).join(',')}, ',')::uuid[]
+            ) WITH ORDINALITY AS o(b, r, j, i, k)),
           iv AS (
             INSERT INTO "Interview" (id, "slotId", type, status, "matchedAt", "createdAt")
-            SELECT i, ${slotId}::uuid, ${type}::"InterviewType", 'SCHEDULED', ${now}, ${now} FROM v),
+            SELECT i, ${slotId}::uuid, ${type}::"InterviewType", 'SCHEDULED', ${now}, ${now} FROM o WHERE k % 2 = 1),
           bk AS (
             UPDATE "Booking" SET status = 'MATCHED', "interviewId" = o.i, "updatedAt" = ${now}
             FROM o WHERE "Booking".id = o.b AND "Booking".status = 'WAITING' AND "Booking"."joinedAt" IS NOT DISTINCT FROM o.j
