@@ -2,11 +2,15 @@
 // and one pairing run over 100,000 WAITING bookings of one slot in PostgreSQL.
 // Baselines measured in the same run: a plain comparator sort of the same
 // entries (pure), and a bulk INSERT of the same number of rows (database).
+// The starter questions are loaded, as every app start does, so the run assigns questions too.
+// Server CPU: what the scratch database's backends used (from /proc), for the run and the baseline,
+// which load changes far less than wall time.
 // Env: BENCH_DATABASE_URL (server to create a scratch database on), PURE_N, DB_N.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createEvents } from '../src/services/events.js';
 import { createMatching } from '../src/services/matching.js';
+import { loadStarterQuestions } from '../src/services/questions.js';
 import { createDatabase } from '../src/infra/db.js';
 import { createUserRows } from '../src/services/user-rows.js';
 import { createLogger } from '../src/infra/logger.js';
@@ -14,6 +18,7 @@ import { migrate } from '../src/infra/migrate.js';
 import { loadConfig } from '../src/config.js';
 import { DIFFICULTY_ORDER, difficultyRank, matchWaitingRoom, type WaitingEntry } from '../src/domain/matching.js';
 import { PubSub } from 'graphql-subscriptions';
+import { procStats } from './support.js';
 
 const PURE_N = Number(process.env['PURE_N'] ?? 1_000_000);
 const DB_N = Number(process.env['DB_N'] ?? 100_000);
@@ -21,6 +26,7 @@ const ADMIN_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@12
 
 const ms = (t0: number) => performance.now() - t0;
 const fmt = (x: number) => `${x.toFixed(0)} ms`;
+const cpu = (x: number) => `${(x / 1000).toFixed(1)} s`;
 
 function entries(n: number): WaitingEntry[] {
   const t = Date.now();
@@ -53,6 +59,22 @@ function pure() {
   return { rule, baseline };
 }
 
+/** CPU ms used so far by each backend connected to `db`. */
+async function backendCpu(admin: pg.Client, db: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [db]);
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, procStats(pid).cpuMs);
+    } catch {
+      // Gone between the query and the read.
+    }
+  }
+  return cpu;
+}
+const cpuSince = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+
 async function database() {
   const name = `mm_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -75,6 +97,7 @@ async function database() {
       [userIds],
     );
     // Baseline: one bulk insert of DB_N rows (the bookings themselves).
+    const cpu0 = await backendCpu(admin, name);
     const t0 = performance.now();
     await c.query(
       `INSERT INTO "Booking" (id, "slotId", "userId", difficulty, status, "joinedAt", "updatedAt")
@@ -84,6 +107,7 @@ async function database() {
       [slotId, userIds],
     );
     const baseline = ms(t0);
+    const baselineCpu = cpuSince(cpu0, await backendCpu(admin, name));
     await c.query('ANALYZE');
     await c.end();
 
@@ -95,11 +119,18 @@ async function database() {
     const users = createUserRows({ sql, pubsub, listenEpoch: () => 0, log });
     const events = createEvents({ db, sql, pubsub, users, log });
     const matching = createMatching({ db, events, config });
+    await loadStarterQuestions(db);
+    const cpu1 = await backendCpu(admin, name);
+    const node1 = process.cpuUsage();
     const t1 = performance.now();
     const interviews = await matching.pairSlot(slotId);
     const run = ms(t1);
+    const runCpu = cpuSince(cpu1, await backendCpu(admin, name));
+    const nodeCpu = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(node1));
+    const assigned = await db.assignedQuestion.count();
+    const stored = await db.event.count({ where: { type: 'MATCHED' } });
     await database.close();
-    return { run, baseline, interviews: interviews.length };
+    return { run, baseline, runCpu, baselineCpu, nodeCpu, assigned, stored, interviews: interviews.length };
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
@@ -118,5 +149,8 @@ console.log(
   `| pairSlot job run (PostgreSQL) | ${DB_N.toLocaleString('en')} | ${fmt(d.run)} | bulk insert of the bookings ${fmt(d.baseline)} | ${(d.run / d.baseline).toFixed(2)}× | < 5000 ms: ${d.run < 5000 ? 'met' : 'missed'} |`,
 );
 console.log(
-  `\n${d.interviews.toLocaleString('en')} interviews created, ${(d.interviews * 2).toLocaleString('en')} MATCHED events stored.`,
+  `| pairSlot database CPU | ${DB_N.toLocaleString('en')} | ${cpu(d.runCpu)} | bulk insert ${cpu(d.baselineCpu)} | ${(d.runCpu / d.baselineCpu).toFixed(2)}× | |`,
+);
+console.log(
+  `\n${d.interviews.toLocaleString('en')} interviews created, ${d.stored.toLocaleString('en')} MATCHED events stored, ${d.assigned.toLocaleString('en')} questions assigned; the run's own process used ${cpu(d.nodeCpu)} CPU.`,
 );

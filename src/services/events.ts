@@ -135,39 +135,51 @@ export async function storeUserEvents(
   at = new Date(),
 ): Promise<UserEventMessage[]> {
   if (events.length === 0) return [];
-  const perUser = new Map<string, number>();
-  // k: the event's place among its user's events in this batch (1, 2, …), so seq = the old cursor + k.
-  const rows = events.map((e) => {
-    const k = (perUser.get(e.userId) ?? 0) + 1;
-    perUser.set(e.userId, k);
-    return { u: e.userId, k, t: e.type, i: e.interviewId ?? null, p: e.payload };
-  });
-  const ids = [...perUser.keys()].sort();
+  const ids = [...new Set(events.map((e) => e.userId))].sort();
   // One user: the update's own row lock is all there is, in no order to keep (chat's hot path).
+  // A count, not the rows: Prisma copies every result row through its engine (100,000 in a pairing run).
   if (ids.length > 1)
     await query(
-      `SELECT id FROM "User" WHERE id = ANY(string_to_array($1, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+      `SELECT count(*) AS locked FROM (
+         SELECT 1 FROM "User" WHERE id = ANY(string_to_array($1, ',')::uuid[]) ORDER BY id FOR NO KEY UPDATE) l`,
       [ids.join(',')],
     );
-  // Bulk rows travel as JSON text parameters: far cheaper than one array parameter per column.
-  const bases = await query<{ id: string; base: string }>(
-    `WITH bumped AS (
-       UPDATE "User" u SET "eventSeq" = u."eventSeq" + c.n
-       FROM json_to_recordset($1::json) AS c(id uuid, n int)
-       WHERE u.id = c.id
-       RETURNING u.id, u."eventSeq" - c.n AS base),
-     stored AS (
+  // Bulk rows travel as one JSON text parameter, and one text comes back. One statement bumps each
+  // user's cursor and inserts the events numbered after it, in input order.
+  const json = JSON.stringify(events.map((e) => ({ u: e.userId, t: e.type, i: e.interviewId ?? null, p: e.payload })));
+  const [row] = await query<{ bases: string | null }>(
+    `WITH x AS (
+       SELECT * FROM ROWS FROM (json_to_recordset($1::json) AS (u uuid, t text, i uuid, p jsonb)) WITH ORDINALITY AS x(u, t, i, p, k)),
+     b AS (
+       UPDATE "User" SET "eventSeq" = "eventSeq" + c.n
+       FROM (SELECT u, count(*) AS n FROM x GROUP BY u) c WHERE "User".id = c.u
+       RETURNING "User".id, "User"."eventSeq" - c.n AS base),
+     e AS (
        INSERT INTO "Event" ("userId", seq, type, "interviewId", payload, "createdAt")
-       SELECT x.u, b.base + x.k, x.t::"EventType", x.i, x.p, $3::timestamptz
-       FROM json_to_recordset($2::json) AS x(u uuid, k int, t text, i uuid, p jsonb) JOIN bumped b ON b.id = x.u)
-     SELECT id::text AS id, base::text AS base FROM bumped`,
-    [JSON.stringify(ids.map((id) => ({ id, n: perUser.get(id) }))), JSON.stringify(rows), at.toISOString()],
+       SELECT x.u, b.base + row_number() OVER (PARTITION BY x.u ORDER BY x.k), x.t::"EventType", x.i, x.p, $2::timestamptz
+       FROM x JOIN b ON b.id = x.u)
+     SELECT string_agg(id || ' ' || base, ',') AS bases FROM b`,
+    [json, at.toISOString()],
   );
-  const base = new Map(bases.map((b) => [b.id, BigInt(b.base)]));
-  return rows.map((r) => {
-    const b = base.get(r.u);
-    if (b === undefined) throw new Error(`no user ${r.u} to store a ${r.t} event for`);
-    return toMessage({ userId: r.u, seq: b + BigInt(r.k), type: r.t, interviewId: r.i, payload: r.p, createdAt: at });
+  const next = new Map(
+    (row?.bases ?? '').split(',').flatMap((pair) => {
+      const [id, base] = pair.split(' ');
+      return id && base ? [[id, BigInt(base) + 1n] as const] : [];
+    }),
+  );
+  // Event has no foreign keys (migration 20261202000000): a user without a row is refused here, rolling back.
+  if (next.size !== ids.length) throw new Error(`storing events: ${ids.length - next.size} unknown user(s)`);
+  return events.map((e) => {
+    const seq = next.get(e.userId)!;
+    next.set(e.userId, seq + 1n);
+    return toMessage({
+      userId: e.userId,
+      seq,
+      type: e.type,
+      interviewId: e.interviewId ?? null,
+      payload: e.payload,
+      createdAt: at,
+    });
   });
 }
 

@@ -57,8 +57,14 @@ export async function assignQuestions(
   const now = new Date();
   const rows: { interviewId: string; questionId: string; askedById: string; askedToId: string }[] = [];
   const pickedIn = new Map<string, Set<string>>();
+  // Filtered once per kind, not once per ask (a run can have 100,000 asks).
+  const candidatesOf = new Map<string, string[]>();
+  for (const q of bank) {
+    const kind = `${q.type}/${q.difficulty}`;
+    candidatesOf.set(kind, [...(candidatesOf.get(kind) ?? []), q.id]);
+  }
   for (const a of asks) {
-    const candidates = bank.filter((q) => q.type === a.type && q.difficulty === a.difficulty).map((q) => q.id);
+    const candidates = candidatesOf.get(`${a.type}/${a.difficulty}`) ?? [];
     const avoid = pickedIn.get(a.interviewId) ?? new Set<string>();
     const questionId = pickQuestion(candidates, history.get(a.askedToId)!, { avoid, random });
     if (!questionId) continue;
@@ -73,13 +79,17 @@ export async function assignQuestions(
       askedToId: a.askedToId,
     });
   }
-  // Bulk rows travel as one JSON text parameter, as in matching.
+  // Columns travel as comma-separated text: Prisma copies each parameter through its engine, and a
+  // JSON recordset of a 100,000-booking run's assignments cost seconds there.
+  const column = (key: keyof (typeof rows)[number]) => rows.map((r) => r[key]).join(',');
   if (rows.length)
     await tx.$executeRaw`
       INSERT INTO "AssignedQuestion" (id, "interviewId", "questionId", "askedById", "askedToId", "createdAt")
-      SELECT gen_random_uuid(), x."interviewId", x."questionId", x."askedById", x."askedToId", ${now}
-      FROM json_to_recordset(${JSON.stringify(rows)}::json)
-        AS x("interviewId" uuid, "questionId" uuid, "askedById" uuid, "askedToId" uuid)`;
+      SELECT gen_random_uuid(), x.i, x.q, x.b, x.t, ${now}
+      FROM unnest(
+        string_to_array(${column('interviewId')}, ',')::uuid[], string_to_array(${column('questionId')}, ',')::uuid[],
+        string_to_array(${column('askedById')}, ',')::uuid[], string_to_array(${column('askedToId')}, ',')::uuid[]
+      ) AS x(i, q, b, t)`;
   return rows.length;
 }
 
