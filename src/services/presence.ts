@@ -10,6 +10,7 @@
 // sockets were its.
 import { Prisma, type Availability, type InterviewType, type User } from '../generated/prisma/client.js';
 import { rereadOnChange } from '../infra/async-queue.js';
+import { coalesced } from '../infra/coalesce.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Presence } from '../infra/presence.js';
@@ -22,8 +23,6 @@ export const MAX_SOCKETS_PER_USER = 10;
 /** availablePeers returns at most this many users. */
 export const AVAILABLE_PEERS_MAX = 100;
 const SCAN_BATCH = 500;
-/** First sockets per presence transaction at most. */
-const OPEN_BATCH_MAX = 500;
 
 const USER_KEYS = 'user:';
 const presenceKey = (userId: string) => USER_KEYS + userId;
@@ -130,28 +129,13 @@ export function createUserPresence({
 
   type Admission = { ok: true } | { ok: false; reason: string };
   const tooMany = { ok: false, reason: `Too many open connections (${MAX_SOCKETS_PER_USER})` } as const;
-  interface Opening {
-    userId: string;
-    key: string;
-    member: string;
-    resolve: (admission: Admission) => void;
-    reject: (err: unknown) => void;
-  }
   /**
-   * Sockets that may be their user's first, waiting for the next batch. Only
-   * first sockets are news, but each cost a transaction of several round
-   * trips: the ones that arrive while a batch runs share the next one.
+   * Sockets that may be their user's first. Only first sockets are news, but
+   * each costs a transaction of several round trips: the ones that arrive
+   * while one runs share the next, each added in arrival order as if one by
+   * one under its user's lock.
    */
-  let opening: Opening[] = [];
-  async function openQueued() {
-    while (opening.length > 0) {
-      const batch = opening.slice(0, OPEN_BATCH_MAX);
-      await openBatch(batch);
-      opening = opening.slice(batch.length);
-    }
-  }
-  /** One transaction for a batch: each socket added in arrival order, as if one by one under its user's lock. */
-  async function openBatch(batch: Opening[]) {
+  const openFirst = coalesced(async (batch: { userId: string; key: string; member: string }[]) => {
     try {
       const admissions = await underUserLocks(
         batch.map((o) => o.userId),
@@ -164,16 +148,14 @@ export function createUserPresence({
           return counts.map((n): Admission => (n > MAX_SOCKETS_PER_USER ? tooMany : { ok: true }));
         },
       );
-      batch.forEach((o, i) => {
-        if (admissions[i]!.ok) admit(o.userId);
-        o.resolve(admissions[i]!);
-      });
+      batch.forEach((o, i) => admissions[i]!.ok && admit(o.userId));
+      return admissions;
     } catch (err) {
       // The sockets will be closed as internal errors and never reach socketClosed: do not leave them counted.
       await Promise.all(batch.map((o) => presence.remove(o.key, o.member).catch(() => {})));
-      for (const o of batch) o.reject(err);
+      throw err;
     }
-  }
+  });
   async function close() {
     stopping = true;
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
@@ -195,10 +177,7 @@ export function createUserPresence({
           return { ok: true };
         }
       }
-      return new Promise((resolve, reject) => {
-        opening.push({ userId, key, member, resolve, reject });
-        if (opening.length === 1) void track(new Promise((r) => setImmediate(r)).then(openQueued));
-      });
+      return track(openFirst({ userId, key, member }));
     },
 
     /** Never throws: it runs from socket close handlers, also while the server shuts down. */
