@@ -48,4 +48,18 @@ describe.each([
     expect(counts.filter((n) => n === 1)).toHaveLength(1);
     expect([...counts].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
+
+  it('adds many in one step, each counted as if added one after another', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((m) => presence.member(m)) as [string, string, string];
+    await presence.add('user:5', a);
+    const counts = await presence.addAll([
+      ['user:4', a],
+      ['user:5', b],
+      ['user:4', b],
+      ['user:4', c],
+      ['user:4', a],
+    ]);
+    expect(counts).toEqual([1, 2, 2, 3, 3]);
+    expect(await presence.counts(['user:4', 'user:5'])).toEqual([3, 2]);
+  });
 });

@@ -222,6 +222,45 @@ describe('the socket cap', () => {
   });
 });
 
+describe('first sockets that arrive together', () => {
+  // Calls of one tick share a presence transaction: this drives the service directly, so they really are one tick.
+  it('of many users, and several of one user, on two instances: each user announced online once, the cap kept', async () => {
+    const users = await Promise.all(Array.from({ length: 3 }, () => registerUser(stack.url)));
+    const peers = await Promise.all(users.map(() => registerUser(stack.url)));
+    for (const [i, u] of users.entries()) await matchPair(stack.url, admin, u, peers[i]!);
+    const capped = await registerUser(stack.url);
+    const before = await Promise.all(peers.map(storedTypes));
+    const instances = [stack.app.services.userPresence, other.app.services.userPresence];
+    // Each user opens 3 sockets at once, alternating instances; `capped` opens 12.
+    const opens = [...users.flatMap((u) => [u, u, u]), ...Array.from({ length: 12 }, () => capped)].map((u, i) => ({
+      userId: u.id,
+      socketId: `tick-${i}`,
+      presence: instances[i % 2]!,
+    }));
+    const admissions = await Promise.all(opens.map((o) => o.presence.socketOpened(o.userId, o.socketId)));
+
+    expect(admissions.slice(0, 9).every((a) => a.ok)).toBe(true);
+    expect(admissions.slice(9).filter((a) => a.ok)).toHaveLength(10);
+    expect(admissions.slice(9).filter((a) => !a.ok)).toEqual([
+      { ok: false, reason: 'Too many open connections (10)' },
+      { ok: false, reason: 'Too many open connections (10)' },
+    ]);
+    for (const u of [...users, capped]) expect(await online(u, B())).toBe(true);
+    for (const [i, peer] of peers.entries()) {
+      expect((await storedTypes(peer)).slice(before[i]!.length)).toEqual(['USER_ONLINE']);
+    }
+
+    // All closed at once: each user announced offline once, after their online.
+    await Promise.all(
+      opens.filter((_, i) => admissions[i]!.ok).map((o) => o.presence.socketClosed(o.userId, o.socketId)),
+    );
+    for (const u of [...users, capped]) expect(await online(u, B())).toBe(false);
+    for (const [i, peer] of peers.entries()) {
+      expect((await storedTypes(peer)).slice(before[i]!.length)).toEqual(['USER_ONLINE', 'USER_OFFLINE']);
+    }
+  });
+});
+
 describe('setAvailability', () => {
   it('stores it and tells the user (other devices) and whoever shares an interview, once per change', async () => {
     const [u, peer, stranger] = [

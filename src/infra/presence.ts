@@ -14,6 +14,11 @@ export interface Presence {
   /** Adds a member; returns the key's live member count after adding. */
   add(key: string, member: string): Promise<number>;
   /**
+   * Adds members in order, in one atomic step (one round trip): each one's
+   * live count after adding it, as if added one after another.
+   */
+  addAll(entries: readonly (readonly [key: string, member: string])[]): Promise<number[]>;
+  /**
    * Adds a member only if the key already has a live one and fewer than `max`
    * (counting the member itself if present), in one atomic step: the live
    * count after adding, 'none' (nothing added: no live member), or 'full'.
@@ -51,14 +56,16 @@ function memoryPresence(member: (id: string) => string): Presence {
   // Nothing goes stale by itself in one process; only markStale() leaves members here.
   const staleKeys = new Map<string, Set<string>>();
   const count = async (key: string) => keys.get(key)?.size ?? 0;
+  const add = async (key: string, m: string) => {
+    const set = keys.get(key) ?? new Set();
+    set.add(m);
+    keys.set(key, set);
+    return set.size;
+  };
   return {
     member,
-    async add(key, m) {
-      const set = keys.get(key) ?? new Set();
-      set.add(m);
-      keys.set(key, set);
-      return set.size;
-    },
+    add,
+    addAll: (entries) => Promise.all(entries.map(([key, m]) => add(key, m))),
     async addIfLive(key, m, max) {
       const set = keys.get(key);
       if (!set?.size) return 'none';
@@ -130,25 +137,29 @@ function redisPresence(redis: Redis, prefix: string, ttlMs: number, member: (id:
     }
     return multi.exec().then(() => undefined);
   };
+  // One MULTI, so that of concurrent adds to a key exactly one sees 1.
+  const addAll: Presence['addAll'] = async (entries) => {
+    const now = Date.now();
+    const multi = redis.multi();
+    for (const [key, m] of entries) {
+      const set = local.get(key) ?? new Set();
+      set.add(m);
+      local.set(key, set);
+      const k = prefix + key;
+      multi
+        .zadd(k, now + ttlMs, m)
+        .pexpire(k, ttlMs * 3)
+        .zcount(k, `(${now}`, '+inf');
+    }
+    const results = (await multi.exec()) as [unknown, number][];
+    return entries.map((_, i) => results[i * 3 + 2]![1]);
+  };
   const heartbeat = setInterval(() => void touch([...local]).catch(() => {}), ttlMs / 3);
   heartbeat.unref();
   return {
     member,
-    async add(key, m) {
-      const set = local.get(key) ?? new Set();
-      set.add(m);
-      local.set(key, set);
-      // One atomic step, so that of concurrent adds exactly one sees 1.
-      const now = Date.now();
-      const k = prefix + key;
-      const [, , [, n]] = (await redis
-        .multi()
-        .zadd(k, now + ttlMs, m)
-        .pexpire(k, ttlMs * 3)
-        .zcount(k, `(${now}`, '+inf')
-        .exec()) as [unknown, unknown, [unknown, number]];
-      return n;
-    },
+    add: async (key, m) => (await addAll([[key, m]]))[0]!,
+    addAll,
     async addIfLive(key, m, max) {
       const now = Date.now();
       const n = (await redis.eval(ADD_IF_LIVE, 1, prefix + key, now, now + ttlMs, m, max, ttlMs * 3)) as number;

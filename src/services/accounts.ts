@@ -27,6 +27,8 @@ import {
 } from '../domain/account.js';
 import { conflict, rateLimited, unauthenticated, badInput } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
+import { isUuid } from '../domain/ids.js';
+import { coalesced } from '../infra/coalesce.js';
 import type { Db, Sql, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { ARGON2, type PasswordHasher } from '../infra/password-hasher.js';
@@ -269,6 +271,20 @@ export function createAccounts({ db, sql, users, listenEpoch, config, limiter, h
 
   const invalidResetToken = () => badInput('token', 'This reset link is invalid or has expired.');
 
+  /**
+   * Sessions by id. Plain SQL: the per-request path, where Prisma's query compilation would cost more than
+   * the query; coalesced, so a wave of sockets reconnecting with sessions not yet cached shares round trips.
+   */
+  const sessionsById = coalesced(async (ids: string[]) => {
+    const { rows } = await sql.query<{ id: string; userId: string; revoked: boolean; role: User['role'] }>(
+      `SELECT s.id, s."userId", s."revokedAt" IS NOT NULL AS revoked, u.role
+         FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`,
+      // One malformed id (a token signed elsewhere with the same key) must not fail the batch's others.
+      [ids.filter(isUuid)],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id));
+  });
   return {
     async register(input: { email: string; password: string; name: string }, ip: string): Promise<AuthResult> {
       const email = normalizeEmail(input.email);
@@ -489,13 +505,7 @@ export function createAccounts({ db, sql, users, listenEpoch, config, limiter, h
         return cached.userId === sub
           ? { viewer: { id: sub, sessionId: sid, role: cached.role } }
           : { failure: 'invalid' };
-      // Plain SQL: the per-request path, where Prisma's query compilation would cost more than the query.
-      const { rows } = await sql.query<{ userId: string; revoked: boolean; role: User['role'] }>(
-        `SELECT s."userId", s."revokedAt" IS NOT NULL AS revoked, u.role
-           FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = $1`,
-        [sid],
-      );
-      const session = rows[0];
+      const session = await sessionsById(sid);
       if (!session || session.userId !== sub) return { failure: 'invalid' };
       if (session.revoked) return { failure: 'revoked' };
       if (ticket) sessions.put(sid, { userId: session.userId, role: session.role }, ticket);

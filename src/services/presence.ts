@@ -10,6 +10,7 @@
 // sockets were its.
 import { Prisma, type Availability, type InterviewType, type User } from '../generated/prisma/client.js';
 import { rereadOnChange } from '../infra/async-queue.js';
+import { coalesced } from '../infra/coalesce.js';
 import type { Db, Planned, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Presence } from '../infra/presence.js';
@@ -27,23 +28,32 @@ const USER_KEYS = 'user:';
 const presenceKey = (userId: string) => USER_KEYS + userId;
 
 /**
- * Users who should hear about this user's presence and availability: those who
+ * Users who should hear about each user's presence and availability: those who
  * share a SCHEDULED or IN_PROGRESS interview, or a PENDING (unexpired) instant
- * request, with them.
+ * request, with them. One query for all of `userIds`; every one of them is in the map.
  */
-export async function presenceAudience(db: Db | Tx, userId: string, now = new Date()): Promise<string[]> {
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT other."userId" AS id
+export async function presenceAudiences(
+  db: Db | Tx,
+  userIds: readonly string[],
+  now = new Date(),
+): Promise<Map<string, string[]>> {
+  const ids = [...new Set(userIds)].join(',');
+  const rows = await db.$queryRaw<{ userId: string; peer: string }[]>`
+    WITH ids AS (SELECT unnest(string_to_array(${ids}, ',')::uuid[]) AS id)
+    SELECT me."userId" AS "userId", other."userId" AS peer
     FROM "InterviewParticipant" me
     JOIN "Interview" i ON i.id = me."interviewId" AND i.status IN ('SCHEDULED', 'IN_PROGRESS')
     JOIN "InterviewParticipant" other ON other."interviewId" = i.id AND other."userId" <> me."userId"
-    WHERE me."userId" = ${userId}::uuid
+    WHERE me."userId" IN (SELECT id FROM ids)
     UNION
-    SELECT CASE WHEN r."requesterId" = ${userId}::uuid THEN r."addresseeId" ELSE r."requesterId" END
-    FROM "InstantRequest" r
-    WHERE r.status = 'PENDING' AND r."expiresAt" > ${now}
-      AND (r."requesterId" = ${userId}::uuid OR r."addresseeId" = ${userId}::uuid)`;
-  return rows.map((r) => r.id).filter((id) => id !== userId);
+    SELECT r."requesterId", r."addresseeId" FROM "InstantRequest" r
+    WHERE r.status = 'PENDING' AND r."expiresAt" > ${now} AND r."requesterId" IN (SELECT id FROM ids)
+    UNION
+    SELECT r."addresseeId", r."requesterId" FROM "InstantRequest" r
+    WHERE r.status = 'PENDING' AND r."expiresAt" > ${now} AND r."addresseeId" IN (SELECT id FROM ids)`;
+  const audiences = new Map(userIds.map((id) => [id, [] as string[]]));
+  for (const { userId, peer } of rows) if (peer !== userId) audiences.get(userId)!.push(peer);
+  return audiences;
 }
 
 /** Locks user rows in id order and strength (NO KEY UPDATE) as storeUserEvents does, so no two writers deadlock. */
@@ -66,29 +76,36 @@ export function createUserPresence({
   log: Logger;
 }) {
   /**
-   * Runs a change of one user's sockets in a transaction holding an advisory
-   * lock on that user, so the opens and closes of one user, on any instance,
-   * happen one at a time: the count each sees after its change is exact, the
-   * cap cannot be overrun, and the 0→1 / 1→0 transitions are seen exactly
-   * once. (Presence's add/remove are not atomic with their count: two
-   * concurrent opens could both see 2.) The lock is taken before any row lock,
-   * so it cannot join a deadlock with storeUserEvents' row locks.
+   * Runs a change of users' sockets in a transaction holding an advisory lock
+   * on each of those users (taken in id order, so two such transactions cannot
+   * deadlock), so the opens and closes of one user, on any instance, happen
+   * one at a time: the count each sees after its change is exact, the cap
+   * cannot be overrun, and the 0→1 / 1→0 transitions are seen exactly once.
+   * (Presence's add/remove are not atomic with their count: two concurrent
+   * opens could both see 2.) The locks are taken before any row lock, so they
+   * cannot join a deadlock with storeUserEvents' row locks.
    */
-  function underUserLock<T>(userId: string, fn: (tx: Tx, emit: Emitter) => Promise<T>): Promise<T> {
+  function underUserLocks<T>(userIds: readonly string[], fn: (tx: Tx, emit: Emitter) => Promise<T>): Promise<T> {
+    const keys = [...new Set(userIds)].sort().map((id) => `presence:${id}`);
     return events.transaction(async (tx, emit) => {
-      await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${`presence:${userId}`}, 0))) AS l`;
+      await tx.$queryRaw`
+        SELECT count(*)::int AS locked FROM (
+          SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+          FROM unnest(string_to_array(${keys.join(',')}, ',')) WITH ORDINALITY AS t(k, i) ORDER BY i) AS l`;
       return fn(tx, emit);
     });
   }
 
-  async function announce(tx: Tx, emit: Emitter, userId: string, online: boolean) {
+  async function announce(tx: Tx, emit: Emitter, userIds: readonly string[], online: boolean) {
     emit.peers();
-    for (const peer of await presenceAudience(tx, userId)) {
-      emit.user(
-        online
-          ? { userId: peer, type: 'USER_ONLINE', payload: { userId } }
-          : { userId: peer, type: 'USER_OFFLINE', payload: { userId } },
-      );
+    for (const [userId, audience] of await presenceAudiences(tx, userIds)) {
+      for (const peer of audience) {
+        emit.user(
+          online
+            ? { userId: peer, type: 'USER_ONLINE', payload: { userId } }
+            : { userId: peer, type: 'USER_OFFLINE', payload: { userId } },
+        );
+      }
     }
   }
 
@@ -109,18 +126,47 @@ export function createUserPresence({
     );
     return work;
   }
+
+  type Admission = { ok: true } | { ok: false; reason: string };
+  const tooMany = { ok: false, reason: `Too many open connections (${MAX_SOCKETS_PER_USER})` } as const;
+  /**
+   * Sockets that may be their user's first. Only first sockets are news, but
+   * each costs a transaction of several round trips: the ones that arrive
+   * while one runs share the next, each added in arrival order as if one by
+   * one under its user's lock.
+   */
+  const openFirst = coalesced(async (batch: { userId: string; key: string; member: string }[]) => {
+    try {
+      const admissions = await underUserLocks(
+        batch.map((o) => o.userId),
+        async (tx, emit) => {
+          const counts = await presence.addAll(batch.map((o) => [o.key, o.member] as const));
+          const refused = batch.filter((_, i) => counts[i]! > MAX_SOCKETS_PER_USER);
+          await Promise.all(refused.map((o) => presence.remove(o.key, o.member)));
+          const cameOnline = batch.filter((_, i) => counts[i] === 1).map((o) => o.userId);
+          if (cameOnline.length > 0) await announce(tx, emit, cameOnline, true);
+          return counts.map((n): Admission => (n > MAX_SOCKETS_PER_USER ? tooMany : { ok: true }));
+        },
+      );
+      batch.forEach((o, i) => admissions[i]!.ok && admit(o.userId));
+      return admissions;
+    } catch (err) {
+      // The sockets will be closed as internal errors and never reach socketClosed: do not leave them counted.
+      await Promise.all(batch.map((o) => presence.remove(o.key, o.member).catch(() => {})));
+      throw err;
+    }
+  });
   async function close() {
     stopping = true;
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   }
   return {
     /** A signed-in socket opened; `ok: false` means the user has too many and this one must close. */
-    async socketOpened(userId: string, socketId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    async socketOpened(userId: string, socketId: string): Promise<Admission> {
       // The server's own shutdown closes it (1001); it need not count meanwhile.
       if (stopping) return { ok: true };
       const key = presenceKey(userId);
       const member = presence.member(socketId);
-      const tooMany = { ok: false, reason: `Too many open connections (${MAX_SOCKETS_PER_USER})` } as const;
       // Not the user's first socket: nothing to announce, so no transaction, only one atomic Redis step.
       // Only behind a socket of this instance that was admitted, whose USER_ONLINE (if any) has committed.
       if (admitted.has(userId)) {
@@ -131,26 +177,7 @@ export function createUserPresence({
           return { ok: true };
         }
       }
-      return track(
-        underUserLock(userId, async (tx, emit) => {
-          const count = await presence.add(key, member);
-          if (count > MAX_SOCKETS_PER_USER) {
-            await presence.remove(key, member);
-            return tooMany;
-          }
-          if (count === 1) await announce(tx, emit, userId, true);
-          return { ok: true } as const;
-        })
-          .then((r) => {
-            if (r.ok) admit(userId);
-            return r;
-          })
-          .catch(async (err: unknown) => {
-            // The socket will be closed as an internal error and never reach socketClosed: do not leave it counted.
-            await presence.remove(key, member).catch(() => {});
-            throw err;
-          }),
-      );
+      return track(openFirst({ userId, key, member }));
     },
 
     /** Never throws: it runs from socket close handlers, also while the server shuts down. */
@@ -164,8 +191,8 @@ export function createUserPresence({
       // Another socket stays live: not news, no transaction.
       if (await presence.removeIfOthers(key, member).catch(() => false)) return;
       await track(
-        underUserLock(userId, async (tx, emit) => {
-          if ((await presence.remove(key, member)) === 0) await announce(tx, emit, userId, false);
+        underUserLocks([userId], async (tx, emit) => {
+          if ((await presence.remove(key, member)) === 0) await announce(tx, emit, [userId], false);
         }).catch(async (err: unknown) => {
           // Left behind as a stale member: the sweep announces USER_OFFLINE once it can, so it is never lost.
           await presence.markStale(key, member).catch(() => {});
@@ -185,10 +212,10 @@ export function createUserPresence({
       let announced = 0;
       for (const key of await presence.stale(USER_KEYS)) {
         const userId = key.slice(USER_KEYS.length);
-        const offline = await underUserLock(userId, async (tx, emit) => {
+        const offline = await underUserLocks([userId], async (tx, emit) => {
           const { stale, live } = await presence.inspect(key);
           if (stale === 0 || live > 0) return false;
-          await announce(tx, emit, userId, false);
+          await announce(tx, emit, [userId], false);
           return true;
         });
         await presence.prune(key);
@@ -231,7 +258,7 @@ export function createUserPresence({
      */
     async setAvailability(viewer: Viewer, availability: Availability, query: UserQuery = {}) {
       return events.transaction(async (tx, emit) => {
-        const audience = await presenceAudience(tx, viewer.id);
+        const audience = (await presenceAudiences(tx, [viewer.id])).get(viewer.id)!;
         const locked = await lockUsers(tx, [viewer.id, ...audience]);
         const before = locked.find((u) => u.id === viewer.id);
         if (!before) throw new Error(`user ${viewer.id} vanished`);
