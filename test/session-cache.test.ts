@@ -1,10 +1,10 @@
-import { createSessionCache, createVerifiedTokens } from '../src/services/session-cache.js';
+import { createAnnouncedCache, createVerifiedTokens, type CachedSession } from '../src/services/session-cache.js';
 
 const alice = { userId: 'u-alice', role: 'USER' as const };
 
 function setup(opts: { ttlMs?: number; maxEntries?: number } = {}) {
   const clock = { now: 1_000, epoch: 0 as number | null };
-  const cache = createSessionCache({
+  const cache = createAnnouncedCache<CachedSession>({
     ttlMs: opts.ttlMs ?? 30_000,
     maxEntries: opts.maxEntries ?? 100,
     listenEpoch: () => clock.epoch,

@@ -28,3 +28,14 @@ export function coalesced<I, O>(run: (batch: I[]) => Promise<O[]>, max = 500): (
       if (queue.length === 1) setImmediate(() => void drain());
     });
 }
+
+/** coalesced() for lookups by id: `find` returns the rows of a batch's ids in any order; an id not found answers undefined. */
+export function coalescedById<R extends { id: string }>(
+  find: (ids: string[]) => Promise<R[]>,
+  max?: number,
+): (id: string) => Promise<R | undefined> {
+  return coalesced(async (ids: string[]) => {
+    const byId = new Map((await find(ids)).map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id));
+  }, max);
+}

@@ -28,13 +28,13 @@ import {
 import { conflict, rateLimited, unauthenticated, badInput } from '../domain/errors.js';
 import { channels, type SessionsRevokedMessage } from '../domain/events.js';
 import { isUuid } from '../domain/ids.js';
-import { coalesced } from '../infra/coalesce.js';
+import { coalescedById } from '../infra/coalesce.js';
 import type { Db, Sql, Tx } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { ARGON2, type PasswordHasher } from '../infra/password-hasher.js';
 import type { Limit, RateLimiter } from '../infra/rate-limit.js';
 import { Prisma, type User } from '../generated/prisma/client.js';
-import { createSessionCache, createVerifiedTokens, type VerifiedToken } from './session-cache.js';
+import { createFollowedCache, createVerifiedTokens, type CachedSession, type VerifiedToken } from './session-cache.js';
 import type { UserRows } from './user-rows.js';
 
 const JWT_ISSUER = 'mockmate';
@@ -82,16 +82,18 @@ export function createAccounts({ db, sql, users, listenEpoch, config, limiter, h
   // Unknown emails are checked against this so they cost the same time as a wrong password.
   const dummyHash = argon2.hash(randomSecret(), ARGON2);
 
-  const sessions = createSessionCache({ ...SESSION_CACHE, listenEpoch });
+  // Revoked access tokens are already dead (checked per request); a missed announcement leaves only open sockets.
+  const sessions = createFollowedCache<CachedSession, SessionsRevokedMessage>({
+    ...SESSION_CACHE,
+    listenEpoch,
+    pubsub,
+    channel: channels.sessionsRevoked,
+    idsOf: (m) => m.sessionIds,
+    message: (sessionIds) => ({ sessionIds }),
+    what: 'session revocations',
+    log,
+  });
   const verifiedTokens = createVerifiedTokens(VERIFIED_TOKENS);
-  // Until the subscription stands, announcements could be missed: the cache stays unused.
-  let hearingRevocations = false;
-  pubsub
-    .subscribe(channels.sessionsRevoked, (msg: SessionsRevokedMessage) => sessions.drop(msg.sessionIds), {})
-    .then(() => (hearingRevocations = true))
-    .catch((err: unknown) =>
-      log.warn({ err }, 'could not subscribe to session revocations; every request reads its session'),
-    );
 
   const { authLimits } = config;
   const limits = {
@@ -176,16 +178,7 @@ export function createAccounts({ db, sql, users, listenEpoch, config, limiter, h
     }
   }
 
-  async function announceRevoked(sessionIds: string[]) {
-    if (sessionIds.length === 0) return;
-    // This instance forgets them now, not when its own announcement comes back.
-    sessions.drop(sessionIds);
-    const message: SessionsRevokedMessage = { sessionIds };
-    await pubsub.publish(channels.sessionsRevoked, message).catch((err: unknown) => {
-      // The access tokens are already dead (checked per request); only open sockets linger.
-      log.warn({ err }, 'could not announce revoked sessions');
-    });
-  }
+  const announceRevoked = (sessionIds: string[]) => sessions.announce(sessionIds);
 
   type Reservation = [Limit, string][];
 
@@ -275,15 +268,14 @@ export function createAccounts({ db, sql, users, listenEpoch, config, limiter, h
    * Sessions by id. Plain SQL: the per-request path, where Prisma's query compilation would cost more than
    * the query; coalesced, so a wave of sockets reconnecting with sessions not yet cached shares round trips.
    */
-  const sessionsById = coalesced(async (ids: string[]) => {
+  const sessionsById = coalescedById(async (ids: string[]) => {
     const { rows } = await sql.query<{ id: string; userId: string; revoked: boolean; role: User['role'] }>(
       `SELECT s.id, s."userId", s."revokedAt" IS NOT NULL AS revoked, u.role
          FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`,
       // One malformed id (a token signed elsewhere with the same key) must not fail the batch's others.
       [ids.filter(isUuid)],
     );
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id));
+    return rows;
   });
   return {
     async register(input: { email: string; password: string; name: string }, ip: string): Promise<AuthResult> {
@@ -499,8 +491,8 @@ export function createAccounts({ db, sql, users, listenEpoch, config, limiter, h
       const claims = verifiedTokens.get(token) ?? (await verifyAccessToken(token));
       if ('failure' in claims) return claims;
       const { sub, sid } = claims;
-      const ticket = hearingRevocations ? sessions.ticket() : null;
-      const cached = ticket ? sessions.get(sid) : null;
+      const ticket = sessions.ticket();
+      const cached = sessions.get(sid);
       if (cached)
         return cached.userId === sub
           ? { viewer: { id: sub, sessionId: sid, role: cached.role } }
@@ -508,7 +500,7 @@ export function createAccounts({ db, sql, users, listenEpoch, config, limiter, h
       const session = await sessionsById(sid);
       if (!session || session.userId !== sub) return { failure: 'invalid' };
       if (session.revoked) return { failure: 'revoked' };
-      if (ticket) sessions.put(sid, { userId: session.userId, role: session.role }, ticket);
+      sessions.put(sid, { userId: session.userId, role: session.role }, ticket);
       return { viewer: { id: sub, sessionId: sid, role: session.role } };
     },
   };

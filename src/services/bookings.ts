@@ -17,7 +17,7 @@ import {
   type PlannerGrid,
 } from '../domain/slots.js';
 import { randomUUID } from 'node:crypto';
-import { coalesced } from '../infra/coalesce.js';
+import { coalescedById } from '../infra/coalesce.js';
 import { sqlTransaction, type Db, type Planned, type Sql, type Tx } from '../infra/db.js';
 import type { Booking, Difficulty, InterviewType, Prisma, Slot } from '../generated/prisma/client.js';
 import type { Viewer } from './accounts.js';
@@ -65,14 +65,13 @@ export function createBookings({ db, sql, events, config }: { db: Db; sql: Sql; 
    * Plain SQL, coalesced: every waitingRoom subscribe asks (a wave of them
    * when sockets reconnect), and Prisma's query compilation cost more than the query.
    */
-  const slotsById = coalesced(async (ids: string[]) => {
+  const slotsById = coalescedById(async (ids: string[]) => {
     const { rows } = await sql.query<Slot>(
       `SELECT id, "startsAt", "endsAt", type, "plannerKey", instant, "createdById", "createdAt"
          FROM "Slot" WHERE id = ANY($1::uuid[])`,
       [ids],
     );
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id));
+    return rows;
   });
   async function requireSlot(slotId: string): Promise<Slot> {
     const slot = await slotsById(slotId);

@@ -5,7 +5,9 @@
 // while the announcements may be missed (see PubSubHandle.listenEpoch).
 // Not lru-cache: it would replace only the size bound and the TTL; the listen-epoch and
 // revocation-race checks would stay ours around it, so one small Map stays simpler.
+import type { PubSubEngine } from 'graphql-subscriptions';
 import type { Role } from '../generated/prisma/enums.js';
+import type { Logger } from '../infra/logger.js';
 
 export interface CachedSession {
   userId: string;
@@ -67,11 +69,46 @@ export function createAnnouncedCache<V>({ ttlMs, maxEntries, listenEpoch, now = 
   };
 }
 
-export function createSessionCache(options: AnnouncedCacheOptions) {
-  return createAnnouncedCache<CachedSession>(options);
+/**
+ * An announced cache following its channel: nothing is kept until the subscription stands (announcements
+ * could be missed), and announce() drops the ids here at once, not when its own announcement comes back,
+ * then on every other instance.
+ */
+export function createFollowedCache<V, M>({
+  pubsub,
+  channel,
+  idsOf,
+  message,
+  what,
+  log,
+  ...options
+}: AnnouncedCacheOptions & {
+  pubsub: PubSubEngine;
+  channel: string;
+  idsOf: (message: M) => readonly string[];
+  message: (ids: string[]) => M;
+  /** Names the announcements in logs ("session revocations"). */
+  what: string;
+  log: Logger;
+}) {
+  let hearing = false;
+  const cache = createAnnouncedCache<V>({ ...options, listenEpoch: () => (hearing ? options.listenEpoch() : null) });
+  pubsub
+    .subscribe(channel, (m: M) => cache.drop(idsOf(m)), {})
+    .then(() => (hearing = true))
+    .catch((err: unknown) => log.warn({ err }, `could not subscribe to ${what}; every read goes to the database`));
+  return {
+    ...cache,
+    async announce(ids: string[]) {
+      if (ids.length === 0) return;
+      cache.drop(ids);
+      // Other instances' copies expire within the TTL.
+      await pubsub
+        .publish(channel, message(ids))
+        .catch((err: unknown) => log.warn({ err }, `could not announce ${what}`));
+    },
+  };
 }
-
-export type SessionCache = ReturnType<typeof createSessionCache>;
 
 export interface VerifiedToken {
   sub: string;

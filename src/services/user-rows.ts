@@ -7,7 +7,7 @@ import { channels, type UsersChangedMessage } from '../domain/events.js';
 import type { User } from '../generated/prisma/client.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { createAnnouncedCache } from './session-cache.js';
+import { createFollowedCache } from './session-cache.js';
 
 /** A user row without what no reader of it needs: the password hash, and the event cursor every event bumps. */
 export type UserRow = Omit<User, 'passwordHash' | 'eventSeq'>;
@@ -45,37 +45,32 @@ export function createUserRows({
   listenEpoch: () => number | null;
   log: Logger;
 }) {
-  const rows = createAnnouncedCache<UserRow>({ ...CACHE, listenEpoch });
-  // Until the subscription stands, announcements could be missed: every read goes to the database.
-  let hearing = false;
-  pubsub
-    .subscribe(channels.usersChanged, (msg: UsersChangedMessage) => rows.drop(msg.userIds), {})
-    .then(() => (hearing = true))
-    .catch((err: unknown) => log.warn({ err }, 'could not subscribe to user changes; every `me` reads its row'));
+  const rows = createFollowedCache<UserRow, UsersChangedMessage>({
+    ...CACHE,
+    listenEpoch,
+    pubsub,
+    channel: channels.usersChanged,
+    idsOf: (m) => m.userIds,
+    message: (userIds) => ({ userIds }),
+    what: 'user changes',
+    log,
+  });
 
   return {
     /** A copy, so that no reader can change what the next one gets. */
     async find(id: string): Promise<UserRow | null> {
-      const ticket = hearing ? rows.ticket() : null;
-      const cached = ticket ? rows.get(id) : null;
+      const ticket = rows.ticket();
+      const cached = rows.get(id);
       if (cached) return { ...cached };
       // Plain SQL: the per-request path, where Prisma's query compilation would cost more than the query.
       const { rows: found } = await sql.query<UserRow>(SELECT, [id]);
       const row = found[0] ?? null;
-      if (row && ticket) rows.put(id, { ...row }, ticket);
+      if (row) rows.put(id, { ...row }, ticket);
       return row;
     },
 
     /** Call after the transaction that changed these users' rows has committed. */
-    async changed(userIds: string[]) {
-      if (userIds.length === 0) return;
-      rows.drop(userIds);
-      const message: UsersChangedMessage = { userIds };
-      await pubsub.publish(channels.usersChanged, message).catch((err: unknown) => {
-        // The other instances' copies expire within CACHE.ttlMs.
-        log.warn({ err }, 'could not announce changed users');
-      });
-    },
+    changed: (userIds: string[]) => rows.announce(userIds),
   };
 }
 
