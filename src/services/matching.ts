@@ -116,10 +116,11 @@ export function createMatching({ db, events, config }: { db: Db; events: Events;
   return {
     /** Pairs the slot's waiting room now; returns the ids of the interviews created. */
     async pairSlot(slotId: string, chunkPairs = CHUNK_PAIRS): Promise<string[]> {
+      const slot = await db.slot.findUnique({ where: { id: slotId }, select: { type: true } });
+      if (!slot) throw notFound('Slot');
       const created: string[] = [];
+      // Read again after a chunk found the room changed; a slot's type never changes.
       for (;;) {
-        const slot = await db.slot.findUnique({ where: { id: slotId }, select: { type: true } });
-        if (!slot) throw notFound('Slot');
         const waiting = await db.$queryRaw<WaitingRow[]>`
           SELECT id, "userId", difficulty, "joinedAt" FROM "Booking" WHERE "slotId" = ${slotId}::uuid AND status = 'WAITING'`;
         const { pairs } = matchWaitingRoom(
